@@ -1,0 +1,693 @@
+// index.hpp: the dense HNSW index: vectors and node records per slot, a key -> slot map,
+// tombstone removal with slot reuse, and concurrent insertion and search.
+//
+// Concurrency model: any number of threads may add, search, get, remove and rename at once.
+// Each node has a spin lock guarding writes to its neighbor lists; readers walk lists without
+// locks (entries are always valid slot numbers, counts are clamped). The entry point and top
+// level change under one mutex, taken only by an insertion that raises the top level. Search
+// scratch comes from a pool that grows on demand, so concurrency is never capped.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "kernels.hpp"
+#include "storage.hpp"
+
+namespace usg {
+
+enum class status_code {
+    ok = 0,
+    not_initialized,
+    invalid_argument,
+    unsupported,
+    duplicate_key,
+    reserved_key,
+    capacity,
+    read_only,
+    out_of_memory,
+    not_found,
+    invalid_file,
+    io,
+    callback,
+};
+
+struct status {
+    status_code code = status_code::ok;
+    const char* message = nullptr;
+    explicit operator bool() const { return code == status_code::ok; }
+};
+inline status fail(status_code c, const char* m) { return status{c, m}; }
+
+struct index_config {
+    scalar_kind storage = scalar_kind::f32;
+    metric_kind metric = metric_kind::cos;
+    size_t dimensions = 0;
+    size_t connectivity = 0;      // M; 0 = 16
+    size_t connectivity_base = 0; // M0; 0 = 2M
+    size_t expansion_add = 0;     // 0 = 128 at use
+    size_t expansion_search = 0;  // 0 = 64 at use
+    bool multi = false;
+};
+
+constexpr size_t default_connectivity = 16, default_expansion_add = 128, default_expansion_search = 64;
+
+// metric_t is the distance an index uses: a built-in kernel or a user function.
+struct metric_t {
+    kernel_t kernel;
+    size_t length = 0;  // `n` passed to the kernel
+    metric_kind label = metric_kind::unknown;
+    usearch_metric_t custom = nullptr;
+    void* state = nullptr;
+
+    bool valid() const { return custom || kernel.pair; }
+    float pair(const uint8_t* a, const uint8_t* b) const {
+        if (!custom) return kernel.pair(a, b, length);
+        // The C API calls a metric registered with state through the three-argument type;
+        // the detour through void(*)(void) is the sanctioned way to say so.
+        using stateful = float (*)(const void*, const void*, void*);
+        if (state) return reinterpret_cast<stateful>(reinterpret_cast<void (*)(void)>(custom))(a, b, state);
+        return custom(a, b);
+    }
+    void batch(const uint8_t* q, const uint8_t* const* v, size_t count, float* out) const {
+        if (!custom) return kernel.batch(q, v, count, length, out);
+        for (size_t i = 0; i < count; ++i) out[i] = pair(q, v[i]);
+    }
+    const char* isa() const { return custom ? "serial" : kernel.pair ? kernel.isa : "uninitialized"; }
+};
+
+// A filter decides whether a key may enter the results.
+struct filter_t {
+    usearch_filtered_search_callback_t fn = nullptr;
+    void* state = nullptr;
+    bool allows(key_t key) const { return !fn || fn(key, state) != 0; }
+};
+
+struct candidate {
+    float distance;
+    slot_t slot;
+};
+struct closer_first {
+    bool operator()(const candidate& a, const candidate& b) const { return a.distance > b.distance; }
+};
+struct farther_first {
+    bool operator()(const candidate& a, const candidate& b) const { return a.distance < b.distance; }
+};
+
+// context is the scratch of one operation: visited marks, heaps, batches, converted query.
+struct context {
+    std::vector<uint16_t> visited;
+    uint16_t generation = 0;
+    std::vector<candidate> candidates;  // min-heap by distance
+    std::vector<candidate> results;     // max-heap by distance
+    std::vector<candidate> sorted, selected, relink, chosen;
+    std::vector<slot_t> batch_slots;
+    std::vector<const uint8_t*> batch_vectors;
+    std::vector<float> batch_distances;
+    std::vector<uint8_t> query;
+    uint64_t rng = 0;
+
+    void begin_visits(size_t slots) {
+        if (visited.size() < slots) visited.resize(slots + slots / 4 + 64, 0);
+        if (++generation == 0) {
+            std::fill(visited.begin(), visited.end(), 0);
+            generation = 1;
+        }
+    }
+    // visit marks a slot and tells whether it was already marked in this generation.
+    bool visit(slot_t s) {
+        if (s >= visited.size()) visited.resize(size_t(s) + size_t(s) / 4 + 64, 0);
+        if (visited[s] == generation) return true;
+        visited[s] = generation;
+        return false;
+    }
+    double uniform() {  // splitmix64 -> (0, 1)
+        uint64_t z = (rng += 0x9E3779B97F4A7C15ull);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        z ^= z >> 31;
+        return (double(z >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+    }
+    size_t memory_usage() const {
+        return visited.capacity() * 2 + (candidates.capacity() + results.capacity() + sorted.capacity() +
+                                         selected.capacity() + relink.capacity() + chosen.capacity()) * sizeof(candidate) +
+               batch_slots.capacity() * 4 + batch_vectors.capacity() * 8 + batch_distances.capacity() * 4 +
+               query.capacity();
+    }
+};
+
+class dense_index {
+  public:
+    struct slot_ref {
+        std::atomic<uint8_t*> tape{nullptr};
+        std::atomic<uint8_t*> vector{nullptr};
+        std::atomic<uint32_t> lock{0};
+    };
+
+  private:
+    index_config config_;
+    bool initialized_ = false;
+    bool read_only_ = false;
+    tape_layout layout_;
+    size_t vector_bytes_ = 0;
+    double level_multiplier_ = 0;
+    metric_t metric_;
+
+    stable_array<slot_ref> slots_;
+    arena arena_;
+    key_map keys_;
+    std::atomic<size_t> size_{0};  // slots in use, removed ones included
+    std::atomic<size_t> live_{0};
+    std::atomic<size_t> capacity_{0};
+    std::mutex free_mutex_;
+    std::deque<slot_t> free_;
+
+    // entry_ packs the top level (high 32 bits, signed, -1 when empty) and the entry slot.
+    std::atomic<uint64_t> entry_{pack_entry(-1, 0)};
+    std::mutex entry_mutex_;
+
+    std::mutex pool_mutex_;
+    std::vector<context*> pool_;
+    std::vector<context*> all_contexts_;
+
+    static uint64_t pack_entry(int level, slot_t slot) { return (uint64_t(uint32_t(int32_t(level))) << 32) | slot; }
+    static int entry_level(uint64_t e) { return int32_t(uint32_t(e >> 32)); }
+    static slot_t entry_slot(uint64_t e) { return slot_t(e); }
+
+    struct node_lock {
+        std::atomic<uint32_t>& flag;
+        explicit node_lock(std::atomic<uint32_t>& f) : flag(f) {
+            for (unsigned spins = 0; flag.exchange(1, std::memory_order_acquire); ++spins)
+                if (spins > 64) std::this_thread::yield();
+        }
+        ~node_lock() { flag.store(0, std::memory_order_release); }
+    };
+
+    class context_guard {
+        dense_index& index_;
+        context* ctx_;
+
+      public:
+        explicit context_guard(dense_index& index) : index_(index), ctx_(index.acquire_context()) {}
+        ~context_guard() { if (ctx_) index_.release_context(ctx_); }
+        context* get() const { return ctx_; }
+    };
+
+    context* acquire_context() {
+        std::lock_guard<std::mutex> lock(pool_mutex_);
+        if (!pool_.empty()) {
+            context* c = pool_.back();
+            pool_.pop_back();
+            return c;
+        }
+        context* c = new (std::nothrow) context();
+        if (!c) return nullptr;
+        try {
+            all_contexts_.push_back(c);
+            pool_.reserve(all_contexts_.size());
+        } catch (...) {
+            delete c;
+            return nullptr;
+        }
+        c->rng = 0x5DEECE66Dull * (all_contexts_.size() + 1);
+        return c;
+    }
+    void release_context(context* c) {
+        std::lock_guard<std::mutex> lock(pool_mutex_);
+        pool_.push_back(c);  // capacity reserved when the context was created
+    }
+
+    uint8_t* tape_of(slot_t s) const { return slots_[s].tape.load(std::memory_order_acquire); }
+    const uint8_t* vector_of(slot_t s) const { return slots_[s].vector.load(std::memory_order_acquire); }
+    neighbor_list list_of(uint8_t* tape, int level) const { return neighbor_list{tape + layout_.list_offset(level)}; }
+    bool is_live(const uint8_t* tape) const { return tape_key(tape) != tombstone_key; }
+
+    int random_level(context& ctx) {
+        double level = std::floor(-std::log(ctx.uniform()) * level_multiplier_);
+        return level > 48 ? 48 : int(level);
+    }
+
+    // greedy_descent walks level `level` from `best`, moving to any strictly closer neighbor
+    // until no neighbor of the current best is closer.
+    void greedy_descent(context& ctx, const uint8_t* q, slot_t& best, float& best_distance, int level) const {
+        for (bool changed = true; changed;) {
+            changed = false;
+            uint8_t* tape = tape_of(best);
+            neighbor_list list = list_of(tape, level);
+            size_t n = std::min<size_t>(list.size(), layout_.capacity(level));
+            ctx.batch_slots.clear(), ctx.batch_vectors.clear();
+            for (size_t i = 0; i < n; ++i) {
+                slot_t s = list[i];
+                const uint8_t* v = vector_of(s);
+                if (!v) continue;
+                ctx.batch_slots.push_back(s), ctx.batch_vectors.push_back(v);
+            }
+            size_t count = ctx.batch_slots.size();
+            ctx.batch_distances.resize(count);
+            metric_.batch(q, ctx.batch_vectors.data(), count, ctx.batch_distances.data());
+            for (size_t i = 0; i < count; ++i)
+                if (ctx.batch_distances[i] < best_distance)
+                    best_distance = ctx.batch_distances[i], best = ctx.batch_slots[i], changed = true;
+        }
+    }
+
+    // beam_search explores `level` from `start` with width `ef`. Results (at most ef) are
+    // left in ctx.results as a max-heap. With live_only, removed nodes and keys rejected by
+    // the filter are walked through but never returned; `exclude` is never returned.
+    void beam_search(context& ctx, const uint8_t* q, slot_t start, float start_distance, int level, size_t ef,
+                     slot_t exclude, bool live_only, const filter_t& filter) const {
+        ctx.begin_visits(size_.load(std::memory_order_acquire));
+        ctx.candidates.clear(), ctx.results.clear();
+        ctx.visit(start);
+        ctx.candidates.push_back({start_distance, start});
+        auto admits = [&](slot_t s) {
+            if (s == exclude) return false;
+            if (!live_only) return true;
+            key_t key = tape_key(tape_of(s));
+            return key != tombstone_key && filter.allows(key);
+        };
+        if (admits(start)) ctx.results.push_back({start_distance, start});
+        size_t capacity = layout_.capacity(level);
+        while (!ctx.candidates.empty()) {
+            std::pop_heap(ctx.candidates.begin(), ctx.candidates.end(), closer_first());
+            candidate c = ctx.candidates.back();
+            ctx.candidates.pop_back();
+            if (ctx.results.size() >= ef && c.distance > ctx.results.front().distance) break;
+
+            neighbor_list list = list_of(tape_of(c.slot), level);
+            size_t n = std::min<size_t>(list.size(), capacity);
+            ctx.batch_slots.clear(), ctx.batch_vectors.clear();
+            for (size_t i = 0; i < n; ++i) {
+                slot_t s = list[i];
+                if (ctx.visit(s)) continue;
+                const uint8_t* v = vector_of(s);
+                if (!v) continue;
+                USG_PREFETCH(v);
+                ctx.batch_slots.push_back(s), ctx.batch_vectors.push_back(v);
+            }
+            size_t count = ctx.batch_slots.size();
+            if (!count) continue;
+            ctx.batch_distances.resize(count);
+            metric_.batch(q, ctx.batch_vectors.data(), count, ctx.batch_distances.data());
+            for (size_t i = 0; i < count; ++i) {
+                float d = ctx.batch_distances[i];
+                slot_t s = ctx.batch_slots[i];
+                if (ctx.results.size() >= ef && !(d < ctx.results.front().distance)) continue;
+                ctx.candidates.push_back({d, s});
+                std::push_heap(ctx.candidates.begin(), ctx.candidates.end(), closer_first());
+                if (!admits(s)) continue;
+                ctx.results.push_back({d, s});
+                std::push_heap(ctx.results.begin(), ctx.results.end(), farther_first());
+                if (ctx.results.size() > ef) {
+                    std::pop_heap(ctx.results.begin(), ctx.results.end(), farther_first());
+                    ctx.results.pop_back();
+                }
+            }
+        }
+    }
+
+    // select_neighbors applies the diversity heuristic to `sorted` (ascending) with `limit`.
+    void select_neighbors(const std::vector<candidate>& sorted, size_t limit, std::vector<candidate>& out) const {
+        out.clear();
+        if (sorted.size() < limit) {
+            out = sorted;
+            return;
+        }
+        for (const candidate& c : sorted) {
+            if (out.size() >= limit) break;
+            const uint8_t* cv = vector_of(c.slot);
+            bool keep = true;
+            for (const candidate& s : out)
+                if (metric_.pair(cv, vector_of(s.slot)) < c.distance) {
+                    keep = false;
+                    break;
+                }
+            if (keep) out.push_back(c);
+        }
+    }
+
+    // add_reverse_link makes `target` point back at the new node on `level`.
+    void add_reverse_link(context& ctx, slot_t target, slot_t added, float distance, int level) {
+        node_lock lock(slots_[target].lock);
+        uint8_t* tape = tape_of(target);
+        neighbor_list list = list_of(tape, level);
+        size_t capacity = layout_.capacity(level);
+        size_t n = std::min<size_t>(list.size(), capacity);
+        for (size_t i = 0; i < n; ++i)
+            if (list[i] == added) return;
+        if (n < capacity) {
+            list.set(n, added);
+            list.set_size(uint32_t(n + 1));
+            return;
+        }
+        const uint8_t* tv = vector_of(target);
+        ctx.relink.clear();
+        ctx.relink.push_back({distance, added});
+        for (size_t i = 0; i < n; ++i) ctx.relink.push_back({metric_.pair(tv, vector_of(list[i])), list[i]});
+        std::stable_sort(ctx.relink.begin(), ctx.relink.end(),
+                         [](const candidate& a, const candidate& b) { return a.distance < b.distance; });
+        select_neighbors(ctx.relink, capacity, ctx.selected);
+        std::memset(list.base, 0, 4 + 4 * capacity);
+        for (size_t i = 0; i < ctx.selected.size(); ++i) list.set(i, ctx.selected[i].slot);
+        list.set_size(uint32_t(ctx.selected.size()));
+    }
+
+    // link connects a node whose tape and vector are in place (FORMAT.md §6.3 and §6.7).
+    void link(context& ctx, slot_t slot, int level, const uint8_t* v) {
+        std::unique_lock<std::mutex> top_lock(entry_mutex_, std::defer_lock);
+        uint64_t e = entry_.load(std::memory_order_acquire);
+        if (level > entry_level(e)) {
+            top_lock.lock();
+            e = entry_.load(std::memory_order_acquire);
+            if (level <= entry_level(e)) top_lock.unlock();
+        }
+        int top = entry_level(e);
+        if (top < 0) {
+            entry_.store(pack_entry(level, slot), std::memory_order_release);
+            return;
+        }
+        slot_t best = entry_slot(e);
+        float best_distance = metric_.pair(v, vector_of(best));
+        for (int l = top; l > level; --l) greedy_descent(ctx, v, best, best_distance, l);
+
+        filter_t no_filter;
+        size_t ef = config_.expansion_add ? config_.expansion_add : default_expansion_add;
+        for (int l = std::min(level, top); l >= 0; --l) {
+            beam_search(ctx, v, best, best_distance, l, ef, slot, false, no_filter);
+            ctx.sorted.assign(ctx.results.begin(), ctx.results.end());
+            std::sort(ctx.sorted.begin(), ctx.sorted.end(),
+                      [](const candidate& a, const candidate& b) { return a.distance < b.distance; });
+            select_neighbors(ctx.sorted, layout_.M, ctx.chosen);
+            const std::vector<candidate>& chosen = ctx.chosen;  // add_reverse_link reuses ctx.selected
+            {
+                node_lock lock(slots_[slot].lock);
+                neighbor_list list = list_of(tape_of(slot), l);
+                std::memset(list.base, 0, 4 + 4 * layout_.capacity(l));
+                for (size_t i = 0; i < chosen.size(); ++i) list.set(i, chosen[i].slot);
+                list.set_size(uint32_t(chosen.size()));
+            }
+            for (const candidate& c : chosen) add_reverse_link(ctx, c.slot, slot, c.distance, l);
+            if (!chosen.empty()) best = chosen.front().slot, best_distance = chosen.front().distance;
+        }
+        if (level > top) entry_.store(pack_entry(level, slot), std::memory_order_release);
+    }
+
+    // take_slot finds a slot for a new vector: a removed one first, else a fresh one.
+    status take_slot(bool grow, slot_t& slot, bool& reused) {
+        {
+            std::lock_guard<std::mutex> lock(free_mutex_);
+            if (!free_.empty()) {
+                slot = free_.front();
+                free_.pop_front();
+                reused = true;
+                return {};
+            }
+        }
+        reused = false;
+        for (;;) {
+            size_t n = size_.load(std::memory_order_acquire);
+            if (n >= capacity_.load(std::memory_order_acquire)) {
+                if (!grow) return fail(status_code::capacity, "Reserve capacity ahead of insertions!");
+                if (n >= max_slots) return fail(status_code::capacity, "Index is full: 2^32-1 slots");
+                size_t want = std::min<size_t>(max_slots, std::max<size_t>(n + 1, n + n / 2 + 64));
+                status st = reserve(want);
+                if (!st) return st;
+                continue;
+            }
+            if (size_.compare_exchange_weak(n, n + 1, std::memory_order_acq_rel)) {
+                slot = slot_t(n);
+                return {};
+            }
+        }
+    }
+
+    void recycle_slot(slot_t slot) {
+        std::lock_guard<std::mutex> lock(free_mutex_);
+        free_.push_back(slot);
+    }
+
+    const uint8_t* convert_query(context& ctx, const void* vector, scalar_kind kind) const {
+        if (kind == config_.storage) return static_cast<const uint8_t*>(vector);
+        ctx.query.resize(vector_bytes_ + 64);
+        cast_vector(vector, kind, ctx.query.data(), config_.storage, config_.dimensions);
+        return ctx.query.data();
+    }
+
+  public:
+    dense_index() = default;
+    dense_index(const dense_index&) = delete;
+    ~dense_index() {
+        for (context* c : all_contexts_) delete c;
+    }
+
+    // init configures an empty index. The config is validated by the caller.
+    status init(const index_config& config, usearch_metric_t custom = nullptr) {
+        config_ = config;
+        if (!config_.connectivity) config_.connectivity = default_connectivity;
+        if (!config_.connectivity_base) config_.connectivity_base = 2 * config_.connectivity;
+        layout_.M = config_.connectivity, layout_.M0 = config_.connectivity_base;
+        vector_bytes_ = bytes_per_vector(config_.storage, config_.dimensions);
+        level_multiplier_ = 1.0 / std::log(double(config_.connectivity));
+        metric_ = metric_t{};
+        metric_.label = config_.metric;
+        if (custom) {
+            metric_.custom = custom;
+        } else {
+            metric_.kernel = find_kernel(config_.metric, config_.storage, cpu_isa());
+            metric_.length = kernel_length(config_.metric, config_.storage, config_.dimensions);
+            if (!metric_.kernel.pair) return fail(status_code::unsupported, "Unknown metric kind!");
+        }
+        initialized_ = true;
+        return {};
+    }
+
+    bool initialized() const { return initialized_; }
+    bool read_only() const { return read_only_; }
+    const index_config& config() const { return config_; }
+    const metric_t& metric() const { return metric_; }
+    size_t size() const { return live_.load(std::memory_order_relaxed); }
+    size_t slots() const { return size_.load(std::memory_order_relaxed); }
+    size_t capacity() const { return capacity_.load(std::memory_order_relaxed); }
+    size_t vector_bytes() const { return vector_bytes_; }
+    size_t connectivity() const { return initialized_ ? layout_.M : 0; }
+    size_t dimensions() const { return initialized_ ? config_.dimensions : 0; }
+    void change_expansion_add(size_t v) { config_.expansion_add = v; }
+    void change_expansion_search(size_t v) { config_.expansion_search = v; }
+
+    status change_metric_kind(metric_kind kind) {
+        kernel_t k = find_kernel(kind, config_.storage, cpu_isa());
+        if (!k.pair)
+            return fail(status_code::unsupported, "Unsupported metric for this index's dimensions and scalar kind!");
+        metric_ = metric_t{};
+        metric_.kernel = k;
+        metric_.length = kernel_length(kind, config_.storage, config_.dimensions);
+        metric_.label = kind;
+        config_.metric = kind;
+        return {};
+    }
+    status change_metric(usearch_metric_t fn, void* state, metric_kind label) {
+        if (!fn)
+            return fail(status_code::unsupported, "Unsupported metric for this index's dimensions and scalar kind!");
+        metric_ = metric_t{};
+        metric_.custom = fn, metric_.state = state, metric_.label = label;
+        config_.metric = label;
+        return {};
+    }
+
+    status reserve(size_t capacity) {
+        if (capacity > max_slots) return fail(status_code::out_of_memory, "Out of memory!");
+        if (capacity <= capacity_.load(std::memory_order_acquire)) return {};
+        if (!slots_.ensure(capacity)) return fail(status_code::out_of_memory, "Out of memory!");
+        size_t have = capacity_.load();
+        while (have < capacity && !capacity_.compare_exchange_weak(have, capacity)) {
+        }
+        return {};
+    }
+
+    size_t memory_usage() {
+        size_t bytes = sizeof(*this) + arena_.memory_usage() + slots_.memory_usage() + keys_.memory_usage();
+        std::lock_guard<std::mutex> lock(pool_mutex_);
+        for (context* c : all_contexts_) bytes += sizeof(context) + c->memory_usage();
+        return bytes;
+    }
+
+    // add stores a vector under a key. With grow unset it fails when no slot is free, as
+    // the upstream C API does; the Go layer grows capacity on demand.
+    status add(key_t key, const void* vector, scalar_kind kind, bool grow) {
+        if (!initialized_) return fail(status_code::not_initialized, "Index is not initialized");
+        if (!vector) return fail(status_code::invalid_argument, "Vector pointer is NULL");
+        if (!is_storage_kind(int(kind))) return fail(status_code::unsupported, "Unknown scalar kind!");
+        if (!config_.multi && keys_.count(key))
+            return fail(status_code::duplicate_key, "Duplicate keys not allowed in high-level wrappers");
+        if (read_only_) return fail(status_code::read_only, "Can't add to an immutable index");
+        if (key == tombstone_key)
+            return fail(status_code::reserved_key, "Key value reserved: 2^64-1 marks removed entries");
+        context_guard guard(*this);
+        if (!guard.get()) return fail(status_code::out_of_memory, "Out of memory!");
+        context& ctx = *guard.get();
+        const uint8_t* v;
+        try {
+            v = convert_query(ctx, vector, kind);
+        } catch (...) {
+            return fail(status_code::out_of_memory, "Out of memory!");
+        }
+
+        slot_t slot;
+        bool reused;
+        status st = take_slot(grow, slot, reused);
+        if (!st) return st;
+        slot_ref& ref = slots_[slot];
+        int level;
+        if (reused) {
+            level = tape_level(tape_of(slot));
+            std::memcpy(const_cast<uint8_t*>(vector_of(slot)), v, vector_bytes_);
+        } else {
+            level = random_level(ctx);
+            size_t vbytes = (vector_bytes_ + 63) & ~size_t(63);
+            uint8_t* block = arena_.allocate(vbytes + layout_.bytes(level));
+            if (!block) {
+                // The slot is counted but has no record; readers skip it (null pointers).
+                return fail(status_code::out_of_memory, "Out of memory!");
+            }
+            std::memcpy(block, v, vector_bytes_);
+            uint8_t* tape = block + vbytes;
+            tape_set_key(tape, tombstone_key);
+            tape_set_level(tape, level);
+            ref.vector.store(block, std::memory_order_release);
+            ref.tape.store(tape, std::memory_order_release);
+        }
+        switch (keys_.insert(key, slot, !config_.multi)) {
+        case key_map::inserted: break;
+        case key_map::duplicate:
+            recycle_slot(slot);
+            return fail(status_code::duplicate_key, "Duplicate keys not allowed in high-level wrappers");
+        case key_map::out_of_memory: recycle_slot(slot); return fail(status_code::out_of_memory, "Out of memory!");
+        }
+        {
+            node_lock lock(ref.lock);
+            tape_set_key(tape_of(slot), key);
+        }
+        try {
+            link(ctx, slot, level, vector_of(slot));
+        } catch (...) {
+            // Allocation failed mid-link: the node stays reachable only through links made so far.
+        }
+        live_.fetch_add(1, std::memory_order_relaxed);
+        return {};
+    }
+
+    bool contains(key_t key) const { return initialized_ && keys_.count(key) > 0; }
+    size_t count(key_t key) const { return initialized_ ? keys_.count(key) : 0; }
+
+    // get copies up to `limit` vectors of the key, converted to `kind`; returns how many.
+    size_t get(key_t key, size_t limit, void* out, scalar_kind kind) const {
+        if (!initialized_) return 0;
+        size_t out_bytes = bytes_per_vector(kind, config_.dimensions);
+        uint8_t* dst = static_cast<uint8_t*>(out);
+        return keys_.find(key, limit, [&](slot_t s) {
+            cast_vector(vector_of(s), config_.storage, dst, kind, config_.dimensions);
+            dst += out_bytes;
+        });
+    }
+
+    // remove tombstones every vector of the key; returns how many.
+    status remove(key_t key, size_t& removed) {
+        removed = 0;
+        if (!initialized_) return fail(status_code::not_initialized, "Index is not initialized");
+        if (read_only_) return fail(status_code::read_only, "Can't remove from an immutable index");
+        std::vector<slot_t> freed;
+        try {
+            keys_.erase(key, &freed);
+        } catch (...) {
+            return fail(status_code::out_of_memory, "Can't allocate memory for a free-list");
+        }
+        for (slot_t s : freed) {
+            {
+                node_lock lock(slots_[s].lock);
+                tape_set_key(tape_of(s), tombstone_key);
+            }
+            live_.fetch_sub(1, std::memory_order_relaxed);
+            recycle_slot(s);
+        }
+        removed = freed.size();
+        return {};
+    }
+
+    status rename(key_t from, key_t to, size_t& moved) {
+        moved = 0;
+        if (!initialized_) return fail(status_code::not_initialized, "Index is not initialized");
+        if (from == to) {
+            moved = keys_.count(from);
+            return {};
+        }
+        if (read_only_) return fail(status_code::read_only, "Can't rename in an immutable index");
+        if (to == tombstone_key)
+            return fail(status_code::reserved_key, "Key value reserved: 2^64-1 marks removed entries");
+        std::vector<slot_t> slots;
+        switch (keys_.rename(from, to, !config_.multi, slots)) {
+        case key_map::inserted: break;
+        case key_map::duplicate: return fail(status_code::duplicate_key, "Renaming impossible, the key is already in use");
+        case key_map::out_of_memory: return fail(status_code::out_of_memory, "Out of memory!");
+        }
+        for (slot_t s : slots) {
+            node_lock lock(slots_[s].lock);
+            tape_set_key(tape_of(s), to);
+        }
+        moved = slots.size();
+        return {};
+    }
+
+    // search writes up to `k` nearest live entries in ascending distance; returns how many.
+    status search(const void* query, scalar_kind kind, size_t k, key_t* keys, float* distances, size_t& found,
+                  const filter_t& filter = filter_t()) {
+        found = 0;
+        if (!initialized_) return fail(status_code::not_initialized, "Index is not initialized");
+        if (!is_storage_kind(int(kind))) return fail(status_code::unsupported, "Unknown scalar kind!");
+        if (!query) return fail(status_code::invalid_argument, "Query pointer is NULL");
+        if (k == 0) return {};
+        uint64_t e = entry_.load(std::memory_order_acquire);
+        int top = entry_level(e);
+        if (top < 0) return {};
+        context_guard guard(*this);
+        if (!guard.get()) return fail(status_code::out_of_memory, "Out of memory!");
+        context& ctx = *guard.get();
+        try {
+            const uint8_t* q = convert_query(ctx, query, kind);
+            slot_t best = entry_slot(e);
+            float best_distance = metric_.pair(q, vector_of(best));
+            for (int l = top; l > 0; --l) greedy_descent(ctx, q, best, best_distance, l);
+            size_t ef = config_.expansion_search ? config_.expansion_search : default_expansion_search;
+            beam_search(ctx, q, best, best_distance, 0, std::max(ef, k), slot_t(~0u), true, filter);
+        } catch (...) {
+            return fail(status_code::out_of_memory, "Out of memory!");
+        }
+        std::sort_heap(ctx.results.begin(), ctx.results.end(), farther_first());
+        size_t n = std::min(k, ctx.results.size());
+        for (size_t i = 0; i < n; ++i) {
+            keys[i] = tape_key(tape_of(ctx.results[i].slot));
+            distances[i] = ctx.results[i].distance;
+        }
+        found = n;
+        return {};
+    }
+
+    // clear drops every entry and keeps configuration and capacity.
+    void clear() {
+        size_t n = size_.load();
+        for (size_t i = 0; i < n; ++i) {
+            slots_[i].tape.store(nullptr), slots_[i].vector.store(nullptr);
+        }
+        arena_.clear();
+        keys_.clear();
+        free_.clear();
+        size_ = 0, live_ = 0;
+        entry_ = pack_entry(-1, 0);
+    }
+};
+
+}  // namespace usg

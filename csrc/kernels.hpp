@@ -1,0 +1,319 @@
+// kernels.hpp: distance functions for every metric x storage kind, one pair form and one
+// batch form (a query against many vectors), compiled once per instruction set and chosen
+// at start-up. The bodies are written as fixed-width lane loops so that the compiler turns
+// them into SIMD code for each target; hand-written intrinsics can replace any entry of the
+// dispatch table later without touching callers.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#include "scalars.hpp"
+
+#if defined(__GNUC__) || defined(__clang__)
+#define USG_INLINE inline __attribute__((always_inline))
+#define USG_PREFETCH(p) __builtin_prefetch((const void*)(p), 0, 3)
+#else
+#define USG_INLINE inline
+#define USG_PREFETCH(p) ((void)0)
+#endif
+
+#if defined(__x86_64__) || defined(_M_X64)
+#define USG_X86 1
+#else
+#define USG_X86 0
+#endif
+
+namespace usg {
+
+enum class metric_kind : int {
+    unknown = usearch_metric_unknown_k,
+    cos = usearch_metric_cos_k,
+    ip = usearch_metric_ip_k,
+    l2sq = usearch_metric_l2sq_k,
+    haversine = usearch_metric_haversine_k,
+    divergence = usearch_metric_divergence_k,
+    pearson = usearch_metric_pearson_k,
+    jaccard = usearch_metric_jaccard_k,
+    hamming = usearch_metric_hamming_k,
+    tanimoto = usearch_metric_tanimoto_k,
+    sorensen = usearch_metric_sorensen_k,
+};
+
+inline bool is_bit_metric(metric_kind m) {
+    return m == metric_kind::hamming || m == metric_kind::tanimoto || m == metric_kind::sorensen ||
+           m == metric_kind::jaccard;
+}
+
+// metric_supported tells whether a built-in kernel exists for the pair, following the C API:
+// bit metrics run over the raw bytes of any storage kind, the others need a numeric kind.
+inline bool metric_supported(metric_kind m, scalar_kind k) {
+    if (!is_storage_kind(int(k))) return false;
+    switch (m) {
+    case metric_kind::cos: case metric_kind::ip: case metric_kind::l2sq: case metric_kind::pearson:
+        return k != scalar_kind::b1;
+    case metric_kind::divergence: return is_float_family(k);
+    case metric_kind::haversine: return k == scalar_kind::f32 || k == scalar_kind::f64;
+    case metric_kind::hamming: case metric_kind::tanimoto: case metric_kind::sorensen: case metric_kind::jaccard:
+        return true;
+    default: return false;
+    }
+}
+
+// A pair kernel gets two vectors and the element count (for bit metrics: the byte count).
+using pair_fn = float (*)(const void* a, const void* b, size_t n);
+// A batch kernel scores one query against `count` vectors and writes `count` distances.
+using batch_fn = void (*)(const void* query, const uint8_t* const* vectors, size_t count, size_t n, float* out);
+
+struct kernel_t {
+    pair_fn pair = nullptr;
+    batch_fn batch = nullptr;
+    const char* isa = "uninitialized";
+};
+
+namespace kern {
+
+// ---- element decoders: byte pointer + index -> arithmetic value ----
+struct dec_f32 { using acc = float; static USG_INLINE float get(const uint8_t* p, size_t i) { float x; std::memcpy(&x, p + 4 * i, 4); return x; } };
+struct dec_f64 { using acc = double; static USG_INLINE double get(const uint8_t* p, size_t i) { double x; std::memcpy(&x, p + 8 * i, 8); return x; } };
+struct dec_f16 { using acc = float; static USG_INLINE float get(const uint8_t* p, size_t i) { uint16_t h; std::memcpy(&h, p + 2 * i, 2); return f16_to_f32(h); } };
+struct dec_bf16 { using acc = float; static USG_INLINE float get(const uint8_t* p, size_t i) { uint16_t h; std::memcpy(&h, p + 2 * i, 2); return bf16_to_f32(h); } };
+struct dec_i8 { using acc = int32_t; static USG_INLINE int32_t get(const uint8_t* p, size_t i) { return int8_t(p[i]); } };
+struct dec_u8 { using acc = int32_t; static USG_INLINE int32_t get(const uint8_t* p, size_t i) { return p[i]; } };
+
+constexpr size_t lanes = 32;
+
+template <typename T> USG_INLINE T tree_sum(T* acc) {
+    for (size_t w = lanes / 2; w > 0; w /= 2)
+        for (size_t j = 0; j < w; ++j) acc[j] += acc[j + w];
+    return acc[0];
+}
+
+template <typename D> struct ip_k {
+    static USG_INLINE float pair(const void* va, const void* vb, size_t n) {
+        using A = typename D::acc;
+        const uint8_t *a = static_cast<const uint8_t*>(va), *b = static_cast<const uint8_t*>(vb);
+        A acc[lanes] = {};
+        size_t i = 0;
+        for (; i + lanes <= n; i += lanes)
+            for (size_t j = 0; j < lanes; ++j) acc[j] += A(D::get(a, i + j)) * A(D::get(b, i + j));
+        for (; i < n; ++i) acc[i % lanes] += A(D::get(a, i)) * A(D::get(b, i));
+        return float(1.0 - double(tree_sum(acc)));
+    }
+};
+
+template <typename D> struct l2sq_k {
+    static USG_INLINE float pair(const void* va, const void* vb, size_t n) {
+        using A = typename D::acc;
+        const uint8_t *a = static_cast<const uint8_t*>(va), *b = static_cast<const uint8_t*>(vb);
+        A acc[lanes] = {};
+        size_t i = 0;
+        for (; i + lanes <= n; i += lanes)
+            for (size_t j = 0; j < lanes; ++j) {
+                A d = A(D::get(a, i + j)) - A(D::get(b, i + j));
+                acc[j] += d * d;
+            }
+        for (; i < n; ++i) {
+            A d = A(D::get(a, i)) - A(D::get(b, i));
+            acc[i % lanes] += d * d;
+        }
+        return float(tree_sum(acc));
+    }
+};
+
+USG_INLINE float cos_finish(double ab, double aa, double bb) {
+    if (aa == 0 && bb == 0) return 0;
+    if (ab == 0) return 1;
+    double d = 1.0 - ab / (std::sqrt(aa) * std::sqrt(bb));
+    return d > 0 ? float(d) : 0.0f;
+}
+
+template <typename D> struct cos_k {
+    static USG_INLINE float pair(const void* va, const void* vb, size_t n) {
+        using A = typename D::acc;
+        const uint8_t *a = static_cast<const uint8_t*>(va), *b = static_cast<const uint8_t*>(vb);
+        constexpr size_t L = lanes / 2;  // three accumulators: keep register pressure sane
+        A ab[L] = {}, aa[L] = {}, bb[L] = {};
+        size_t i = 0;
+        for (; i + L <= n; i += L)
+            for (size_t j = 0; j < L; ++j) {
+                A x = A(D::get(a, i + j)), y = A(D::get(b, i + j));
+                ab[j] += x * y, aa[j] += x * x, bb[j] += y * y;
+            }
+        for (; i < n; ++i) {
+            A x = A(D::get(a, i)), y = A(D::get(b, i));
+            ab[i % L] += x * y, aa[i % L] += x * x, bb[i % L] += y * y;
+        }
+        double sab = 0, saa = 0, sbb = 0;
+        for (size_t j = 0; j < L; ++j) sab += double(ab[j]), saa += double(aa[j]), sbb += double(bb[j]);
+        return cos_finish(sab, saa, sbb);
+    }
+};
+
+// Pearson and divergence accumulate in f32 whatever the storage, like upstream.
+template <typename D> struct pearson_k {
+    static USG_INLINE float pair(const void* va, const void* vb, size_t n) {
+        const uint8_t *a = static_cast<const uint8_t*>(va), *b = static_cast<const uint8_t*>(vb);
+        if (n <= 1) return 0;
+        float sa = 0, sb = 0, sab = 0, saa = 0, sbb = 0;
+        for (size_t i = 0; i < n; ++i) {
+            float x = float(D::get(a, i)), y = float(D::get(b, i));
+            sa += x, sb += y, sab += x * y, saa += x * x, sbb += y * y;
+        }
+        float fn = float(n);
+        float num = fn * sab - sa * sb;
+        float den = (fn * saa - sa * sa) * (fn * sbb - sb * sb);
+        if (!(den > 0)) return 0;
+        return 1.0f - num / std::sqrt(den);
+    }
+};
+
+template <typename D> struct divergence_k {
+    static USG_INLINE float pair(const void* va, const void* vb, size_t n) {
+        const uint8_t *a = static_cast<const uint8_t*>(va), *b = static_cast<const uint8_t*>(vb);
+        constexpr float eps = 1.1920928955078125e-7f;  // 2^-23
+        float sum = 0;
+        for (size_t i = 0; i < n; ++i) {
+            float x = float(D::get(a, i)), y = float(D::get(b, i));
+            float m = (x + y) * 0.5f + eps;
+            sum += x * std::log((x + eps) / m) + y * std::log((y + eps) / m);
+        }
+        return sum * 0.5f;
+    }
+};
+
+template <typename D> struct haversine_k {
+    static USG_INLINE float pair(const void* va, const void* vb, size_t) {
+        using A = typename D::acc;
+        const uint8_t *a = static_cast<const uint8_t*>(va), *b = static_cast<const uint8_t*>(vb);
+        const A deg = A(3.14159265358979323846 / 180.0);
+        A lat1 = A(D::get(a, 0)) * deg, lon1 = A(D::get(a, 1)) * deg;
+        A lat2 = A(D::get(b, 0)) * deg, lon2 = A(D::get(b, 1)) * deg;
+        A s1 = std::sin((lat2 - lat1) / 2), s2 = std::sin((lon2 - lon1) / 2);
+        A h = s1 * s1 + std::cos(lat1) * std::cos(lat2) * s2 * s2;
+        return float(2 * std::asin(std::sqrt(h)));
+    }
+};
+
+// ---- bit metrics over raw bytes ----
+
+USG_INLINE uint64_t popcnt64(uint64_t v) { return uint64_t(__builtin_popcountll(v)); }
+
+template <int What> USG_INLINE float bits_pair(const void* va, const void* vb, size_t bytes) {
+    const uint8_t *a = static_cast<const uint8_t*>(va), *b = static_cast<const uint8_t*>(vb);
+    uint64_t x = 0, n_and = 0, n_or = 0, pa = 0, pb = 0;
+    size_t i = 0;
+    for (; i + 8 <= bytes; i += 8) {
+        uint64_t u, v;
+        std::memcpy(&u, a + i, 8), std::memcpy(&v, b + i, 8);
+        x += popcnt64(u ^ v), n_and += popcnt64(u & v), n_or += popcnt64(u | v), pa += popcnt64(u), pb += popcnt64(v);
+    }
+    for (; i < bytes; ++i) {
+        uint64_t u = a[i], v = b[i];
+        x += popcnt64(u ^ v), n_and += popcnt64(u & v), n_or += popcnt64(u | v), pa += popcnt64(u), pb += popcnt64(v);
+    }
+    if (What == 0) return float(x);                                        // hamming
+    if (What == 1) return n_or ? 1.0f - float(n_and) / float(n_or) : 0.0f;  // tanimoto, jaccard
+    return 1.0f - 2.0f * float(n_and) / float(pa + pb);                    // sorensen (0/0 = NaN)
+}
+template <int What> struct bits_k {
+    static USG_INLINE float pair(const void* a, const void* b, size_t bytes) { return bits_pair<What>(a, b, bytes); }
+};
+
+// ---- per-ISA entry points ----
+#define USG_DEFINE_ISA(NAME, ATTR)                                                                   \
+    template <typename K> ATTR float pair_##NAME(const void* a, const void* b, size_t n) {          \
+        return K::pair(a, b, n);                                                                     \
+    }                                                                                                \
+    template <typename K>                                                                            \
+    ATTR void batch_##NAME(const void* q, const uint8_t* const* v, size_t count, size_t n, float* out) { \
+        for (size_t i = 0; i < count; ++i) {                                                         \
+            if (i + 1 < count) USG_PREFETCH(v[i + 1]);                                               \
+            out[i] = K::pair(q, v[i], n);                                                            \
+        }                                                                                            \
+    }
+
+USG_DEFINE_ISA(serial, )
+#if USG_X86
+USG_DEFINE_ISA(haswell, __attribute__((target("avx2,fma,f16c,popcnt"))))
+USG_DEFINE_ISA(skylake, __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,f16c,popcnt"))))
+#endif
+
+enum isa_t { isa_serial = 0, isa_haswell = 1, isa_skylake = 2, isa_count = 3 };
+inline const char* isa_name(int isa) {
+    static const char* names[] = {"serial", "haswell", "skylake"};
+    return names[isa];
+}
+
+template <typename K> inline kernel_t make_kernel(int isa) {
+#if USG_X86
+    if (isa == isa_skylake) return {pair_skylake<K>, batch_skylake<K>, "skylake"};
+    if (isa == isa_haswell) return {pair_haswell<K>, batch_haswell<K>, "haswell"};
+#endif
+    (void)isa;
+    return {pair_serial<K>, batch_serial<K>, "serial"};
+}
+
+template <template <typename> class M> inline kernel_t by_kind(scalar_kind k, int isa) {
+    switch (k) {
+    case scalar_kind::f32: return make_kernel<M<dec_f32>>(isa);
+    case scalar_kind::f64: return make_kernel<M<dec_f64>>(isa);
+    case scalar_kind::f16: return make_kernel<M<dec_f16>>(isa);
+    case scalar_kind::bf16: return make_kernel<M<dec_bf16>>(isa);
+    case scalar_kind::i8: return make_kernel<M<dec_i8>>(isa);
+    case scalar_kind::u8: return make_kernel<M<dec_u8>>(isa);
+    default: return {};
+    }
+}
+
+}  // namespace kern
+
+// cpu_isa is the best instruction set this CPU runs among those compiled in.
+inline int cpu_isa() {
+#if USG_X86 && (defined(__GNUC__) || defined(__clang__))
+    static const int best = [] {
+        __builtin_cpu_init();
+        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+            __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
+            return int(kern::isa_skylake);
+        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return int(kern::isa_haswell);
+        return int(kern::isa_serial);
+    }();
+    return best;
+#else
+    return kern::isa_serial;
+#endif
+}
+
+inline int isa_by_name(const char* name) {
+    for (int i = 0; i < kern::isa_count; ++i)
+        if (std::strcmp(kern::isa_name(i), name) == 0) return i;
+    return -1;
+}
+
+// find_kernel returns the kernel for a metric and storage kind on an instruction set, or a
+// kernel with null functions when the pair is unsupported.
+inline kernel_t find_kernel(metric_kind m, scalar_kind k, int isa) {
+    if (!metric_supported(m, k)) return {};
+    switch (m) {
+    case metric_kind::ip: return kern::by_kind<kern::ip_k>(k, isa);
+    case metric_kind::l2sq: return kern::by_kind<kern::l2sq_k>(k, isa);
+    case metric_kind::cos: return kern::by_kind<kern::cos_k>(k, isa);
+    case metric_kind::pearson: return kern::by_kind<kern::pearson_k>(k, isa);
+    case metric_kind::divergence: return kern::by_kind<kern::divergence_k>(k, isa);
+    case metric_kind::haversine: return kern::by_kind<kern::haversine_k>(k, isa);
+    case metric_kind::hamming: return kern::make_kernel<kern::bits_k<0>>(isa);
+    case metric_kind::tanimoto: case metric_kind::jaccard: return kern::make_kernel<kern::bits_k<1>>(isa);
+    case metric_kind::sorensen: return kern::make_kernel<kern::bits_k<2>>(isa);
+    default: return {};
+    }
+}
+
+// kernel_length is the `n` a kernel expects: bytes for bit metrics, elements otherwise.
+inline size_t kernel_length(metric_kind m, scalar_kind k, size_t dims) {
+    return is_bit_metric(m) ? bytes_per_vector(k, dims) : dims;
+}
+
+}  // namespace usg

@@ -1,0 +1,397 @@
+// lib.cpp: the C API (usearch.h, upstream-compatible) and our extensions (usearch_ext.h) over
+// the core. No C++ exception crosses this boundary.
+#include <algorithm>
+#include <limits>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "index.hpp"
+#include "usearch.h"
+#include "usearch_ext.h"
+
+namespace {
+
+using namespace usg;
+
+dense_index* as_index(usearch_index_t index) { return static_cast<dense_index*>(index); }
+
+void set_error(usearch_error_t* error, const char* message) {
+    if (error) *error = message;
+}
+
+int report(status st, usearch_error_t* error) {
+    if (!st) set_error(error, st.message);
+    return int(st.code);
+}
+
+status not_initialized() { return fail(status_code::not_initialized, "Index is not initialized"); }
+
+// ready checks a handle before a call that needs a configured index.
+bool ready(usearch_index_t index, usearch_error_t* error) {
+    if (!index) {
+        set_error(error, "Index handle is NULL");
+        return false;
+    }
+    if (!as_index(index)->initialized()) {
+        set_error(error, not_initialized().message);
+        return false;
+    }
+    return true;
+}
+
+status validate_options(const usearch_init_options_t& o) {
+    if (o.connectivity == 1)
+        return fail(status_code::invalid_argument,
+                    "Connectivity must be at least 2, otherwise the index degenerates into ropes");
+    if (o.connectivity > 1u << 20) return fail(status_code::invalid_argument, "Connectivity is too large");
+    if (!is_storage_kind(int(o.quantization))) return fail(status_code::unsupported, "Unknown metric kind!");
+    if (!o.metric && !metric_supported(metric_kind(o.metric_kind), scalar_kind(o.quantization)))
+        return fail(status_code::unsupported, "Unknown metric kind!");
+    return {};
+}
+
+status create(const usearch_init_options_t* options, dense_index*& out) {
+    out = new (std::nothrow) dense_index();
+    if (!out) return fail(status_code::out_of_memory, "Failed to allocate memory for the index!");
+    if (!options) return {};
+    status st = validate_options(*options);
+    if (st) {
+        index_config c;
+        c.storage = scalar_kind(options->quantization);
+        c.metric = metric_kind(options->metric_kind);
+        c.dimensions = options->dimensions;
+        c.connectivity = options->connectivity;
+        c.expansion_add = options->expansion_add ? options->expansion_add : default_expansion_add;
+        c.expansion_search = options->expansion_search ? options->expansion_search : default_expansion_search;
+        c.multi = options->multi;
+        st = out->init(c, options->metric);
+    }
+    if (!st) {
+        delete out;
+        out = nullptr;
+    }
+    return st;
+}
+
+float signaling_nan() { return std::numeric_limits<float>::signaling_NaN(); }
+
+status distance_with(int isa, const void* a, const void* b, usearch_scalar_kind_t kind, size_t dims,
+                     usearch_metric_kind_t metric, float& result) {
+    result = std::numeric_limits<float>::quiet_NaN();
+    if (!a || !b) return fail(status_code::invalid_argument, "Vector pointer is NULL");
+    kernel_t k = find_kernel(metric_kind(metric), scalar_kind(kind), isa);
+    if (!k.pair)
+        return fail(status_code::unsupported, "Unsupported metric for this index's dimensions and scalar kind!");
+    result = k.pair(a, b, kernel_length(metric_kind(metric), scalar_kind(kind), dims));
+    return {};
+}
+
+status exact_search(const void* dataset, size_t dataset_size, size_t dataset_stride, const void* queries,
+                    size_t queries_size, size_t queries_stride, usearch_scalar_kind_t kind, size_t dims,
+                    usearch_metric_kind_t metric, size_t count, size_t threads, usearch_key_t* keys,
+                    size_t keys_stride, usearch_distance_t* distances, size_t distances_stride) {
+    kernel_t k = find_kernel(metric_kind(metric), scalar_kind(kind), cpu_isa());
+    if (!k.pair)
+        return fail(status_code::unsupported, "Unsupported metric for this index's dimensions and scalar kind!");
+    if (queries_size == 0 || count == 0) return {};
+    if ((dataset_size && !dataset) || !queries || !keys || !distances)
+        return fail(status_code::invalid_argument, "Dataset, query and output pointers must not be NULL");
+    if (dataset_size >= max_slots) return fail(status_code::invalid_argument, "Dataset has more than 2^32-2 rows");
+    size_t n = kernel_length(metric_kind(metric), scalar_kind(kind), dims);
+    size_t found = std::min(count, dataset_size);
+    size_t workers = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
+    workers = std::max<size_t>(1, std::min(workers, queries_size));
+
+    auto run = [&](size_t first, size_t last, std::vector<candidate>& scratch, std::vector<const uint8_t*>& rows) {
+        scratch.resize(dataset_size);
+        rows.resize(dataset_size);
+        for (size_t r = 0; r < dataset_size; ++r) rows[r] = static_cast<const uint8_t*>(dataset) + r * dataset_stride;
+        std::vector<float> d(dataset_size);
+        for (size_t q = first; q < last; ++q) {
+            const uint8_t* query = static_cast<const uint8_t*>(queries) + q * queries_stride;
+            if (dataset_size) k.batch(query, rows.data(), dataset_size, n, d.data());
+            for (size_t r = 0; r < dataset_size; ++r) scratch[r] = candidate{d[r], slot_t(r)};
+            auto by_distance_then_row = [](const candidate& a, const candidate& b) {
+                return a.distance < b.distance || (a.distance == b.distance && a.slot < b.slot);
+            };
+            std::partial_sort(scratch.begin(), scratch.begin() + found, scratch.end(), by_distance_then_row);
+            auto* key_row = reinterpret_cast<usearch_key_t*>(reinterpret_cast<uint8_t*>(keys) + q * keys_stride);
+            auto* dist_row =
+                reinterpret_cast<usearch_distance_t*>(reinterpret_cast<uint8_t*>(distances) + q * distances_stride);
+            for (size_t i = 0; i < found; ++i) key_row[i] = scratch[i].slot, dist_row[i] = scratch[i].distance;
+            for (size_t i = found; i < count; ++i) key_row[i] = 0, dist_row[i] = signaling_nan();
+        }
+    };
+    try {
+        if (workers == 1) {
+            std::vector<candidate> scratch;
+            std::vector<const uint8_t*> rows;
+            run(0, queries_size, scratch, rows);
+            return {};
+        }
+        std::vector<std::thread> pool;
+        std::vector<std::vector<candidate>> scratch(workers);
+        std::vector<std::vector<const uint8_t*>> rows(workers);
+        size_t per = (queries_size + workers - 1) / workers;
+        for (size_t w = 0; w < workers; ++w) {
+            size_t first = w * per, last = std::min(queries_size, first + per);
+            if (first >= last) break;
+            pool.emplace_back([&, w, first, last] { run(first, last, scratch[w], rows[w]); });
+        }
+        for (auto& t : pool) t.join();
+    } catch (...) {
+        return fail(status_code::out_of_memory, "Out of memory, allocating a temporary buffer for batch results");
+    }
+    return {};
+}
+
+std::string join_isas(bool only_usable) {
+    std::string s;
+    for (int i = 0; i < kern::isa_count; ++i) {
+        if (!USG_X86 && i != kern::isa_serial) continue;
+        if (only_usable && i > cpu_isa()) continue;
+        if (!s.empty()) s += ", ";
+        s += kern::isa_name(i);
+    }
+    return s;
+}
+
+}  // namespace
+
+extern "C" {
+
+char const* usearch_version(void) { return "2.26.2"; }
+
+char const* usearch_hardware_acceleration_compiled(void) {
+    static const std::string names = join_isas(false);
+    return names.c_str();
+}
+
+char const* usearch_hardware_acceleration_available(void) {
+    static const std::string names = join_isas(true);
+    return names.c_str();
+}
+
+usearch_index_t usearch_init(usearch_init_options_t* options, usearch_error_t* error) {
+    dense_index* index = nullptr;
+    status st = create(options, index);
+    if (!st) set_error(error, st.message);
+    return index;
+}
+
+void usearch_free(usearch_index_t index, usearch_error_t*) { delete as_index(index); }
+
+void usearch_clear(usearch_index_t index, usearch_error_t*) {
+    if (index && as_index(index)->initialized()) as_index(index)->clear();
+}
+
+size_t usearch_size(usearch_index_t index, usearch_error_t*) { return index ? as_index(index)->size() : 0; }
+size_t usearch_capacity(usearch_index_t index, usearch_error_t*) { return index ? as_index(index)->capacity() : 0; }
+size_t usearch_dimensions(usearch_index_t index, usearch_error_t*) { return index ? as_index(index)->dimensions() : 0; }
+size_t usearch_connectivity(usearch_index_t index, usearch_error_t*) {
+    return index ? as_index(index)->connectivity() : 0;
+}
+size_t usearch_expansion_add(usearch_index_t index, usearch_error_t*) {
+    return index ? as_index(index)->config().expansion_add : 0;
+}
+size_t usearch_expansion_search(usearch_index_t index, usearch_error_t*) {
+    return index ? as_index(index)->config().expansion_search : 0;
+}
+size_t usearch_memory_usage(usearch_index_t index, usearch_error_t*) {
+    return index ? as_index(index)->memory_usage() : 0;
+}
+char const* usearch_hardware_acceleration(usearch_index_t index, usearch_error_t*) {
+    return index ? as_index(index)->metric().isa() : "uninitialized";
+}
+
+void usearch_reserve(usearch_index_t index, size_t capacity, usearch_error_t* error) {
+    if (ready(index, error)) report(as_index(index)->reserve(capacity), error);
+}
+void usearch_change_expansion_add(usearch_index_t index, size_t expansion, usearch_error_t*) {
+    if (index) as_index(index)->change_expansion_add(expansion);
+}
+void usearch_change_expansion_search(usearch_index_t index, size_t expansion, usearch_error_t*) {
+    if (index) as_index(index)->change_expansion_search(expansion);
+}
+// Scratch contexts are pooled and created on demand, so thread counts are only hints.
+void usearch_change_threads_add(usearch_index_t index, size_t, usearch_error_t* error) { ready(index, error); }
+void usearch_change_threads_search(usearch_index_t index, size_t, usearch_error_t* error) { ready(index, error); }
+
+void usearch_change_metric_kind(usearch_index_t index, usearch_metric_kind_t kind, usearch_error_t* error) {
+    if (ready(index, error)) report(as_index(index)->change_metric_kind(metric_kind(kind)), error);
+}
+void usearch_change_metric(usearch_index_t index, usearch_metric_t metric, void* state, usearch_metric_kind_t kind,
+                           usearch_error_t* error) {
+    if (ready(index, error)) report(as_index(index)->change_metric(metric, state, metric_kind(kind)), error);
+}
+
+void usearch_add(usearch_index_t index, usearch_key_t key, void const* vector, usearch_scalar_kind_t kind,
+                 usearch_error_t* error) {
+    if (ready(index, error)) report(as_index(index)->add(key, vector, scalar_kind(kind), false), error);
+}
+
+bool usearch_contains(usearch_index_t index, usearch_key_t key, usearch_error_t*) {
+    return index && as_index(index)->contains(key);
+}
+size_t usearch_count(usearch_index_t index, usearch_key_t key, usearch_error_t*) {
+    return index ? as_index(index)->count(key) : 0;
+}
+
+size_t usearch_get(usearch_index_t index, usearch_key_t key, size_t count, void* vector,
+                   usearch_scalar_kind_t kind, usearch_error_t* error) {
+    if (!index || !as_index(index)->initialized()) return 0;
+    if (!is_storage_kind(int(kind))) {
+        set_error(error, "Unknown scalar kind!");
+        return 0;
+    }
+    if (!vector) {
+        set_error(error, "Vector pointer is NULL");
+        return 0;
+    }
+    dense_index& i = *as_index(index);
+    // Upstream ignores `count` for single-vector indexes.
+    return i.get(key, i.config().multi ? count : 1, vector, scalar_kind(kind));
+}
+
+size_t usearch_remove(usearch_index_t index, usearch_key_t key, usearch_error_t* error) {
+    size_t removed = 0;
+    if (ready(index, error)) report(as_index(index)->remove(key, removed), error);
+    return removed;
+}
+
+size_t usearch_rename(usearch_index_t index, usearch_key_t from, usearch_key_t to, usearch_error_t* error) {
+    size_t moved = 0;
+    if (ready(index, error)) report(as_index(index)->rename(from, to, moved), error);
+    return moved;
+}
+
+size_t usearch_filtered_search(usearch_index_t index, void const* query, usearch_scalar_kind_t kind, size_t count,
+                               usearch_filtered_search_callback_t filter, void* filter_state, usearch_key_t* keys,
+                               usearch_distance_t* distances, usearch_error_t* error) {
+    if (!ready(index, error)) return 0;
+    if (count && (!keys || !distances)) {
+        set_error(error, "Output arrays must not be NULL");
+        return 0;
+    }
+    size_t found = 0;
+    filter_t f{filter, filter_state};  // a NULL filter searches unfiltered
+    status st = as_index(index)->search(query, scalar_kind(kind), count, keys, distances, found, f);
+    if (!st) {
+        set_error(error, st.message);
+        return 0;
+    }
+    for (size_t i = found; i < count; ++i) keys[i] = 0, distances[i] = signaling_nan();
+    return found;
+}
+
+size_t usearch_search(usearch_index_t index, void const* query, usearch_scalar_kind_t kind, size_t count,
+                      usearch_key_t* keys, usearch_distance_t* distances, usearch_error_t* error) {
+    return usearch_filtered_search(index, query, kind, count, nullptr, nullptr, keys, distances, error);
+}
+
+usearch_distance_t usearch_distance(void const* a, void const* b, usearch_scalar_kind_t kind, size_t dims,
+                                    usearch_metric_kind_t metric, usearch_error_t* error) {
+    float result;
+    report(distance_with(cpu_isa(), a, b, kind, dims, metric, result), error);
+    return result;
+}
+
+void usearch_exact_search(void const* dataset, size_t dataset_size, size_t dataset_stride, void const* queries,
+                          size_t queries_size, size_t queries_stride, usearch_scalar_kind_t kind, size_t dims,
+                          usearch_metric_kind_t metric, size_t count, size_t threads, usearch_key_t* keys,
+                          size_t keys_stride, usearch_distance_t* distances, size_t distances_stride,
+                          usearch_error_t* error) {
+    report(exact_search(dataset, dataset_size, dataset_stride, queries, queries_size, queries_stride, kind, dims,
+                        metric, count, threads, keys, keys_stride, distances, distances_stride),
+           error);
+}
+
+// ---- extensions ----
+
+int usearchx_init(usearch_init_options_t const* options, usearch_index_t* index, usearch_error_t* error) {
+    if (!options || !index) return report(fail(status_code::invalid_argument, "Options are NULL"), error);
+    dense_index* created = nullptr;
+    status st = create(options, created);
+    *index = created;
+    return report(st, error);
+}
+
+int usearchx_add(usearch_index_t index, usearch_key_t key, void const* vector, usearch_scalar_kind_t kind,
+                 usearch_error_t* error) {
+    if (!index) return report(not_initialized(), error);
+    return report(as_index(index)->add(key, vector, scalar_kind(kind), true), error);
+}
+
+int usearchx_search(usearch_index_t index, void const* query, usearch_scalar_kind_t kind, size_t count,
+                    usearch_key_t* keys, usearch_distance_t* distances, size_t* found, usearch_error_t* error) {
+    *found = 0;
+    if (!index) return report(not_initialized(), error);
+    return report(as_index(index)->search(query, scalar_kind(kind), count, keys, distances, *found), error);
+}
+
+int usearchx_get(usearch_index_t index, usearch_key_t key, size_t count, void* vectors, usearch_scalar_kind_t kind,
+                 size_t* found, usearch_error_t* error) {
+    *found = 0;
+    if (!index || !as_index(index)->initialized()) return report(not_initialized(), error);
+    if (!is_storage_kind(int(kind))) return report(fail(status_code::unsupported, "Unknown scalar kind!"), error);
+    *found = as_index(index)->get(key, count, vectors, scalar_kind(kind));
+    return 0;
+}
+
+int usearchx_remove(usearch_index_t index, usearch_key_t key, size_t* removed, usearch_error_t* error) {
+    *removed = 0;
+    if (!index) return report(not_initialized(), error);
+    return report(as_index(index)->remove(key, *removed), error);
+}
+
+int usearchx_rename(usearch_index_t index, usearch_key_t from, usearch_key_t to, size_t* moved,
+                    usearch_error_t* error) {
+    *moved = 0;
+    if (!index) return report(not_initialized(), error);
+    return report(as_index(index)->rename(from, to, *moved), error);
+}
+
+int usearchx_reserve(usearch_index_t index, size_t capacity, usearch_error_t* error) {
+    if (!index || !as_index(index)->initialized()) return report(not_initialized(), error);
+    return report(as_index(index)->reserve(capacity), error);
+}
+
+int usearchx_distance(void const* a, void const* b, usearch_scalar_kind_t kind, size_t dims,
+                      usearch_metric_kind_t metric, usearch_distance_t* result, usearch_error_t* error) {
+    return report(distance_with(cpu_isa(), a, b, kind, dims, metric, *result), error);
+}
+
+int usearchx_exact_search(void const* dataset, size_t dataset_size, size_t dataset_stride, void const* queries,
+                          size_t queries_size, size_t queries_stride, usearch_scalar_kind_t kind, size_t dims,
+                          usearch_metric_kind_t metric, size_t count, size_t threads, usearch_key_t* keys,
+                          size_t keys_stride, usearch_distance_t* distances, size_t distances_stride,
+                          usearch_error_t* error) {
+    return report(exact_search(dataset, dataset_size, dataset_stride, queries, queries_size, queries_stride, kind,
+                               dims, metric, count, threads, keys, keys_stride, distances, distances_stride),
+                  error);
+}
+
+char const* usearchx_isa_name(int isa) {
+    if (isa < 0 || isa >= kern::isa_count) return nullptr;
+    return kern::isa_name(isa);
+}
+
+bool usearchx_isa_usable(int isa) { return isa >= 0 && isa <= cpu_isa() && (USG_X86 || isa == kern::isa_serial); }
+
+int usearchx_distance_isa(int isa, void const* a, void const* b, usearch_scalar_kind_t kind, size_t dims,
+                          usearch_metric_kind_t metric, usearch_distance_t* result, usearch_error_t* error) {
+    if (!usearchx_isa_usable(isa))
+        return report(fail(status_code::unsupported, "Instruction set not available on this CPU"), error);
+    return report(distance_with(isa, a, b, kind, dims, metric, *result), error);
+}
+
+int usearchx_cast(void const* from, usearch_scalar_kind_t from_kind, void* to, usearch_scalar_kind_t to_kind,
+                  size_t dims, usearch_error_t* error) {
+    if (!from || !to) return report(fail(status_code::invalid_argument, "Vector pointer is NULL"), error);
+    if (!cast_vector(from, scalar_kind(from_kind), to, scalar_kind(to_kind), dims))
+        return report(fail(status_code::unsupported, "Unknown scalar kind!"), error);
+    return 0;
+}
+
+}  // extern "C"

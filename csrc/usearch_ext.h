@@ -1,0 +1,70 @@
+/*
+ * usearch_ext.h: extensions of the usearch-go core beyond the upstream C API, used by the Go
+ * package. Every call returns a usearchx_status_t (0 on success) so that callers can tell
+ * failures apart without matching message text; the message, when wanted, goes to `error`.
+ * Unlike usearch_add, usearchx_add grows capacity on demand.
+ */
+#ifndef USEARCH_GO_EXT_H
+#define USEARCH_GO_EXT_H
+
+#include "usearch.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum usearchx_status_t {
+    usearchx_ok_k = 0,
+    usearchx_not_initialized_k = 1,
+    usearchx_invalid_argument_k = 2,
+    usearchx_unsupported_k = 3,
+    usearchx_duplicate_key_k = 4,
+    usearchx_reserved_key_k = 5,
+    usearchx_capacity_k = 6,
+    usearchx_read_only_k = 7,
+    usearchx_out_of_memory_k = 8,
+    usearchx_not_found_k = 9,
+    usearchx_invalid_file_k = 10,
+    usearchx_io_k = 11,
+    usearchx_callback_k = 12,
+} usearchx_status_t;
+
+USEARCH_EXPORT int usearchx_init(usearch_init_options_t const* options, usearch_index_t* index, usearch_error_t* error);
+USEARCH_EXPORT int usearchx_add(usearch_index_t index, usearch_key_t key, void const* vector,
+                                usearch_scalar_kind_t vector_kind, usearch_error_t* error);
+USEARCH_EXPORT int usearchx_search(usearch_index_t index, void const* query, usearch_scalar_kind_t query_kind,
+                                   size_t count, usearch_key_t* keys, usearch_distance_t* distances, size_t* found,
+                                   usearch_error_t* error);
+/* Copies up to `count` vectors of `key` (honoured for single-vector indexes too). */
+USEARCH_EXPORT int usearchx_get(usearch_index_t index, usearch_key_t key, size_t count, void* vectors,
+                                usearch_scalar_kind_t vector_kind, size_t* found, usearch_error_t* error);
+USEARCH_EXPORT int usearchx_remove(usearch_index_t index, usearch_key_t key, size_t* removed, usearch_error_t* error);
+USEARCH_EXPORT int usearchx_rename(usearch_index_t index, usearch_key_t from, usearch_key_t to, size_t* moved,
+                                   usearch_error_t* error);
+USEARCH_EXPORT int usearchx_reserve(usearch_index_t index, size_t capacity, usearch_error_t* error);
+USEARCH_EXPORT int usearchx_distance(void const* first, void const* second, usearch_scalar_kind_t scalar_kind,
+                                     size_t dimensions, usearch_metric_kind_t metric_kind, usearch_distance_t* result,
+                                     usearch_error_t* error);
+USEARCH_EXPORT int usearchx_exact_search(void const* dataset, size_t dataset_size, size_t dataset_stride,
+                                         void const* queries, size_t queries_size, size_t queries_stride,
+                                         usearch_scalar_kind_t scalar_kind, size_t dimensions,
+                                         usearch_metric_kind_t metric_kind, size_t count, size_t threads,
+                                         usearch_key_t* keys, size_t keys_stride, usearch_distance_t* distances,
+                                         size_t distances_stride, usearch_error_t* error);
+
+/* Kernel variants, for tests that compare every compiled instruction set with "serial". */
+USEARCH_EXPORT char const* usearchx_isa_name(int isa);          /* NULL past the last one */
+USEARCH_EXPORT bool usearchx_isa_usable(int isa);              /* compiled in and run by this CPU */
+USEARCH_EXPORT int usearchx_distance_isa(int isa, void const* first, void const* second,
+                                         usearch_scalar_kind_t scalar_kind, size_t dimensions,
+                                         usearch_metric_kind_t metric_kind, usearch_distance_t* result,
+                                         usearch_error_t* error);
+/* Converts one vector between scalar kinds with the rules used on add/get. */
+USEARCH_EXPORT int usearchx_cast(void const* from, usearch_scalar_kind_t from_kind, void* to,
+                                 usearch_scalar_kind_t to_kind, size_t dimensions, usearch_error_t* error);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* USEARCH_GO_EXT_H */

@@ -1,0 +1,3 @@
+module github.com/usearch-go/usearch
+
+go 1.24

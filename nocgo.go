@@ -1,0 +1,49 @@
+//go:build !cgo
+
+package usearch
+
+// Without cgo there is no core: creating an index or computing a distance returns
+// ErrCgoRequired, so programs that import the package still compile.
+
+import "unsafe"
+
+type handle = unsafe.Pointer
+
+type status struct {
+	code int
+	msg  string
+}
+
+func (s status) ok() bool { return s.code == 0 }
+
+var noCgo = status{code: -1, msg: "built with CGO_ENABLED=0; usearch needs cgo and a C++ compiler"}
+
+type coreStats struct {
+	size, capacity, dimensions, connectivity, expansionAdd, expansionSearch uint
+}
+
+func coreNew(IndexConfig) (handle, status)                     { return nil, noCgo }
+func coreFree(handle)                                          {}
+func coreAdd(handle, Key, unsafe.Pointer, Quantization) status { return noCgo }
+func coreSearch(handle, unsafe.Pointer, Quantization, uint, *Key, *float32) (uint, status) {
+	return 0, noCgo
+}
+func coreGet(handle, Key, uint, unsafe.Pointer, Quantization) (uint, status) { return 0, noCgo }
+func coreRemove(handle, Key) (uint, status)                                  { return 0, noCgo }
+func coreRename(handle, Key, Key) (uint, status)                             { return 0, noCgo }
+func coreReserve(handle, uint) status                                        { return noCgo }
+func coreCount(handle, Key) uint                                             { return 0 }
+func coreLen(handle) uint                                                    { return 0 }
+func coreStat(handle) coreStats                                              { return coreStats{} }
+func coreMemoryUsage(handle) uint                                            { return 0 }
+func coreHardware(handle) string                                             { return "" }
+func coreSetExpansion(handle, bool, uint)                                    {}
+func coreDistance(unsafe.Pointer, unsafe.Pointer, Quantization, uint, Metric) (float32, status) {
+	return 0, noCgo
+}
+func coreExactSearch(unsafe.Pointer, unsafe.Pointer, uint, uint, uint, uint, Quantization, uint, Metric, uint, uint, *Key, uint, *float32, uint) status {
+	return noCgo
+}
+func coreVersion() string      { return "" }
+func coreISACompiled() string  { return "" }
+func coreISAAvailable() string { return "" }

@@ -1,0 +1,459 @@
+// Package usearch is a vector-search library: an HNSW index over dense vectors with nine
+// built-in metrics (plus Jaccard), f64/f32/f16/bf16/i8/u8/b1 storage, filtered search and
+// upstream-compatible persistence, implemented by a C++ core that cgo compiles from this
+// module's sources. Nothing needs to be installed beyond a C++ compiler.
+//
+// Index is a drop-in replacement for upstream USearch's Go binding (float32 vectors);
+// IndexOf[T] takes and returns vectors of any Scalar type without unsafe code.
+//
+// Every *Index and *IndexOf is safe for concurrent use by any number of goroutines.
+// Capacity grows by itself; Reserve only pre-sizes.
+package usearch
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+	"unsafe"
+)
+
+// base is the state shared by Index and IndexOf: the core handle and the settings Go needs
+// to check arguments without crossing into C.
+//
+// mu is held for reading by every call that uses the handle and for writing only by calls
+// that replace or free it (Close, Load, View, metric changes), so ordinary calls never wait
+// for each other.
+type base struct {
+	mu      sync.RWMutex
+	h       handle // nil once closed
+	config  IndexConfig
+	cleanup runtime.Cleanup
+}
+
+// open creates the core index. b must be the first field of its owner so that the cleanup,
+// which frees a forgotten index, is tied to the owner's lifetime.
+func (b *base) open(conf IndexConfig) error {
+	if err := conf.validate(); err != nil {
+		return err
+	}
+	h, st := coreNew(conf)
+	if !st.ok() {
+		return statusError("NewIndex", st, "")
+	}
+	b.h, b.config = h, conf
+	b.cleanup = runtime.AddCleanup(b, coreFree, h)
+	return nil
+}
+
+// statusError turns a failed core status into an error that names the operation and,
+// when given, what it was applied to.
+func statusError(op string, st status, subject string) error {
+	kind := ErrInvalidArgument
+	switch st.code {
+	case -1:
+		kind = ErrCgoRequired
+	case 1:
+		kind = ErrClosed
+	case 3:
+		kind = ErrUnsupported
+	case 4:
+		kind = ErrDuplicateKey
+	case 5:
+		kind = ErrReservedKey
+	case 6, 8:
+		kind = ErrOutOfMemory
+	case 7:
+		kind = ErrReadOnly
+	case 10:
+		kind = ErrInvalidFile
+	}
+	detail := st.msg
+	if subject != "" {
+		detail = subject + ": " + st.msg
+	}
+	return &opError{op: op, detail: detail, kind: kind}
+}
+
+func closedError(op string) error {
+	return &opError{op: op, detail: "the index was closed", kind: ErrClosed}
+}
+
+// read locks the handle for an ordinary call; the caller must RUnlock when done.
+func (b *base) read(op string) (handle, error) {
+	b.mu.RLock()
+	if b.h == nil {
+		b.mu.RUnlock()
+		return nil, closedError(op)
+	}
+	return b.h, nil
+}
+
+// vectorLength checks a vector of n elements of kind q against the index dimensions.
+func (b *base) vectorLength(op string, n int, q Quantization) error {
+	want := b.config.Dimensions
+	if q == B1 {
+		want = (want + 7) / 8
+	}
+	if uint(n) != want {
+		return &opError{op: op, detail: fmt.Sprintf("got %d elements of %v, want %d for %d dimensions", n, q, want, b.config.Dimensions), kind: ErrDimensionMismatch}
+	}
+	return nil
+}
+
+func addVector[T Scalar](b *base, op string, key Key, vec []T) error {
+	h, err := b.read(op)
+	if err != nil {
+		return err
+	}
+	defer b.mu.RUnlock()
+	q := quantizationOf[T]()
+	if err := b.vectorLength(op, len(vec), q); err != nil {
+		return err
+	}
+	if st := coreAdd(h, key, unsafe.Pointer(unsafe.SliceData(vec)), q); !st.ok() {
+		return statusError(op, st, fmt.Sprintf("key %d", key))
+	}
+	return nil
+}
+
+// searchLimit bounds the result buffers by the number of stored vectors.
+func searchLimit(h handle, limit uint) uint {
+	if n := coreLen(h); limit > n {
+		return n
+	}
+	return limit
+}
+
+func searchVector[T Scalar](b *base, op string, query []T, limit uint) ([]Key, []float32, error) {
+	h, err := b.read(op)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer b.mu.RUnlock()
+	q := quantizationOf[T]()
+	if err := b.vectorLength(op, len(query), q); err != nil {
+		return nil, nil, err
+	}
+	return searchPointer(h, op, unsafe.Pointer(unsafe.SliceData(query)), q, limit)
+}
+
+func searchPointer(h handle, op string, query unsafe.Pointer, q Quantization, limit uint) ([]Key, []float32, error) {
+	limit = searchLimit(h, limit)
+	if limit == 0 {
+		return []Key{}, []float32{}, nil
+	}
+	keys := make([]Key, limit)
+	dists := make([]float32, limit)
+	n, st := coreSearch(h, query, q, limit, &keys[0], &dists[0])
+	if !st.ok() {
+		return nil, nil, statusError(op, st, "")
+	}
+	return keys[:n], dists[:n], nil
+}
+
+func getVectors[T Scalar](b *base, op string, key Key, maxCount uint) ([]T, error) {
+	h, err := b.read(op)
+	if err != nil {
+		return nil, err
+	}
+	defer b.mu.RUnlock()
+	n := coreCount(h, key)
+	if n > maxCount {
+		n = maxCount
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	per := elementsPerVector[T](b.config.Dimensions)
+	out := make([]T, n*per)
+	found, st := coreGet(h, key, n, unsafe.Pointer(&out[0]), quantizationOf[T]())
+	if !st.ok() {
+		return nil, statusError(op, st, "")
+	}
+	if found == 0 {
+		return nil, nil
+	}
+	return out[:found*per], nil
+}
+
+// Len returns the number of vectors stored (removed ones excluded).
+func (b *base) Len() (uint, error) {
+	h, err := b.read("Len")
+	if err != nil {
+		return 0, err
+	}
+	defer b.mu.RUnlock()
+	return coreLen(h), nil
+}
+
+func (b *base) stat(op string) (coreStats, error) {
+	h, err := b.read(op)
+	if err != nil {
+		return coreStats{}, err
+	}
+	defer b.mu.RUnlock()
+	return coreStat(h), nil
+}
+
+// Capacity returns how many vectors fit before the index grows its storage.
+func (b *base) Capacity() (uint, error) { s, err := b.stat("Capacity"); return s.capacity, err }
+
+// Dimensions returns the number of elements per vector (bits for B1).
+func (b *base) Dimensions() (uint, error) { s, err := b.stat("Dimensions"); return s.dimensions, err }
+
+// Connectivity returns the graph degree M of the upper levels.
+func (b *base) Connectivity() (uint, error) {
+	s, err := b.stat("Connectivity")
+	return s.connectivity, err
+}
+
+// ExpansionAdd returns the beam width used while inserting.
+func (b *base) ExpansionAdd() (uint, error) {
+	s, err := b.stat("ExpansionAdd")
+	return s.expansionAdd, err
+}
+
+// ExpansionSearch returns the beam width used while searching.
+func (b *base) ExpansionSearch() (uint, error) {
+	s, err := b.stat("ExpansionSearch")
+	return s.expansionSearch, err
+}
+
+// MemoryUsage returns the bytes held by the index: vectors, graph, key table and scratch.
+func (b *base) MemoryUsage() (uint, error) {
+	h, err := b.read("MemoryUsage")
+	if err != nil {
+		return 0, err
+	}
+	defer b.mu.RUnlock()
+	return coreMemoryUsage(h), nil
+}
+
+// HardwareAcceleration names the distance-kernel variant in use, such as "serial",
+// "haswell" (AVX2) or "skylake" (AVX-512).
+func (b *base) HardwareAcceleration() (string, error) {
+	h, err := b.read("HardwareAcceleration")
+	if err != nil {
+		return "", err
+	}
+	defer b.mu.RUnlock()
+	return coreHardware(h), nil
+}
+
+func (b *base) changeExpansion(op string, add bool, val uint) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.h == nil {
+		return closedError(op)
+	}
+	coreSetExpansion(b.h, add, val)
+	return nil
+}
+
+// ChangeExpansionAdd sets the beam width used while inserting; 0 means the default 128.
+func (b *base) ChangeExpansionAdd(val uint) error {
+	return b.changeExpansion("ChangeExpansionAdd", true, val)
+}
+
+// ChangeExpansionSearch sets the beam width used while searching; 0 means the default 64.
+// A search always explores at least as many candidates as it returns.
+func (b *base) ChangeExpansionSearch(val uint) error {
+	return b.changeExpansion("ChangeExpansionSearch", false, val)
+}
+
+func (b *base) threadsHint(op string) error {
+	if _, err := b.read(op); err != nil {
+		return err
+	}
+	b.mu.RUnlock()
+	return nil
+}
+
+// ChangeThreadsAdd is kept for compatibility. Scratch space is pooled per call, so any
+// number of goroutines may add at once whatever value is given.
+func (b *base) ChangeThreadsAdd(val uint) error { return b.threadsHint("ChangeThreadsAdd") }
+
+// ChangeThreadsSearch is kept for compatibility; like ChangeThreadsAdd it never limits
+// concurrency.
+func (b *base) ChangeThreadsSearch(val uint) error { return b.threadsHint("ChangeThreadsSearch") }
+
+// Reserve pre-sizes storage for capacity vectors. It is optional: Add grows the index.
+func (b *base) Reserve(capacity uint) error {
+	h, err := b.read("Reserve")
+	if err != nil {
+		return err
+	}
+	defer b.mu.RUnlock()
+	if st := coreReserve(h, capacity); !st.ok() {
+		return statusError("Reserve", st, "")
+	}
+	return nil
+}
+
+// Remove deletes every vector stored under key. Removing an absent key is not an error.
+func (b *base) Remove(key Key) error {
+	h, err := b.read("Remove")
+	if err != nil {
+		return err
+	}
+	defer b.mu.RUnlock()
+	if _, st := coreRemove(h, key); !st.ok() {
+		return statusError("Remove", st, "")
+	}
+	return nil
+}
+
+// Contains reports whether at least one vector is stored under key.
+func (b *base) Contains(key Key) (bool, error) {
+	n, err := b.countOp("Contains", key)
+	return n > 0, err
+}
+
+// Count returns the number of vectors stored under key (0 or 1 unless Multi).
+func (b *base) Count(key Key) (uint, error) { return b.countOp("Count", key) }
+
+func (b *base) countOp(op string, key Key) (uint, error) {
+	h, err := b.read(op)
+	if err != nil {
+		return 0, err
+	}
+	defer b.mu.RUnlock()
+	return coreCount(h, key), nil
+}
+
+// Rename moves every vector of key from to key to. Without Multi, it fails with
+// ErrDuplicateKey when to is already present.
+func (b *base) Rename(from, to Key) error {
+	h, err := b.read("Rename")
+	if err != nil {
+		return err
+	}
+	defer b.mu.RUnlock()
+	if _, st := coreRename(h, from, to); !st.ok() {
+		return statusError("Rename", st, "")
+	}
+	return nil
+}
+
+// Close frees the index. It is idempotent; every other call on a closed index returns
+// ErrClosed. It waits for calls in flight to finish.
+func (b *base) Close() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.h != nil {
+		b.cleanup.Stop()
+		coreFree(b.h)
+		b.h = nil
+	}
+	return nil
+}
+
+// Destroy is Close, kept for compatibility with upstream's binding.
+func (b *base) Destroy() error { return b.Close() }
+
+// Index is an index of float32 vectors stored in its configured Quantization: the drop-in
+// equivalent of upstream USearch's Go binding. Use IndexOf for other element types.
+type Index struct {
+	base
+}
+
+// NewIndex creates an empty index. It returns ErrInvalidConfig for zero dimensions or bad
+// options and ErrUnsupported for a metric that makes no sense on the quantization.
+func NewIndex(conf IndexConfig) (*Index, error) {
+	idx := &Index{}
+	if err := idx.open(conf); err != nil {
+		return nil, err
+	}
+	return idx, nil
+}
+
+// Add stores vec under key, converting it to the index's Quantization.
+func (idx *Index) Add(key Key, vec []float32) error { return addVector(&idx.base, "Add", key, vec) }
+
+// AddI8 stores an int8 vector under key.
+func (idx *Index) AddI8(key Key, vec []int8) error { return addVector(&idx.base, "AddI8", key, vec) }
+
+// AddUnsafe stores the vector at vec, which must hold one vector in the index's
+// Quantization (Dimensions elements, or Dimensions/8 bytes rounded up for B1).
+func (idx *Index) AddUnsafe(key Key, vec unsafe.Pointer) error {
+	h, err := idx.read("AddUnsafe")
+	if err != nil {
+		return err
+	}
+	defer idx.mu.RUnlock()
+	if vec == nil {
+		return &opError{op: "AddUnsafe", detail: "vector pointer is nil", kind: ErrInvalidArgument}
+	}
+	if st := coreAdd(h, key, vec, idx.config.Quantization); !st.ok() {
+		return statusError("AddUnsafe", st, "")
+	}
+	return nil
+}
+
+// Search returns up to limit keys nearest to query with their distances, closest first.
+func (idx *Index) Search(query []float32, limit uint) (keys []Key, distances []float32, err error) {
+	return searchVector(&idx.base, "Search", query, limit)
+}
+
+// SearchI8 searches with an int8 query.
+func (idx *Index) SearchI8(query []int8, limit uint) ([]Key, []float32, error) {
+	return searchVector(&idx.base, "SearchI8", query, limit)
+}
+
+// SearchUnsafe searches with a query in the index's Quantization.
+func (idx *Index) SearchUnsafe(query unsafe.Pointer, limit uint) ([]Key, []float32, error) {
+	h, err := idx.read("SearchUnsafe")
+	if err != nil {
+		return nil, nil, err
+	}
+	defer idx.mu.RUnlock()
+	if query == nil {
+		return nil, nil, &opError{op: "SearchUnsafe", detail: "query pointer is nil", kind: ErrInvalidArgument}
+	}
+	return searchPointer(h, "SearchUnsafe", query, idx.config.Quantization, limit)
+}
+
+// Get returns up to maxCount vectors stored under key as float32, one after another, or
+// nil when the key is absent.
+func (idx *Index) Get(key Key, maxCount uint) ([]float32, error) {
+	return getVectors[float32](&idx.base, "Get", key, maxCount)
+}
+
+// IndexOf is an index whose vectors are given and returned as []T. Vectors are stored in
+// the configured Quantization; T is converted on the way in and out.
+type IndexOf[T Scalar] struct {
+	base
+}
+
+// NewIndexOf creates an empty index taking vectors of type T.
+func NewIndexOf[T Scalar](conf IndexConfig) (*IndexOf[T], error) {
+	idx := &IndexOf[T]{}
+	if err := idx.open(conf); err != nil {
+		return nil, err
+	}
+	return idx, nil
+}
+
+// Add stores vec under key. For B1x8, vec holds Dimensions/8 bytes rounded up.
+func (idx *IndexOf[T]) Add(key Key, vec []T) error { return addVector(&idx.base, "Add", key, vec) }
+
+// Search returns up to limit keys nearest to query with their distances, closest first.
+func (idx *IndexOf[T]) Search(query []T, limit uint) ([]Key, []float32, error) {
+	return searchVector(&idx.base, "Search", query, limit)
+}
+
+// Get returns up to maxCount vectors stored under key, converted to T, one after another,
+// or nil when the key is absent.
+func (idx *IndexOf[T]) Get(key Key, maxCount uint) ([]T, error) {
+	return getVectors[T](&idx.base, "Get", key, maxCount)
+}
+
+// Version returns the upstream USearch release whose file format and C API this library
+// is compatible with.
+func Version() string { return coreVersion() }
+
+// HardwareAccelerationCompiled lists the kernel variants compiled into this binary.
+func HardwareAccelerationCompiled() string { return coreISACompiled() }
+
+// HardwareAccelerationAvailable lists the compiled variants this CPU can run.
+func HardwareAccelerationAvailable() string { return coreISAAvailable() }

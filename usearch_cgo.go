@@ -1,0 +1,225 @@
+//go:build cgo
+
+package usearch
+
+// This file is the only one that talks to C for the index: it turns Go values into C
+// arguments and status codes into Go errors. Every call crosses into C once; the hot calls
+// are marked noescape/nocallback so that slices passed to them stay on the Go stack.
+
+/*
+#cgo CXXFLAGS: -std=c++17 -O3
+#cgo CFLAGS: -O2
+#include <stdlib.h>
+#include "csrc/usearch_ext.h"
+
+#cgo noescape usearchx_add
+#cgo nocallback usearchx_add
+#cgo noescape usearchx_search
+#cgo nocallback usearchx_search
+#cgo noescape usearchx_get
+#cgo nocallback usearchx_get
+#cgo noescape usearchx_remove
+#cgo nocallback usearchx_remove
+#cgo noescape usearchx_rename
+#cgo nocallback usearchx_rename
+#cgo noescape usearchx_distance
+#cgo nocallback usearchx_distance
+#cgo noescape usearchx_distance_isa
+#cgo nocallback usearchx_distance_isa
+#cgo noescape usearchx_cast
+#cgo nocallback usearchx_cast
+#cgo nocallback usearch_size
+#cgo nocallback usearch_count
+*/
+import "C"
+
+import (
+	"embed"
+	"unsafe"
+)
+
+// The C++ sources live in csrc/ and are compiled through core.cpp. Embedding the folder
+// makes edits there part of the build-cache key and makes `go mod vendor` keep it.
+//
+//go:embed csrc
+var _ embed.FS
+
+type handle = unsafe.Pointer
+
+var cMetric = [...]C.usearch_metric_kind_t{
+	InnerProduct: C.usearch_metric_ip_k,
+	Cosine:       C.usearch_metric_cos_k,
+	L2sq:         C.usearch_metric_l2sq_k,
+	Haversine:    C.usearch_metric_haversine_k,
+	Divergence:   C.usearch_metric_divergence_k,
+	Pearson:      C.usearch_metric_pearson_k,
+	Hamming:      C.usearch_metric_hamming_k,
+	Tanimoto:     C.usearch_metric_tanimoto_k,
+	Sorensen:     C.usearch_metric_sorensen_k,
+	Jaccard:      C.usearch_metric_jaccard_k,
+}
+
+var cScalar = [...]C.usearch_scalar_kind_t{
+	F32:  C.usearch_scalar_f32_k,
+	BF16: C.usearch_scalar_bf16_k,
+	F16:  C.usearch_scalar_f16_k,
+	F64:  C.usearch_scalar_f64_k,
+	I8:   C.usearch_scalar_i8_k,
+	B1:   C.usearch_scalar_b1_k,
+	U8:   C.usearch_scalar_u8_k,
+}
+
+// status is a core call's outcome: a usearchx_status_t code and its message.
+type status struct {
+	code int
+	msg  string
+}
+
+func (s status) ok() bool { return s.code == 0 }
+
+func statusOf(code C.int, msg C.usearch_error_t) status {
+	if code == 0 {
+		return status{}
+	}
+	s := status{code: int(code), msg: "unknown error"}
+	if msg != nil {
+		s.msg = C.GoString(msg)
+	}
+	return s
+}
+
+func coreNew(c IndexConfig) (handle, status) {
+	opts := C.usearch_init_options_t{
+		metric_kind:      cMetric[c.Metric],
+		quantization:     cScalar[c.Quantization],
+		dimensions:       C.size_t(c.Dimensions),
+		connectivity:     C.size_t(c.Connectivity),
+		expansion_add:    C.size_t(c.ExpansionAdd),
+		expansion_search: C.size_t(c.ExpansionSearch),
+		multi:            C.bool(c.Multi),
+	}
+	var h C.usearch_index_t
+	var msg C.usearch_error_t
+	code := C.usearchx_init(&opts, &h, &msg)
+	return handle(h), statusOf(code, msg)
+}
+
+func coreFree(h handle) { C.usearch_free(C.usearch_index_t(h), nil) }
+
+func coreAdd(h handle, key Key, vec unsafe.Pointer, kind Quantization) status {
+	var msg C.usearch_error_t
+	code := C.usearchx_add(C.usearch_index_t(h), C.usearch_key_t(key), vec, cScalar[kind], &msg)
+	return statusOf(code, msg)
+}
+
+func coreSearch(h handle, query unsafe.Pointer, kind Quantization, k uint, keys *Key, dists *float32) (uint, status) {
+	var msg C.usearch_error_t
+	var found C.size_t
+	code := C.usearchx_search(C.usearch_index_t(h), query, cScalar[kind], C.size_t(k),
+		(*C.usearch_key_t)(unsafe.Pointer(keys)), (*C.usearch_distance_t)(unsafe.Pointer(dists)), &found, &msg)
+	return uint(found), statusOf(code, msg)
+}
+
+func coreGet(h handle, key Key, count uint, out unsafe.Pointer, kind Quantization) (uint, status) {
+	var msg C.usearch_error_t
+	var found C.size_t
+	code := C.usearchx_get(C.usearch_index_t(h), C.usearch_key_t(key), C.size_t(count), out, cScalar[kind], &found, &msg)
+	return uint(found), statusOf(code, msg)
+}
+
+func coreRemove(h handle, key Key) (uint, status) {
+	var msg C.usearch_error_t
+	var n C.size_t
+	code := C.usearchx_remove(C.usearch_index_t(h), C.usearch_key_t(key), &n, &msg)
+	return uint(n), statusOf(code, msg)
+}
+
+func coreRename(h handle, from, to Key) (uint, status) {
+	var msg C.usearch_error_t
+	var n C.size_t
+	code := C.usearchx_rename(C.usearch_index_t(h), C.usearch_key_t(from), C.usearch_key_t(to), &n, &msg)
+	return uint(n), statusOf(code, msg)
+}
+
+func coreReserve(h handle, n uint) status {
+	var msg C.usearch_error_t
+	return statusOf(C.usearchx_reserve(C.usearch_index_t(h), C.size_t(n), &msg), msg)
+}
+
+func coreCount(h handle, key Key) uint {
+	return uint(C.usearch_count(C.usearch_index_t(h), C.usearch_key_t(key), nil))
+}
+
+// coreStats reads the index's counters and settings.
+type coreStats struct {
+	size, capacity, dimensions, connectivity, expansionAdd, expansionSearch uint
+}
+
+func coreLen(h handle) uint { return uint(C.usearch_size(C.usearch_index_t(h), nil)) }
+
+func coreStat(h handle) coreStats {
+	i := C.usearch_index_t(h)
+	return coreStats{
+		size:            uint(C.usearch_size(i, nil)),
+		capacity:        uint(C.usearch_capacity(i, nil)),
+		dimensions:      uint(C.usearch_dimensions(i, nil)),
+		connectivity:    uint(C.usearch_connectivity(i, nil)),
+		expansionAdd:    uint(C.usearch_expansion_add(i, nil)),
+		expansionSearch: uint(C.usearch_expansion_search(i, nil)),
+	}
+}
+
+func coreMemoryUsage(h handle) uint { return uint(C.usearch_memory_usage(C.usearch_index_t(h), nil)) }
+
+func coreHardware(h handle) string {
+	return C.GoString(C.usearch_hardware_acceleration(C.usearch_index_t(h), nil))
+}
+
+func coreSetExpansion(h handle, add bool, v uint) {
+	if add {
+		C.usearch_change_expansion_add(C.usearch_index_t(h), C.size_t(v), nil)
+	} else {
+		C.usearch_change_expansion_search(C.usearch_index_t(h), C.size_t(v), nil)
+	}
+}
+
+func coreDistance(a, b unsafe.Pointer, kind Quantization, dims uint, m Metric) (float32, status) {
+	var msg C.usearch_error_t
+	var d C.usearch_distance_t
+	code := C.usearchx_distance(a, b, cScalar[kind], C.size_t(dims), cMetric[m], &d, &msg)
+	return float32(d), statusOf(code, msg)
+}
+
+func coreExactSearch(dataset, queries unsafe.Pointer, datasetSize, queryCount, datasetStride, queryStride uint,
+	kind Quantization, dims uint, m Metric, count, threads uint, keys *Key, keysStride uint, dists *float32, distsStride uint) status {
+	var msg C.usearch_error_t
+	code := C.usearchx_exact_search(dataset, C.size_t(datasetSize), C.size_t(datasetStride),
+		queries, C.size_t(queryCount), C.size_t(queryStride), cScalar[kind], C.size_t(dims), cMetric[m],
+		C.size_t(count), C.size_t(threads), (*C.usearch_key_t)(unsafe.Pointer(keys)), C.size_t(keysStride),
+		(*C.usearch_distance_t)(unsafe.Pointer(dists)), C.size_t(distsStride), &msg)
+	return statusOf(code, msg)
+}
+
+func coreVersion() string      { return C.GoString(C.usearch_version()) }
+func coreISACompiled() string  { return C.GoString(C.usearch_hardware_acceleration_compiled()) }
+func coreISAAvailable() string { return C.GoString(C.usearch_hardware_acceleration_available()) }
+func coreISAName(i int) string { return C.GoString(C.usearchx_isa_name(C.int(i))) }
+func coreISAUsable(i int) bool { return bool(C.usearchx_isa_usable(C.int(i))) }
+func coreISACount() (n int) {
+	for C.usearchx_isa_name(C.int(n)) != nil {
+		n++
+	}
+	return n
+}
+
+func coreDistanceISA(isa int, a, b unsafe.Pointer, kind Quantization, dims uint, m Metric) (float32, status) {
+	var msg C.usearch_error_t
+	var d C.usearch_distance_t
+	code := C.usearchx_distance_isa(C.int(isa), a, b, cScalar[kind], C.size_t(dims), cMetric[m], &d, &msg)
+	return float32(d), statusOf(code, msg)
+}
+
+func coreCast(from unsafe.Pointer, fromKind Quantization, to unsafe.Pointer, toKind Quantization, dims uint) status {
+	var msg C.usearch_error_t
+	return statusOf(C.usearchx_cast(from, cScalar[fromKind], to, cScalar[toKind], C.size_t(dims), &msg), msg)
+}
