@@ -270,6 +270,14 @@ template <template <typename> class M> inline kernel_t by_kind(scalar_kind k, in
 
 }  // namespace kern
 
+}  // namespace usg
+
+#if USG_X86
+#include "kernels_x86.hpp"
+#endif
+
+namespace usg {
+
 // cpu_isa is the best instruction set this CPU runs among those compiled in.
 inline int cpu_isa() {
 #if USG_X86 && (defined(__GNUC__) || defined(__clang__))
@@ -297,6 +305,10 @@ inline int isa_by_name(const char* name) {
 // kernel with null functions when the pair is unsupported.
 inline kernel_t find_kernel(metric_kind m, scalar_kind k, int isa) {
     if (!metric_supported(m, k)) return {};
+#if USG_X86
+    kernel_t fast = kern::x86::specialized(m, k, isa);
+    if (fast.pair) return fast;
+#endif
     switch (m) {
     case metric_kind::ip: return kern::by_kind<kern::ip_k>(k, isa);
     case metric_kind::l2sq: return kern::by_kind<kern::l2sq_k>(k, isa);

@@ -1,0 +1,291 @@
+package usearch
+
+import (
+	"errors"
+	"math/rand"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+// TestConcurrentStress runs adders, searchers, removers and readers on one index at once.
+// Under -race it also checks that the Go side never touches shared memory unsafely.
+func TestConcurrentStress(t *testing.T) {
+	const dims = 16
+	const adders, perAdder = 8, 400
+	idx, err := NewIndex(IndexConfig{Dimensions: dims, Metric: L2sq, Quantization: F32, Connectivity: 8, ExpansionAdd: 32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+
+	vector := func(key Key) []float32 {
+		r := rand.New(rand.NewSource(int64(key)))
+		v := make([]float32, dims)
+		for i := range v {
+			v[i] = r.Float32()
+		}
+		return v
+	}
+
+	var removed sync.Map // keys removed for good (never re-added)
+	var added atomic.Int64
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	errs := make(chan error, 64)
+	report := func(err error) {
+		select {
+		case errs <- err:
+		default:
+		}
+	}
+
+	for a := 0; a < adders; a++ {
+		wg.Add(1)
+		go func(a int) {
+			defer wg.Done()
+			for i := 0; i < perAdder; i++ {
+				key := Key(a*perAdder + i)
+				if err := idx.Add(key, vector(key)); err != nil {
+					report(err)
+					return
+				}
+				added.Add(1)
+			}
+		}(a)
+	}
+	var readers sync.WaitGroup
+	for s := 0; s < 4; s++ {
+		readers.Add(1)
+		go func(s int) {
+			defer readers.Done()
+			r := rand.New(rand.NewSource(int64(s)))
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				keys, dists, err := idx.Search(vector(Key(r.Intn(adders*perAdder))), 10)
+				if err != nil {
+					report(err)
+					return
+				}
+				seen := map[Key]bool{}
+				for i, k := range keys {
+					if k >= adders*perAdder {
+						report(errors.New("search returned a key that was never added"))
+					}
+					if seen[k] {
+						report(errors.New("search returned a key twice on a single-vector index"))
+					}
+					seen[k] = true
+					if i > 0 && dists[i] < dists[i-1] {
+						report(errors.New("distances are not ascending"))
+					}
+				}
+			}
+		}(s)
+	}
+	// Removers delete every 7th key of the first adders' ranges once it exists.
+	for r := 0; r < 2; r++ {
+		wg.Add(1)
+		go func(r int) {
+			defer wg.Done()
+			for i := r * 7; i < perAdder*2; i += 14 {
+				key := Key(i)
+				for {
+					ok, err := idx.Contains(key)
+					if err != nil {
+						report(err)
+						return
+					}
+					if ok {
+						break
+					}
+				}
+				if err := idx.Remove(key); err != nil {
+					report(err)
+					return
+				}
+				removed.Store(key, true)
+			}
+		}(r)
+	}
+	// A getter reads vectors back while they are being written elsewhere.
+	readers.Add(1)
+	go func() {
+		defer readers.Done()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			key := Key(adders*perAdder - 1 - i%(adders*perAdder))
+			if v, err := idx.Get(key, 1); err != nil {
+				report(err)
+				return
+			} else if v != nil && len(v) != dims {
+				report(errors.New("Get returned a vector of the wrong length"))
+			}
+		}
+	}()
+	wg.Wait()
+	close(stop)
+	readers.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+
+	nRemoved := 0
+	removed.Range(func(any, any) bool { nRemoved++; return true })
+	n, _ := idx.Len()
+	if int(n) != adders*perAdder-nRemoved {
+		t.Fatalf("Len = %d, want %d added - %d removed", n, adders*perAdder, nRemoved)
+	}
+	// Every live key is findable by its own vector; no removed key is ever returned.
+	misses := 0
+	for key := Key(0); key < adders*perAdder; key++ {
+		_, gone := removed.Load(key)
+		ok, _ := idx.Contains(key)
+		if ok == gone {
+			t.Fatalf("Contains(%d) = %v after the stress run, removed = %v", key, ok, gone)
+		}
+		keys, _, err := idx.Search(vector(key), 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range keys {
+			if _, gone := removed.Load(k); gone {
+				t.Fatalf("search returned removed key %d", k)
+			}
+		}
+		if !gone && (len(keys) == 0 || keys[0] != key) {
+			misses++
+		}
+	}
+	if misses > adders*perAdder/100 {
+		t.Fatalf("%d live keys were not their own nearest neighbor", misses)
+	}
+}
+
+// TestConcurrentReuseAndRename churns slots: keys are removed and re-added while others are
+// renamed and searched.
+func TestConcurrentReuseAndRename(t *testing.T) {
+	const dims = 8
+	idx, err := NewIndex(IndexConfig{Dimensions: dims, Metric: Cosine, Connectivity: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	vec := func(r *rand.Rand) []float32 {
+		v := make([]float32, dims)
+		for i := range v {
+			v[i] = r.Float32() - 0.5
+		}
+		return v
+	}
+	r0 := rand.New(rand.NewSource(1))
+	for k := Key(0); k < 300; k++ {
+		if err := idx.Add(k, vec(r0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			r := rand.New(rand.NewSource(int64(g + 10)))
+			for i := 0; i < 300; i++ {
+				key := Key(g*1000 + 1000 + i%30) // each goroutine owns its keys
+				switch i % 4 {
+				case 0, 1:
+					_ = idx.Remove(key)
+					if err := idx.Add(key, vec(r)); err != nil {
+						t.Error(err)
+						return
+					}
+				case 2:
+					if _, _, err := idx.Search(vec(r), 10); err != nil {
+						t.Error(err)
+						return
+					}
+				case 3:
+					_ = idx.Remove(key + 500)
+					if err := idx.Rename(key, key+500); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	n, _ := idx.Len()
+	total := uint(300)
+	for g := 0; g < 8; g++ {
+		for i := 0; i < 30; i++ {
+			for _, k := range []Key{Key(g*1000 + 1000 + i), Key(g*1000 + 1500 + i)} {
+				if c, _ := idx.Count(k); c > 1 {
+					t.Fatalf("key %d holds %d vectors on a single-vector index", k, c)
+				} else {
+					total += c
+				}
+			}
+		}
+	}
+	if n != total {
+		t.Fatalf("Len = %d, but keys account for %d vectors", n, total)
+	}
+}
+
+// TestCloseWhileBusy closes an index while goroutines use it: each call either succeeds or
+// reports ErrClosed, and nothing crashes.
+func TestCloseWhileBusy(t *testing.T) {
+	idx, err := NewIndex(DefaultConfig(4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := Key(0); k < 100; k++ {
+		if err := idx.Add(k, []float32{float32(k), 1, 2, 3}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	var calls atomic.Int64
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < 20000; i++ {
+				calls.Add(1)
+				var err error
+				if g%2 == 0 {
+					_, _, err = idx.Search([]float32{1, 2, 3, 4}, 5)
+				} else {
+					err = idx.Add(Key(1000+g*10000+i), []float32{1, 2, 3, float32(i)})
+				}
+				if err != nil {
+					if !errors.Is(err, ErrClosed) {
+						t.Error(err)
+					}
+					return
+				}
+			}
+		}(g)
+	}
+	for calls.Load() < 200 { // close while the goroutines are mid-flight
+		runtime.Gosched()
+	}
+	if err := idx.Close(); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	if err := idx.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+}
