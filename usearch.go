@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -28,6 +29,10 @@ type base struct {
 	h       handle // nil once closed
 	config  IndexConfig
 	cleanup runtime.Cleanup
+	// live mirrors the core's vector count so that Search can size its results without a
+	// second cgo crossing. Every mutation goes through this type, so it is exact once calls
+	// in flight return; while they run it may lag, which only shortens a result buffer.
+	live atomic.Int64
 }
 
 // open creates the core index. b must be the first field of its owner so that the cleanup,
@@ -113,15 +118,8 @@ func addVector[T Scalar](b *base, op string, key Key, vec []T) error {
 	if st := coreAdd(h, key, unsafe.Pointer(unsafe.SliceData(vec)), q); !st.ok() {
 		return statusError(op, st, fmt.Sprintf("key %d", key))
 	}
+	b.live.Add(1)
 	return nil
-}
-
-// searchLimit bounds the result buffers by the number of stored vectors.
-func searchLimit(h handle, limit uint) uint {
-	if n := coreLen(h); limit > n {
-		return n
-	}
-	return limit
 }
 
 func searchVector[T Scalar](b *base, op string, query []T, limit uint) ([]Key, []float32, error) {
@@ -134,11 +132,14 @@ func searchVector[T Scalar](b *base, op string, query []T, limit uint) ([]Key, [
 	if err := b.vectorLength(op, len(query), q); err != nil {
 		return nil, nil, err
 	}
-	return searchPointer(h, op, unsafe.Pointer(unsafe.SliceData(query)), q, limit)
+	return b.searchPointer(h, op, unsafe.Pointer(unsafe.SliceData(query)), q, limit)
 }
 
-func searchPointer(h handle, op string, query unsafe.Pointer, q Quantization, limit uint) ([]Key, []float32, error) {
-	limit = searchLimit(h, limit)
+// searchPointer runs one search; the caller holds the read lock.
+func (b *base) searchPointer(h handle, op string, query unsafe.Pointer, q Quantization, limit uint) ([]Key, []float32, error) {
+	if n := b.live.Load(); n >= 0 && uint64(limit) > uint64(n) {
+		limit = uint(n)
+	}
 	if limit == 0 {
 		return []Key{}, []float32{}, nil
 	}
@@ -149,6 +150,27 @@ func searchPointer(h handle, op string, query unsafe.Pointer, q Quantization, li
 		return nil, nil, statusError(op, st, "")
 	}
 	return keys[:n], dists[:n], nil
+}
+
+func searchInto[T Scalar](b *base, op string, query []T, keys []Key, dists []float32) (int, error) {
+	h, err := b.read(op)
+	if err != nil {
+		return 0, err
+	}
+	defer b.mu.RUnlock()
+	q := quantizationOf[T]()
+	if err := b.vectorLength(op, len(query), q); err != nil {
+		return 0, err
+	}
+	limit := min(len(keys), len(dists))
+	if limit == 0 {
+		return 0, nil
+	}
+	n, st := coreSearch(h, unsafe.Pointer(unsafe.SliceData(query)), q, uint(limit), &keys[0], &dists[0])
+	if !st.ok() {
+		return 0, statusError(op, st, "")
+	}
+	return int(n), nil
 }
 
 func getVectors[T Scalar](b *base, op string, key Key, maxCount uint) ([]T, error) {
@@ -297,9 +319,11 @@ func (b *base) Remove(key Key) error {
 		return err
 	}
 	defer b.mu.RUnlock()
-	if _, st := coreRemove(h, key); !st.ok() {
-		return statusError("Remove", st, "")
+	n, st := coreRemove(h, key)
+	if !st.ok() {
+		return statusError("Remove", st, fmt.Sprintf("key %d", key))
 	}
+	b.live.Add(-int64(n))
 	return nil
 }
 
@@ -330,7 +354,7 @@ func (b *base) Rename(from, to Key) error {
 	}
 	defer b.mu.RUnlock()
 	if _, st := coreRename(h, from, to); !st.ok() {
-		return statusError("Rename", st, "")
+		return statusError("Rename", st, fmt.Sprintf("%d to %d", from, to))
 	}
 	return nil
 }
@@ -385,14 +409,21 @@ func (idx *Index) AddUnsafe(key Key, vec unsafe.Pointer) error {
 		return &opError{op: "AddUnsafe", detail: "vector pointer is nil", kind: ErrInvalidArgument}
 	}
 	if st := coreAdd(h, key, vec, idx.config.Quantization); !st.ok() {
-		return statusError("AddUnsafe", st, "")
+		return statusError("AddUnsafe", st, fmt.Sprintf("key %d", key))
 	}
+	idx.live.Add(1)
 	return nil
 }
 
 // Search returns up to limit keys nearest to query with their distances, closest first.
 func (idx *Index) Search(query []float32, limit uint) (keys []Key, distances []float32, err error) {
 	return searchVector(&idx.base, "Search", query, limit)
+}
+
+// SearchInto is Search without allocation: it fills keys and distances (up to the shorter
+// of the two) and returns how many results it wrote.
+func (idx *Index) SearchInto(query []float32, keys []Key, distances []float32) (int, error) {
+	return searchInto(&idx.base, "SearchInto", query, keys, distances)
 }
 
 // SearchI8 searches with an int8 query.
@@ -410,7 +441,7 @@ func (idx *Index) SearchUnsafe(query unsafe.Pointer, limit uint) ([]Key, []float
 	if query == nil {
 		return nil, nil, &opError{op: "SearchUnsafe", detail: "query pointer is nil", kind: ErrInvalidArgument}
 	}
-	return searchPointer(h, "SearchUnsafe", query, idx.config.Quantization, limit)
+	return idx.searchPointer(h, "SearchUnsafe", query, idx.config.Quantization, limit)
 }
 
 // Get returns up to maxCount vectors stored under key as float32, one after another, or
@@ -440,6 +471,12 @@ func (idx *IndexOf[T]) Add(key Key, vec []T) error { return addVector(&idx.base,
 // Search returns up to limit keys nearest to query with their distances, closest first.
 func (idx *IndexOf[T]) Search(query []T, limit uint) ([]Key, []float32, error) {
 	return searchVector(&idx.base, "Search", query, limit)
+}
+
+// SearchInto is Search without allocation: it fills keys and distances (up to the shorter
+// of the two) and returns how many results it wrote.
+func (idx *IndexOf[T]) SearchInto(query []T, keys []Key, distances []float32) (int, error) {
+	return searchInto(&idx.base, "SearchInto", query, keys, distances)
 }
 
 // Get returns up to maxCount vectors stored under key, converted to T, one after another,
