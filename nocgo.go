@@ -47,3 +47,10 @@ func coreExactSearch(unsafe.Pointer, unsafe.Pointer, uint, uint, uint, uint, Qua
 func coreVersion() string      { return "" }
 func coreISACompiled() string  { return "" }
 func coreISAAvailable() string { return "" }
+
+func coreDescribe(handle) (IndexConfig, uint, bool, bool)     { return IndexConfig{}, 0, false, false }
+func coreSaveChunk(handle, *saveCursor, []byte) (int, status) { return 0, noCgo }
+func coreSerializedLength(handle) uint                        { return 0 }
+func coreLoad(handle, string, bool) status                    { return noCgo }
+func coreLoadBuffer(handle, []byte, bool) status              { return noCgo }
+func coreMetadata(string, []byte) (IndexConfig, status)       { return IndexConfig{}, noCgo }

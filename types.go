@@ -163,6 +163,7 @@ var (
 	ErrReservedKey       = errors.New("key 2^64-1 is reserved")
 	ErrInvalidArgument   = errors.New("invalid argument")
 	ErrOutOfMemory       = errors.New("out of memory")
+	ErrIO                = errors.New("file input/output failed")
 	ErrCgoRequired       = errors.New("usearch requires cgo: build with CGO_ENABLED=1 and a C++ compiler")
 )
 

@@ -33,6 +33,33 @@ type base struct {
 	// second cgo crossing. Every mutation goes through this type, so it is exact once calls
 	// in flight return; while they run it may lag, which only shortens a result buffer.
 	live atomic.Int64
+	// readOnly is set while the index views a file or buffer.
+	readOnly bool
+	// native owns what must be released with the index, also by the cleanup that runs when
+	// an index is dropped without Close: it must not point back at base.
+	native *native
+}
+
+// native is the C handle plus the pin that keeps a viewed Go buffer in place for C.
+type native struct {
+	h      handle
+	pinner *runtime.Pinner // nil unless a Go buffer is viewed
+	viewed []byte
+}
+
+func (n *native) release() {
+	if n.h != nil {
+		coreFree(n.h)
+		n.h = nil
+	}
+	n.unpin()
+}
+
+func (n *native) unpin() {
+	if n.pinner != nil {
+		n.pinner.Unpin()
+	}
+	n.pinner, n.viewed = nil, nil
 }
 
 // open creates the core index. b must be the first field of its owner so that the cleanup,
@@ -46,7 +73,8 @@ func (b *base) open(conf IndexConfig) error {
 		return statusError("NewIndex", st, "")
 	}
 	b.h, b.config = h, conf
-	b.cleanup = runtime.AddCleanup(b, coreFree, h)
+	b.native = &native{h: h}
+	b.cleanup = runtime.AddCleanup(b, (*native).release, b.native)
 	return nil
 }
 
@@ -71,6 +99,8 @@ func statusError(op string, st status, subject string) error {
 		kind = ErrReadOnly
 	case 10:
 		kind = ErrInvalidFile
+	case 11:
+		kind = ErrIO
 	}
 	detail := st.msg
 	if subject != "" {
@@ -366,7 +396,7 @@ func (b *base) Close() error {
 	defer b.mu.Unlock()
 	if b.h != nil {
 		b.cleanup.Stop()
-		coreFree(b.h)
+		b.native.release()
 		b.h = nil
 	}
 	return nil

@@ -30,6 +30,8 @@ package usearch
 #cgo nocallback usearchx_cast
 #cgo nocallback usearch_size
 #cgo nocallback usearch_count
+#cgo noescape usearchx_save_chunk
+#cgo nocallback usearchx_save_chunk
 */
 import "C"
 
@@ -222,4 +224,84 @@ func coreDistanceISA(isa int, a, b unsafe.Pointer, kind Quantization, dims uint,
 func coreCast(from unsafe.Pointer, fromKind Quantization, to unsafe.Pointer, toKind Quantization, dims uint) status {
 	var msg C.usearch_error_t
 	return statusOf(C.usearchx_cast(from, cScalar[fromKind], to, cScalar[toKind], C.size_t(dims), &msg), msg)
+}
+
+// ---- persistence ----
+
+func cString(s string) *C.char { return C.CString(s) }
+
+func coreDescribe(h handle) (IndexConfig, uint, bool, bool) {
+	var opts C.usearch_init_options_t
+	var live C.size_t
+	var ro C.bool
+	if C.usearchx_describe(C.usearch_index_t(h), &opts, &live, &ro) != 0 {
+		return IndexConfig{}, 0, false, false
+	}
+	conf, ok := configFromC(&opts)
+	conf.Connectivity = uint(opts.connectivity)
+	conf.ExpansionAdd, conf.ExpansionSearch = uint(opts.expansion_add), uint(opts.expansion_search)
+	return conf, uint(live), bool(ro), ok
+}
+
+// configFromC maps C enums back to Go ones; ok is false for a metric Go has no name for.
+func configFromC(o *C.usearch_init_options_t) (IndexConfig, bool) {
+	conf := IndexConfig{Dimensions: uint(o.dimensions), Multi: bool(o.multi), Metric: Metric(255)}
+	ok := false
+	for m, c := range cMetric {
+		if c == o.metric_kind {
+			conf.Metric, ok = Metric(m), true
+		}
+	}
+	for q, c := range cScalar {
+		if c == o.quantization {
+			conf.Quantization = Quantization(q)
+		}
+	}
+	return conf, ok
+}
+
+func coreSaveChunk(h handle, cursor *saveCursor, buf []byte) (int, status) {
+	var msg C.usearch_error_t
+	var written C.size_t
+	c := C.usearchx_save_cursor_t{offset: C.uint64_t(cursor.offset), total: C.uint64_t(cursor.total),
+		tape_slot: C.uint64_t(cursor.tapeSlot), tape_offset: C.uint64_t(cursor.tapeOffset)}
+	code := C.usearchx_save_chunk(C.usearch_index_t(h), &c, unsafe.Pointer(unsafe.SliceData(buf)), C.size_t(len(buf)), &written, &msg)
+	*cursor = saveCursor{offset: uint64(c.offset), total: uint64(c.total), tapeSlot: uint64(c.tape_slot), tapeOffset: uint64(c.tape_offset)}
+	return int(written), statusOf(code, msg)
+}
+
+func coreSerializedLength(h handle) uint {
+	return uint(C.usearch_serialized_length(C.usearch_index_t(h), nil))
+}
+
+func coreLoad(h handle, path string, view bool) status {
+	p := cString(path)
+	defer C.free(unsafe.Pointer(p))
+	var msg C.usearch_error_t
+	return statusOf(C.usearchx_load(C.usearch_index_t(h), p, C.bool(view), &msg), msg)
+}
+
+// coreLoadBuffer copies (view false) or references (view true) buf; a viewing caller must
+// keep buf pinned for as long as the index uses it.
+func coreLoadBuffer(h handle, buf []byte, view bool) status {
+	var msg C.usearch_error_t
+	return statusOf(C.usearchx_load_buffer(C.usearch_index_t(h), unsafe.Pointer(unsafe.SliceData(buf)), C.size_t(len(buf)), C.bool(view), &msg), msg)
+}
+
+func coreMetadata(path string, buf []byte) (IndexConfig, status) {
+	var opts C.usearch_init_options_t
+	var msg C.usearch_error_t
+	var code C.int
+	if buf == nil {
+		p := cString(path)
+		defer C.free(unsafe.Pointer(p))
+		code = C.usearchx_metadata(p, nil, 0, &opts, &msg)
+	} else {
+		code = C.usearchx_metadata(nil, unsafe.Pointer(unsafe.SliceData(buf)), C.size_t(len(buf)), &opts, &msg)
+	}
+	if code != 0 {
+		return IndexConfig{}, statusOf(code, msg)
+	}
+	conf, _ := configFromC(&opts)
+	return conf, status{}
 }

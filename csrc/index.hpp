@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cmath>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -141,7 +142,12 @@ struct context {
     }
 };
 
+struct persistence;
+class mapped_file;
+
 class dense_index {
+    friend struct persistence;
+
   public:
     struct slot_ref {
         std::atomic<uint8_t*> tape{nullptr};
@@ -170,6 +176,8 @@ class dense_index {
     // entry_ packs the top level (high 32 bits, signed, -1 when empty) and the entry slot.
     std::atomic<uint64_t> entry_{pack_entry(-1, 0)};
     std::mutex entry_mutex_;
+
+    std::unique_ptr<mapped_file> mapping_;  // the file a view serves from
 
     std::mutex pool_mutex_;
     std::vector<context*> pool_;
@@ -441,12 +449,12 @@ class dense_index {
   public:
     dense_index() = default;
     dense_index(const dense_index&) = delete;
-    ~dense_index() {
-        for (context* c : all_contexts_) delete c;
-    }
+    ~dense_index();
 
     // init configures an empty index. The config is validated by the caller.
-    status init(const index_config& config, usearch_metric_t custom = nullptr) {
+    // With allow_no_metric, an unknown metric leaves the index without a distance (as after
+    // loading a file saved with a custom metric) until a metric is set.
+    status init(const index_config& config, usearch_metric_t custom = nullptr, bool allow_no_metric = false) {
         config_ = config;
         if (!config_.connectivity) config_.connectivity = default_connectivity;
         if (!config_.connectivity_base) config_.connectivity_base = 2 * config_.connectivity;
@@ -460,13 +468,16 @@ class dense_index {
         } else {
             metric_.kernel = find_kernel(config_.metric, config_.storage, cpu_isa());
             metric_.length = kernel_length(config_.metric, config_.storage, config_.dimensions);
-            if (!metric_.kernel.pair) return fail(status_code::unsupported, "Unknown metric kind!");
+            if (!metric_.kernel.pair && !(allow_no_metric && config_.metric == metric_kind::unknown))
+                return fail(status_code::unsupported, "Unknown metric kind!");
         }
         initialized_ = true;
         return {};
     }
 
     bool initialized() const { return initialized_; }
+    // keep_mapping hands a view its mapped file, released with the index.
+    void keep_mapping(std::unique_ptr<mapped_file> m);
     bool read_only() const { return read_only_; }
     const index_config& config() const { return config_; }
     const metric_t& metric() const { return metric_; }
@@ -522,6 +533,7 @@ class dense_index {
         if (!initialized_) return fail(status_code::not_initialized, "Index is not initialized");
         if (!vector) return fail(status_code::invalid_argument, "Vector pointer is NULL");
         if (!is_storage_kind(int(kind))) return fail(status_code::unsupported, "Unknown scalar kind!");
+        if (!metric_.valid()) return fail(status_code::unsupported, "Index has no metric: set one before adding");
         if (!config_.multi && keys_.count(key))
             return fail(status_code::duplicate_key, "Duplicate keys not allowed in high-level wrappers");
         if (read_only_) return fail(status_code::read_only, "Can't add to an immutable index");
@@ -649,6 +661,7 @@ class dense_index {
         if (!initialized_) return fail(status_code::not_initialized, "Index is not initialized");
         if (!is_storage_kind(int(kind))) return fail(status_code::unsupported, "Unknown scalar kind!");
         if (!query) return fail(status_code::invalid_argument, "Query pointer is NULL");
+        if (!metric_.valid()) return fail(status_code::unsupported, "Index has no metric: set one before searching");
         if (k == 0) return {};
         uint64_t e = entry_.load(std::memory_order_acquire);
         int top = entry_level(e);

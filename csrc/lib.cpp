@@ -6,7 +6,10 @@
 #include <thread>
 #include <vector>
 
+#include <cstdio>
+
 #include "index.hpp"
+#include "persist.hpp"
 #include "usearch.h"
 #include "usearch_ext.h"
 
@@ -14,7 +17,13 @@ namespace {
 
 using namespace usg;
 
-dense_index* as_index(usearch_index_t index) { return static_cast<dense_index*>(index); }
+// A handle owns its index through one more indirection so that Load and View can build
+// the new content aside and swap it in only when it is complete and valid.
+struct handle_t {
+    std::unique_ptr<dense_index> index;
+};
+
+dense_index* as_index(usearch_index_t index) { return static_cast<handle_t*>(index)->index.get(); }
 
 void set_error(usearch_error_t* error, const char* message) {
     if (error) *error = message;
@@ -51,9 +60,15 @@ status validate_options(const usearch_init_options_t& o) {
     return {};
 }
 
-status create(const usearch_init_options_t* options, dense_index*& out) {
-    out = new (std::nothrow) dense_index();
-    if (!out) return fail(status_code::out_of_memory, "Failed to allocate memory for the index!");
+status create(const usearch_init_options_t* options, handle_t*& handle) {
+    handle = new (std::nothrow) handle_t();
+    dense_index* out = handle ? new (std::nothrow) dense_index() : nullptr;
+    if (!out) {
+        delete handle;
+        handle = nullptr;
+        return fail(status_code::out_of_memory, "Failed to allocate memory for the index!");
+    }
+    handle->index.reset(out);
     if (!options) return {};
     status st = validate_options(*options);
     if (st) {
@@ -68,10 +83,84 @@ status create(const usearch_init_options_t* options, dense_index*& out) {
         st = out->init(c, options->metric);
     }
     if (!st) {
-        delete out;
-        out = nullptr;
+        delete handle;
+        handle = nullptr;
     }
     return st;
+}
+
+// replace_from parses an image and, only if it is valid and fully adopted, swaps it into the
+// handle. Expansions (and, for empty files, connectivity) are kept from the old index.
+status replace_from(usearch_index_t handle, const uint8_t* data, size_t len, bool view,
+                    std::unique_ptr<mapped_file> mapping) {
+    file_image img;
+    status st = parse_file(data, len, img);
+    if (!st) return st;
+    std::unique_ptr<dense_index> fresh(new (std::nothrow) dense_index());
+    if (!fresh) return fail(status_code::out_of_memory, "Out of memory!");
+    dense_index& old = *as_index(handle);
+    index_config keep;
+    if (old.initialized()) keep = old.config(), keep.connectivity = old.connectivity();
+    if (old.initialized()) keep.connectivity_base = 2 * keep.connectivity;
+    st = persistence::adopt(*fresh, img, view, keep);
+    if (!st) return st;
+    if (mapping) fresh->keep_mapping(std::move(mapping));
+    static_cast<handle_t*>(handle)->index.swap(fresh);
+    return {};
+}
+
+status map_file(const char* path, std::unique_ptr<mapped_file>& out) {
+    if (!path) return fail(status_code::invalid_argument, "Path is NULL");
+    out.reset(new (std::nothrow) mapped_file());
+    if (!out) return fail(status_code::out_of_memory, "Out of memory!");
+    if (const char* msg = out->open(path)) return fail(status_code::io, msg);
+    return {};
+}
+
+status load_path(usearch_index_t handle, const char* path, bool view) {
+    std::unique_ptr<mapped_file> file;
+    status st = map_file(path, file);
+    if (!st) return st;
+    const uint8_t* data = file->data();
+    size_t len = file->size();
+    return replace_from(handle, data, len, view, view ? std::move(file) : nullptr);
+}
+
+status metadata_of(const uint8_t* data, size_t len, usearch_init_options_t* options) {
+    index_config c;
+    status st = parse_metadata(data, len, c);
+    if (!st) return st;
+    options->metric_kind = usearch_metric_kind_t(c.metric);
+    options->metric = nullptr;
+    options->quantization = usearch_scalar_kind_t(c.storage);
+    options->dimensions = c.dimensions;
+    options->connectivity = 0, options->expansion_add = 0, options->expansion_search = 0;
+    options->multi = c.multi;
+    return {};
+}
+
+constexpr size_t save_chunk_bytes = size_t(1) << 20;
+
+status save_path(usearch_index_t handle, const char* path) {
+    if (!path) return fail(status_code::invalid_argument, "Path is NULL");
+    std::vector<uint8_t> chunk;
+    try {
+        chunk.resize(save_chunk_bytes);
+    } catch (...) {
+        return fail(status_code::out_of_memory, "Out of memory!");
+    }
+    std::FILE* f = std::fopen(path, "wb");
+    if (!f) return fail(status_code::io, std::strerror(errno));
+    save_cursor cursor;
+    dense_index& x = *as_index(handle);
+    for (size_t n; (n = persistence::save_chunk(x, cursor, chunk.data(), chunk.size())) > 0;)
+        if (std::fwrite(chunk.data(), 1, n, f) != n) {
+            const char* msg = std::strerror(errno);
+            std::fclose(f);
+            return fail(status_code::io, msg);
+        }
+    if (std::fclose(f) != 0) return fail(status_code::io, std::strerror(errno));
+    return {};
 }
 
 float signaling_nan() { return std::numeric_limits<float>::signaling_NaN(); }
@@ -174,13 +263,56 @@ char const* usearch_hardware_acceleration_available(void) {
 }
 
 usearch_index_t usearch_init(usearch_init_options_t* options, usearch_error_t* error) {
-    dense_index* index = nullptr;
+    handle_t* index = nullptr;
     status st = create(options, index);
     if (!st) set_error(error, st.message);
     return index;
 }
 
-void usearch_free(usearch_index_t index, usearch_error_t*) { delete as_index(index); }
+void usearch_free(usearch_index_t index, usearch_error_t*) { delete static_cast<handle_t*>(index); }
+
+void usearch_save(usearch_index_t index, char const* path, usearch_error_t* error) {
+    if (ready(index, error)) report(save_path(index, path), error);
+}
+void usearch_load(usearch_index_t index, char const* path, usearch_error_t* error) {
+    if (!index) return set_error(error, "Index handle is NULL");
+    report(load_path(index, path, false), error);
+}
+void usearch_view(usearch_index_t index, char const* path, usearch_error_t* error) {
+    if (!index) return set_error(error, "Index handle is NULL");
+    report(load_path(index, path, true), error);
+}
+void usearch_metadata(char const* path, usearch_init_options_t* options, usearch_error_t* error) {
+    if (!options) return set_error(error, "Options pointer is NULL");
+    std::unique_ptr<mapped_file> file;
+    status st = map_file(path, file);
+    if (st) st = metadata_of(file->data(), file->size(), options);
+    report(st, error);
+}
+size_t usearch_serialized_length(usearch_index_t index, usearch_error_t*) {
+    return index && as_index(index)->initialized() ? size_t(persistence::serialized_length(*as_index(index))) : 0;
+}
+void usearch_save_buffer(usearch_index_t index, void* buffer, size_t length, usearch_error_t* error) {
+    if (!ready(index, error)) return;
+    if (!buffer) return set_error(error, "Buffer is NULL");
+    dense_index& x = *as_index(index);
+    if (length < persistence::serialized_length(x)) return set_error(error, "Failed to serialize into stream");
+    save_cursor cursor;
+    persistence::save_chunk(x, cursor, static_cast<uint8_t*>(buffer), length);
+}
+void usearch_load_buffer(usearch_index_t index, void const* buffer, size_t length, usearch_error_t* error) {
+    if (!index) return set_error(error, "Index handle is NULL");
+    report(replace_from(index, static_cast<const uint8_t*>(buffer), length, false, nullptr), error);
+}
+void usearch_view_buffer(usearch_index_t index, void const* buffer, size_t length, usearch_error_t* error) {
+    if (!index) return set_error(error, "Index handle is NULL");
+    report(replace_from(index, static_cast<const uint8_t*>(buffer), length, true, nullptr), error);
+}
+void usearch_metadata_buffer(void const* buffer, size_t length, usearch_init_options_t* options,
+                             usearch_error_t* error) {
+    if (!options) return set_error(error, "Options pointer is NULL");
+    report(metadata_of(static_cast<const uint8_t*>(buffer), length, options), error);
+}
 
 void usearch_clear(usearch_index_t index, usearch_error_t*) {
     if (index && as_index(index)->initialized()) as_index(index)->clear();
@@ -311,7 +443,7 @@ void usearch_exact_search(void const* dataset, size_t dataset_size, size_t datas
 
 int usearchx_init(usearch_init_options_t const* options, usearch_index_t* index, usearch_error_t* error) {
     if (!options || !index) return report(fail(status_code::invalid_argument, "Options are NULL"), error);
-    dense_index* created = nullptr;
+    handle_t* created = nullptr;
     status st = create(options, created);
     *index = created;
     return report(st, error);
@@ -370,6 +502,52 @@ int usearchx_exact_search(void const* dataset, size_t dataset_size, size_t datas
     return report(exact_search(dataset, dataset_size, dataset_stride, queries, queries_size, queries_stride, kind,
                                dims, metric, count, threads, keys, keys_stride, distances, distances_stride),
                   error);
+}
+
+int usearchx_describe(usearch_index_t index, usearch_init_options_t* options, size_t* live, bool* read_only) {
+    if (!index || !as_index(index)->initialized()) return int(status_code::not_initialized);
+    const dense_index& x = *as_index(index);
+    options->metric_kind = usearch_metric_kind_t(x.metric().label);
+    options->metric = nullptr;
+    options->quantization = usearch_scalar_kind_t(x.config().storage);
+    options->dimensions = x.config().dimensions;
+    options->connectivity = x.connectivity();
+    options->expansion_add = x.config().expansion_add;
+    options->expansion_search = x.config().expansion_search;
+    options->multi = x.config().multi;
+    *live = x.size();
+    *read_only = x.read_only();
+    return 0;
+}
+
+int usearchx_save_chunk(usearch_index_t index, usearchx_save_cursor_t* cursor, void* buffer, size_t capacity,
+                        size_t* written, usearch_error_t* error) {
+    *written = 0;
+    if (!index || !as_index(index)->initialized()) return report(not_initialized(), error);
+    save_cursor c{cursor->offset, cursor->total, cursor->tape_slot, cursor->tape_offset};
+    *written = persistence::save_chunk(*as_index(index), c, static_cast<uint8_t*>(buffer), capacity);
+    *cursor = usearchx_save_cursor_t{c.offset, c.total, c.tape_slot, c.tape_offset};
+    return 0;
+}
+
+int usearchx_load(usearch_index_t index, char const* path, bool view, usearch_error_t* error) {
+    if (!index) return report(not_initialized(), error);
+    return report(load_path(index, path, view), error);
+}
+
+int usearchx_load_buffer(usearch_index_t index, void const* buffer, size_t length, bool view,
+                         usearch_error_t* error) {
+    if (!index) return report(not_initialized(), error);
+    return report(replace_from(index, static_cast<const uint8_t*>(buffer), length, view, nullptr), error);
+}
+
+int usearchx_metadata(char const* path, void const* buffer, size_t length, usearch_init_options_t* options,
+                      usearch_error_t* error) {
+    if (!path) return report(metadata_of(static_cast<const uint8_t*>(buffer), length, options), error);
+    std::unique_ptr<mapped_file> file;
+    status st = map_file(path, file);
+    if (st) st = metadata_of(file->data(), file->size(), options);
+    return report(st, error);
 }
 
 char const* usearchx_isa_name(int isa) {

@@ -10,9 +10,6 @@
  * Errors: every call that can fail takes a trailing `usearch_error_t* error`. On failure a
  * static, NUL-terminated message is stored there (never free it); on success the slot is
  * left untouched, so set it to NULL before each call. `error` may be NULL.
- *
- * The persistence calls (save, load, view, metadata, buffers) are declared in this header
- * only once the persistence layer exists.
  */
 #ifndef UNUM_USEARCH_H
 #define UNUM_USEARCH_H
@@ -93,6 +90,19 @@ USEARCH_EXPORT char const* usearch_hardware_acceleration_available(void);
 USEARCH_EXPORT usearch_index_t usearch_init(usearch_init_options_t* options, usearch_error_t* error);
 USEARCH_EXPORT void usearch_free(usearch_index_t index, usearch_error_t* error);
 USEARCH_EXPORT void usearch_clear(usearch_index_t index, usearch_error_t* error);
+
+USEARCH_EXPORT void usearch_save(usearch_index_t index, char const* path, usearch_error_t* error);
+USEARCH_EXPORT void usearch_load(usearch_index_t index, char const* path, usearch_error_t* error);
+USEARCH_EXPORT void usearch_view(usearch_index_t index, char const* path, usearch_error_t* error);
+USEARCH_EXPORT void usearch_metadata(char const* path, usearch_init_options_t* options, usearch_error_t* error);
+USEARCH_EXPORT size_t usearch_serialized_length(usearch_index_t index, usearch_error_t* error);
+USEARCH_EXPORT void usearch_save_buffer(usearch_index_t index, void* buffer, size_t length, usearch_error_t* error);
+USEARCH_EXPORT void usearch_load_buffer(usearch_index_t index, void const* buffer, size_t length,
+                                        usearch_error_t* error);
+USEARCH_EXPORT void usearch_view_buffer(usearch_index_t index, void const* buffer, size_t length,
+                                        usearch_error_t* error);
+USEARCH_EXPORT void usearch_metadata_buffer(void const* buffer, size_t length, usearch_init_options_t* options,
+                                            usearch_error_t* error);
 
 USEARCH_EXPORT size_t usearch_size(usearch_index_t index, usearch_error_t* error);
 USEARCH_EXPORT size_t usearch_capacity(usearch_index_t index, usearch_error_t* error);

@@ -52,6 +52,26 @@ USEARCH_EXPORT int usearchx_exact_search(void const* dataset, size_t dataset_siz
                                          usearch_key_t* keys, size_t keys_stride, usearch_distance_t* distances,
                                          size_t distances_stride, usearch_error_t* error);
 
+/* Reads back the configuration (connectivity and expansions as in use), the live vector
+ * count and whether the index is a read-only view. */
+USEARCH_EXPORT int usearchx_describe(usearch_index_t index, usearch_init_options_t* options, size_t* live,
+                                     bool* read_only);
+
+/* Streams the serialized image: zero-initialise a cursor, then call until *written is 0.
+ * The index must not change between calls. */
+typedef struct usearchx_save_cursor_t {
+    uint64_t offset, total, tape_slot, tape_offset;
+} usearchx_save_cursor_t;
+USEARCH_EXPORT int usearchx_save_chunk(usearch_index_t index, usearchx_save_cursor_t* cursor, void* buffer,
+                                       size_t capacity, size_t* written, usearch_error_t* error);
+/* Loads (copies) or views a file or buffer; on any failure the index is left as it was. */
+USEARCH_EXPORT int usearchx_load(usearch_index_t index, char const* path, bool view, usearch_error_t* error);
+USEARCH_EXPORT int usearchx_load_buffer(usearch_index_t index, void const* buffer, size_t length, bool view,
+                                        usearch_error_t* error);
+/* Reads a file's (path != NULL) or a buffer's header into options. */
+USEARCH_EXPORT int usearchx_metadata(char const* path, void const* buffer, size_t length,
+                                     usearch_init_options_t* options, usearch_error_t* error);
+
 /* Kernel variants, for tests that compare every compiled instruction set with "serial". */
 USEARCH_EXPORT char const* usearchx_isa_name(int isa);          /* NULL past the last one */
 USEARCH_EXPORT bool usearchx_isa_usable(int isa);              /* compiled in and run by this CPU */

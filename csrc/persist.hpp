@@ -1,0 +1,140 @@
+// persist.hpp: moving an index to and from the file format: adopting a validated image
+// (copied for Load, referenced for View) and emitting the image in resumable chunks, so
+// that callers can stream it to a file, a buffer or an io.Writer without a full copy.
+#pragma once
+
+#include <memory>
+
+#include "format.hpp"
+#include "mapping.hpp"
+
+namespace usg {
+
+inline dense_index::~dense_index() {
+    for (context* c : all_contexts_) delete c;
+}
+
+inline void dense_index::keep_mapping(std::unique_ptr<mapped_file> m) { mapping_ = std::move(m); }
+
+// save_cursor remembers where the previous chunk ended; tapes have variable sizes, so the
+// cursor also keeps the node whose record contains the offset.
+struct save_cursor {
+    uint64_t offset = 0;
+    uint64_t total = 0;
+    uint64_t tape_slot = 0;
+    uint64_t tape_offset = 0;
+};
+
+struct persistence {
+    static int level_of(const dense_index& x, slot_t s) {
+        const uint8_t* t = x.tape_of(s);
+        return t ? tape_level(t) : 0;
+    }
+
+    static uint64_t serialized_length(const dense_index& x) {
+        uint64_t n = x.size_.load();
+        uint64_t bytes = 8 + n * x.vector_bytes_ + file_header_bytes + graph_header_bytes + 2 * n;
+        for (uint64_t s = 0; s < n; ++s) bytes += x.layout_.bytes(level_of(x, slot_t(s)));
+        return bytes;
+    }
+
+    // save_chunk writes the next bytes of the image into out (at most cap) and returns how
+    // many; 0 means the image is complete. The index must not change between chunks.
+    static size_t save_chunk(const dense_index& x, save_cursor& c, uint8_t* out, size_t cap) {
+        if (c.offset == 0 && c.total == 0) c.total = serialized_length(x);
+        uint64_t n = x.size_.load(), C = x.vector_bytes_;
+        uint64_t header_at = 8 + n * C, graph_at = header_at + file_header_bytes;
+        uint64_t levels_at = graph_at + graph_header_bytes, tapes_at = levels_at + 2 * n;
+        if (c.tape_offset < tapes_at) c.tape_slot = 0, c.tape_offset = tapes_at;
+        size_t written = 0;
+        auto put = [&](const uint8_t* src, uint64_t section_at, uint64_t section_len) {
+            uint64_t within = c.offset - section_at;
+            size_t take = size_t(std::min<uint64_t>(section_len - within, cap - written));
+            if (src) std::memcpy(out + written, src + within, take);
+            else std::memset(out + written, 0, take);
+            written += take, c.offset += take;
+        };
+        while (written < cap && c.offset < c.total) {
+            uint64_t o = c.offset;
+            if (o < 8) {
+                uint32_t shape[2] = {uint32_t(n), uint32_t(C)};
+                put(reinterpret_cast<const uint8_t*>(shape), 0, 8);
+            } else if (o < header_at) {
+                uint64_t slot = (o - 8) / C;
+                put(x.vector_of(slot_t(slot)), 8 + slot * C, C);
+            } else if (o < levels_at) {
+                uint8_t headers[file_header_bytes + graph_header_bytes];
+                uint64_t e = x.entry_.load();
+                write_headers(headers, headers + file_header_bytes, x.config_, x.metric_.label, size_t(n), x.size(),
+                              dense_index::entry_level(e), dense_index::entry_slot(e), x.layout_.M, x.layout_.M0);
+                put(headers, header_at, file_header_bytes + graph_header_bytes);
+            } else if (o < tapes_at) {
+                uint64_t slot = (o - levels_at) / 2;
+                int16_t level = int16_t(level_of(x, slot_t(slot)));
+                put(reinterpret_cast<const uint8_t*>(&level), levels_at + 2 * slot, 2);
+            } else {
+                while (c.tape_offset + x.layout_.bytes(level_of(x, slot_t(c.tape_slot))) <= o)
+                    c.tape_offset += x.layout_.bytes(level_of(x, slot_t(c.tape_slot))), ++c.tape_slot;
+                slot_t slot = slot_t(c.tape_slot);
+                const uint8_t* tape = x.tape_of(slot);
+                uint8_t placeholder[16] = {0};  // a record lost to an allocation failure: empty tombstone
+                if (!tape) std::memset(placeholder, 0xFF, 8);
+                uint64_t bytes = x.layout_.bytes(level_of(x, slot));
+                if (tape) {
+                    put(tape, c.tape_offset, bytes);
+                } else if (o - c.tape_offset < 10) {
+                    put(placeholder, c.tape_offset, 10);
+                } else {
+                    put(nullptr, c.tape_offset, bytes);
+                }
+            }
+        }
+        return written;
+    }
+
+    // adopt fills a fresh, uninitialised index from a validated image. With view set, the
+    // index serves vectors and records from the image's memory and becomes read-only.
+    static status adopt(dense_index& x, const file_image& img, bool view, const index_config& keep) {
+        index_config c = img.config;
+        c.expansion_add = keep.expansion_add, c.expansion_search = keep.expansion_search;
+        if (img.rows == 0 && keep.connectivity) c.connectivity = keep.connectivity, c.connectivity_base = keep.connectivity_base;
+        status st = x.init(c, nullptr, true);
+        if (!st) return st;
+        size_t n = img.rows;
+        if (n && !x.slots_.ensure(n)) return fail(status_code::out_of_memory, "Out of memory!");
+        const uint8_t* tape = img.tapes;
+        size_t vbytes = (x.vector_bytes_ + 63) & ~size_t(63), live = 0;
+        for (size_t i = 0; i < n; ++i) {
+            size_t bytes = x.layout_.bytes(tape_level(tape));
+            const uint8_t* vec = img.vectors + i * img.cols;
+            dense_index::slot_ref& ref = x.slots_[i];
+            if (view) {
+                ref.vector.store(const_cast<uint8_t*>(vec)), ref.tape.store(const_cast<uint8_t*>(tape));
+            } else {
+                uint8_t* block = x.arena_.allocate(vbytes + bytes);
+                if (!block) return fail(status_code::out_of_memory, "Out of memory!");
+                std::memcpy(block, vec, img.cols), std::memcpy(block + vbytes, tape, bytes);
+                ref.vector.store(block), ref.tape.store(block + vbytes);
+            }
+            key_t key = tape_key(tape);
+            try {
+                if (key == tombstone_key) {
+                    x.free_.push_back(slot_t(i));
+                } else {
+                    if (x.keys_.insert(key, slot_t(i), false) != key_map::inserted)
+                        return fail(status_code::out_of_memory, "Out of memory!");
+                    ++live;
+                }
+            } catch (...) {
+                return fail(status_code::out_of_memory, "Out of memory!");
+            }
+            tape += bytes;
+        }
+        x.size_ = n, x.capacity_ = n, x.live_ = live;
+        x.entry_ = n ? dense_index::pack_entry(img.max_level, img.entry) : dense_index::pack_entry(-1, 0);
+        x.read_only_ = view;
+        return {};
+    }
+};
+
+}  // namespace usg
