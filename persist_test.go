@@ -1,0 +1,285 @@
+package usearch_test
+
+import (
+	"bytes"
+	"errors"
+	"io/fs"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/usearch-go/usearch"
+)
+
+func buildIndex(t testing.TB, conf usearch.IndexConfig, n int, seed int64) (*usearch.Index, [][]float32) {
+	t.Helper()
+	idx, err := usearch.NewIndex(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewSource(seed))
+	vecs := make([][]float32, n)
+	for i := range vecs {
+		v := make([]float32, conf.Dimensions)
+		for j := range v {
+			v[j] = r.Float32()*2 - 1
+		}
+		vecs[i] = v
+		if err := idx.Add(usearch.Key(i), v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return idx, vecs
+}
+
+func imageOf(t testing.TB, idx *usearch.Index) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if _, err := idx.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestSaveLoadRoundTrip(t *testing.T) {
+	for _, q := range []usearch.Quantization{usearch.F32, usearch.F64, usearch.F16, usearch.BF16, usearch.I8, usearch.U8} {
+		t.Run(q.String(), func(t *testing.T) {
+			conf := usearch.IndexConfig{Dimensions: 24, Metric: usearch.Cosine, Quantization: q, Connectivity: 6}
+			idx, vecs := buildIndex(t, conf, 300, 3)
+			defer idx.Close()
+			for k := usearch.Key(0); k < 300; k += 9 {
+				if err := idx.Remove(k); err != nil {
+					t.Fatal(err)
+				}
+			}
+			path := filepath.Join(t.TempDir(), "index.usearch")
+			if err := idx.Save(path); err != nil {
+				t.Fatal(err)
+			}
+			saved, _ := os.ReadFile(path)
+			if img := imageOf(t, idx); !bytes.Equal(saved, img) {
+				t.Fatal("Save and WriteTo produced different bytes")
+			}
+			size, _ := idx.SerializedLength()
+			if uint(len(saved)) != size {
+				t.Fatalf("SerializedLength %d, file %d bytes", size, len(saved))
+			}
+			for _, view := range []bool{false, true} {
+				other, err := usearch.NewIndex(usearch.DefaultConfig(3))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if view {
+					err = other.View(path)
+				} else {
+					err = other.Load(path)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				n, _ := other.Len()
+				want, _ := idx.Len()
+				if n != want {
+					t.Fatalf("Len after load %d, want %d", n, want)
+				}
+				for k := usearch.Key(1); k < 300; k += 17 {
+					if k%9 == 0 {
+						continue
+					}
+					a, _, _ := idx.Search(vecs[k], 5)
+					b, _, _ := other.Search(vecs[k], 5)
+					if len(a) == 0 || !equalKeys(a, b) {
+						t.Fatalf("search for %d: saved index %v, loaded %v", k, a, b)
+					}
+					if ok, _ := other.Contains(k - 1); ok != ((k-1)%9 != 0) {
+						t.Fatalf("Contains(%d) = %v after load", k-1, ok)
+					}
+				}
+				if view {
+					// A view is read-only; the error says so and nothing changes.
+					if err := other.Add(100000, vecs[0]); !errors.Is(err, usearch.ErrReadOnly) {
+						t.Fatalf("Add on a view: %v, want ErrReadOnly", err)
+					}
+					if err := other.Remove(1); !errors.Is(err, usearch.ErrReadOnly) {
+						t.Fatalf("Remove on a view: %v, want ErrReadOnly", err)
+					}
+					if err := other.Rename(1, 100001); !errors.Is(err, usearch.ErrReadOnly) {
+						t.Fatalf("Rename on a view: %v, want ErrReadOnly", err)
+					}
+				} else if err := other.Add(100000, vecs[0]); err != nil {
+					t.Fatalf("Add after Load: %v", err)
+				}
+				other.Close()
+			}
+		})
+	}
+}
+
+func equalKeys(a, b []usearch.Key) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// TestFailedLoadKeepsIndex: every strict prefix of a valid image and a set of corrupted
+// images must fail with ErrInvalidFile and leave the index exactly as it was.
+func TestFailedLoadKeepsIndex(t *testing.T) {
+	src, vecs := buildIndex(t, usearch.IndexConfig{Dimensions: 4, Metric: usearch.L2sq, Connectivity: 3}, 40, 5)
+	defer src.Close()
+	image := imageOf(t, src)
+
+	idx, _ := buildIndex(t, usearch.IndexConfig{Dimensions: 4, Metric: usearch.L2sq}, 7, 9)
+	defer idx.Close()
+	before := imageOf(t, idx)
+	check := func(what string, data []byte) {
+		t.Helper()
+		for _, view := range []bool{false, true} {
+			var err error
+			if view {
+				err = idx.ViewBuffer(data, uint(len(data)))
+			} else {
+				err = idx.LoadBuffer(data, uint(len(data)))
+			}
+			if !errors.Is(err, usearch.ErrInvalidFile) {
+				t.Fatalf("%s (view %v): err = %v, want ErrInvalidFile", what, view, err)
+			}
+			if !bytes.Equal(imageOf(t, idx), before) {
+				t.Fatalf("%s: a failed load changed the index", what)
+			}
+		}
+	}
+	for n := 1; n < len(image); n++ {
+		check("prefix of "+strconv.Itoa(n)+" bytes", image[:n])
+	}
+	corrupt := func(what string, at int, b byte) {
+		bad := append([]byte(nil), image...)
+		bad[at] = b
+		check(what, bad)
+	}
+	header := 8 + 40*16
+	corrupt("magic", header, 'x')
+	corrupt("major version", header+7, 3)
+	corrupt("metric code", header+13, 'z')
+	corrupt("scalar code", header+14, 99)
+	corrupt("key kind", header+15, 13)
+	corrupt("dimensions", header+33, 5)
+	corrupt("rows", 0, 41)
+	corrupt("connectivity", header+64+8, 1)
+	corrupt("entry slot", header+64+32, 200)
+	corrupt("max level", header+64+24, 30)
+	tapes := header + 64 + 40 + 2*40
+	corrupt("in-tape level", tapes+8, 7)
+	corrupt("neighbor count", tapes+10, 200)
+	corrupt("neighbor slot", tapes+14, 250)
+	if n, _ := idx.Len(); n != 7 {
+		t.Fatalf("Len = %d after failed loads, want 7", n)
+	}
+	// And the valid image still loads.
+	if err := idx.LoadBuffer(image, uint(len(image))); err != nil {
+		t.Fatal(err)
+	}
+	if keys, _, _ := idx.Search(vecs[3], 1); len(keys) != 1 || keys[0] != 3 {
+		t.Fatalf("search after a good load: %v", keys)
+	}
+}
+
+func TestSaveIsAtomicAndReportsErrors(t *testing.T) {
+	idx, _ := buildIndex(t, usearch.DefaultConfig(8), 50, 1)
+	defer idx.Close()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "index.usearch")
+	if err := os.WriteFile(path, []byte("previous"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := idx.Save(filepath.Join(dir, "missing", "index.usearch")); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("Save into a missing directory: %v", err)
+	}
+	if err := idx.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Fatalf("Save left %d files in the directory, want 1", len(entries))
+	}
+	if err := idx.Load(filepath.Join(dir, "nope.usearch")); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("Load of a missing file: %v", err)
+	}
+	small := make([]byte, 10)
+	if err := idx.SaveBuffer(small, 10); !errors.Is(err, usearch.ErrInvalidArgument) || !strings.Contains(err.Error(), "SerializedLength") {
+		t.Fatalf("SaveBuffer into 10 bytes: %v", err)
+	}
+	if err := idx.SaveBuffer(small, 11); !errors.Is(err, usearch.ErrInvalidArgument) {
+		t.Fatalf("SaveBuffer with buffer_size > len(buf): %v", err)
+	}
+	if _, err := usearch.MetadataBuffer([]byte("not an index at all, just some bytes of text that are long enough to probe..."), 70); !errors.Is(err, usearch.ErrInvalidFile) {
+		t.Fatalf("MetadataBuffer of text: %v", err)
+	}
+}
+
+// TestViewDoesNotCopy: a view keeps vectors and graph in the mapped file, so the index's own
+// memory stays a small fraction of the file size.
+func TestViewDoesNotCopy(t *testing.T) {
+	idx, vecs := buildIndex(t, usearch.IndexConfig{Dimensions: 256, Metric: usearch.Cosine}, 4000, 2)
+	path := filepath.Join(t.TempDir(), "big.usearch")
+	if err := idx.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	loadedMem, _ := idx.MemoryUsage()
+	idx.Close()
+	info, _ := os.Stat(path)
+	view, err := usearch.NewIndex(usearch.DefaultConfig(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer view.Close()
+	if err := view.View(path); err != nil {
+		t.Fatal(err)
+	}
+	mem, _ := view.MemoryUsage()
+	if mem*4 > uint(info.Size()) || mem*3 > loadedMem {
+		t.Fatalf("viewed index holds %d bytes for a %d-byte file (a loaded one held %d)", mem, info.Size(), loadedMem)
+	}
+	if keys, _, _ := view.Search(vecs[42], 1); len(keys) != 1 || keys[0] != 42 {
+		t.Fatalf("search on the view: %v", keys)
+	}
+	runtime.KeepAlive(vecs)
+}
+
+// TestViewBufferSurvivesGC: the viewed Go buffer stays valid across collections, and a
+// viewing index dropped without Close is cleaned up without tripping the pinner.
+func TestViewBufferSurvivesGC(t *testing.T) {
+	src, vecs := buildIndex(t, usearch.DefaultConfig(16), 200, 4)
+	image := imageOf(t, src)
+	src.Close()
+	idx, _ := usearch.NewIndex(usearch.DefaultConfig(1))
+	if err := idx.ViewBuffer(image, uint(len(image))); err != nil {
+		t.Fatal(err)
+	}
+	image = nil
+	for i := 0; i < 3; i++ {
+		runtime.GC()
+	}
+	if keys, _, err := idx.Search(vecs[7], 1); err != nil || len(keys) != 1 || keys[0] != 7 {
+		t.Fatalf("search after GC: %v %v", keys, err)
+	}
+	forgotten, _ := usearch.NewIndex(usearch.DefaultConfig(1))
+	img2 := imageOf(t, idx)
+	if err := forgotten.ViewBuffer(img2, uint(len(img2))); err != nil {
+		t.Fatal(err)
+	}
+	forgotten = nil
+	for i := 0; i < 3; i++ {
+		runtime.GC()
+	}
+	idx.Close()
+}
