@@ -5,7 +5,10 @@ package usearch
 // Without cgo there is no core: creating an index or computing a distance returns
 // ErrCgoRequired, so programs that import the package still compile.
 
-import "unsafe"
+import (
+	"runtime/cgo"
+	"unsafe"
+)
 
 type handle = unsafe.Pointer
 
@@ -54,3 +57,22 @@ func coreSerializedLength(handle) uint                        { return 0 }
 func coreLoad(handle, string, bool) status                    { return noCgo }
 func coreLoadBuffer(handle, []byte, bool) status              { return noCgo }
 func coreMetadata(string, []byte) (IndexConfig, status)       { return IndexConfig{}, noCgo }
+
+type metricCall interface{ lastPanic() any }
+
+type goMetric[T Scalar] struct {
+	fn       func(a, b []T) float32
+	elements int
+}
+
+func (m *goMetric[T]) lastPanic() any { return nil }
+
+func coreFilteredSearch(handle, unsafe.Pointer, Quantization, uint, *Key, *float32, *goFilterSpec) (uint, SearchStats, any, status) {
+	return 0, SearchStats{}, nil, noCgo
+}
+func coreChangeMetric(handle, metricCall) (cgo.Handle, status)         { return 0, noCgo }
+func coreChangeMetricKind(handle, Metric) status                       { return noCgo }
+func coreAddCallback(handle, Key, unsafe.Pointer, Quantization) status { return noCgo }
+func coreSearchCallback(handle, unsafe.Pointer, Quantization, uint, *Key, *float32) (uint, status) {
+	return 0, noCgo
+}

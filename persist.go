@@ -172,6 +172,7 @@ func (b *base) loadOp(op string, do func(h handle) status, pin []byte) error {
 	}
 	b.native.unpin()
 	b.native.pinner, b.native.viewed = pinner, pin
+	b.native.setMetric(0, nil) // the new content has the file's built-in metric
 	b.replaced()
 	return nil
 }

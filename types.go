@@ -164,6 +164,7 @@ var (
 	ErrInvalidArgument   = errors.New("invalid argument")
 	ErrOutOfMemory       = errors.New("out of memory")
 	ErrIO                = errors.New("file input/output failed")
+	ErrCallback          = errors.New("a Go filter or metric failed")
 	ErrCgoRequired       = errors.New("usearch requires cgo: build with CGO_ENABLED=1 and a C++ compiler")
 )
 

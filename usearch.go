@@ -13,6 +13,7 @@ package usearch
 import (
 	"fmt"
 	"runtime"
+	"runtime/cgo"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -45,6 +46,9 @@ type native struct {
 	h      handle
 	pinner *runtime.Pinner // nil unless a Go buffer is viewed
 	viewed []byte
+	// metric is the Go metric the core calls through metricHandle, if any.
+	metric       metricCall
+	metricHandle cgo.Handle
 }
 
 func (n *native) release() {
@@ -53,6 +57,7 @@ func (n *native) release() {
 		n.h = nil
 	}
 	n.unpin()
+	n.setMetric(0, nil)
 }
 
 func (n *native) unpin() {
@@ -101,6 +106,8 @@ func statusError(op string, st status, subject string) error {
 		kind = ErrInvalidFile
 	case 11:
 		kind = ErrIO
+	case 12:
+		kind = ErrCallback
 	}
 	detail := st.msg
 	if subject != "" {
@@ -145,11 +152,37 @@ func addVector[T Scalar](b *base, op string, key Key, vec []T) error {
 	if err := b.vectorLength(op, len(vec), q); err != nil {
 		return err
 	}
-	if st := coreAdd(h, key, unsafe.Pointer(unsafe.SliceData(vec)), q); !st.ok() {
-		return statusError(op, st, fmt.Sprintf("key %d", key))
+	if st := b.add(h, key, unsafe.Pointer(unsafe.SliceData(vec)), q); !st.ok() {
+		return b.callError(op, st, fmt.Sprintf("key %d", key))
 	}
 	b.live.Add(1)
 	return nil
+}
+
+// add and search call the core through entry points that allow callbacks only while a Go
+// metric is installed; the others let cgo keep arguments on the stack.
+func (b *base) add(h handle, key Key, vec unsafe.Pointer, q Quantization) status {
+	if b.native.metric != nil {
+		return coreAddCallback(h, key, vec, q)
+	}
+	return coreAdd(h, key, vec, q)
+}
+
+func (b *base) search(h handle, query unsafe.Pointer, q Quantization, k uint, keys *Key, dists *float32) (uint, status) {
+	if b.native.metric != nil {
+		return coreSearchCallback(h, query, q, k, keys, dists)
+	}
+	return coreSearch(h, query, q, k, keys, dists)
+}
+
+// callError reports a failed call, naming the Go metric's panic when that was the cause.
+func (b *base) callError(op string, st status, subject string) error {
+	if st.code == 12 && b.native.metric != nil {
+		if p := b.native.metric.lastPanic(); p != nil {
+			return &opError{op: op, detail: fmt.Sprintf("%s: the metric panicked: %v", subject, p), kind: ErrCallback}
+		}
+	}
+	return statusError(op, st, subject)
 }
 
 func searchVector[T Scalar](b *base, op string, query []T, limit uint) ([]Key, []float32, error) {
@@ -175,9 +208,9 @@ func (b *base) searchPointer(h handle, op string, query unsafe.Pointer, q Quanti
 	}
 	keys := make([]Key, limit)
 	dists := make([]float32, limit)
-	n, st := coreSearch(h, query, q, limit, &keys[0], &dists[0])
+	n, st := b.search(h, query, q, limit, &keys[0], &dists[0])
 	if !st.ok() {
-		return nil, nil, statusError(op, st, "")
+		return nil, nil, b.callError(op, st, "")
 	}
 	return keys[:n], dists[:n], nil
 }
@@ -196,9 +229,9 @@ func searchInto[T Scalar](b *base, op string, query []T, keys []Key, dists []flo
 	if limit == 0 {
 		return 0, nil
 	}
-	n, st := coreSearch(h, unsafe.Pointer(unsafe.SliceData(query)), q, uint(limit), &keys[0], &dists[0])
+	n, st := b.search(h, unsafe.Pointer(unsafe.SliceData(query)), q, uint(limit), &keys[0], &dists[0])
 	if !st.ok() {
-		return 0, statusError(op, st, "")
+		return 0, b.callError(op, st, "")
 	}
 	return int(n), nil
 }
@@ -438,8 +471,8 @@ func (idx *Index) AddUnsafe(key Key, vec unsafe.Pointer) error {
 	if vec == nil {
 		return &opError{op: "AddUnsafe", detail: "vector pointer is nil", kind: ErrInvalidArgument}
 	}
-	if st := coreAdd(h, key, vec, idx.config.Quantization); !st.ok() {
-		return statusError("AddUnsafe", st, fmt.Sprintf("key %d", key))
+	if st := idx.add(h, key, vec, idx.config.Quantization); !st.ok() {
+		return idx.callError("AddUnsafe", st, fmt.Sprintf("key %d", key))
 	}
 	idx.live.Add(1)
 	return nil

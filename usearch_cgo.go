@@ -12,6 +12,13 @@ package usearch
 #include <stdlib.h>
 #include "csrc/usearch_ext.h"
 
+// The trampolines exported by callbacks.go.
+extern int usearchGoFilter(usearch_key_t*, size_t, uint8_t*, void*);
+extern int usearchGoMetric(void*, void**, size_t, usearch_distance_t*, void*);
+
+// A cgo.Handle travels through the cores' void* state arguments.
+static inline void* usearchx_handle_pointer(uintptr_t h) { return (void*)h; }
+
 #cgo noescape usearchx_add
 #cgo nocallback usearchx_add
 #cgo noescape usearchx_search
@@ -37,6 +44,8 @@ import "C"
 
 import (
 	"embed"
+	"runtime"
+	"runtime/cgo"
 	"unsafe"
 )
 
@@ -304,4 +313,76 @@ func coreMetadata(path string, buf []byte) (IndexConfig, status) {
 	}
 	conf, _ := configFromC(&opts)
 	return conf, status{}
+}
+
+// ---- closures and filters (the trampolines are in callbacks.go) ----
+
+func coreFilteredSearch(h handle, query unsafe.Pointer, kind Quantization, k uint, keys *Key, dists *float32, f *goFilterSpec) (uint, SearchStats, any, status) {
+	var spec C.usearchx_filter_t
+	var call *filterCall
+	if f.fn != nil {
+		call = &filterCall{fn: f.fn}
+		handle := cgo.NewHandle(call)
+		defer handle.Delete()
+		spec.batch = C.usearchx_filter_batch_t(C.usearchGoFilter)
+		spec.state = C.usearchx_handle_pointer(C.uintptr_t(handle))
+	}
+	if f.hasAllowed {
+		// The spec struct is Go memory that holds a Go pointer: the list must be pinned.
+		if len(f.allowed) > 0 {
+			var pinner runtime.Pinner
+			pinner.Pin(&f.allowed[0])
+			defer pinner.Unpin()
+		}
+		spec.has_allowed = true
+		spec.allowed = (*C.usearch_key_t)(unsafe.Pointer(unsafe.SliceData(f.allowed)))
+		spec.allowed_count = C.size_t(len(f.allowed))
+	}
+	if f.hasRange {
+		spec.has_range, spec.range_min, spec.range_max = true, C.usearch_key_t(f.min), C.usearch_key_t(f.max)
+	}
+	var msg C.usearch_error_t
+	var found C.size_t
+	var stats C.usearchx_search_stats_t
+	code := C.usearchx_filtered_search(C.usearch_index_t(h), query, cScalar[kind], C.size_t(k), &spec,
+		(*C.usearch_key_t)(unsafe.Pointer(keys)), (*C.usearch_distance_t)(unsafe.Pointer(dists)), &found, &stats, &msg)
+	s := SearchStats{Crossings: int(stats.crossings), Judged: int(stats.judged), Visited: int(stats.visited), Exact: bool(stats.exact)}
+	var panicked any
+	if call != nil {
+		panicked = call.panicked
+	}
+	return uint(found), s, panicked, statusOf(code, msg)
+}
+
+// coreChangeMetric installs a Go metric; the returned handle must be deleted once the core
+// no longer uses it (next metric change, load, or close).
+func coreChangeMetric(h handle, m metricCall) (cgo.Handle, status) {
+	handle := cgo.NewHandle(m)
+	var msg C.usearch_error_t
+	code := C.usearchx_change_metric_batch(C.usearch_index_t(h), C.usearchx_metric_batch_t(C.usearchGoMetric),
+		C.usearchx_handle_pointer(C.uintptr_t(handle)), &msg)
+	if code != 0 {
+		handle.Delete()
+		return 0, statusOf(code, msg)
+	}
+	return handle, status{}
+}
+
+func coreChangeMetricKind(h handle, m Metric) status {
+	var msg C.usearch_error_t
+	return statusOf(C.usearchx_change_metric_kind(C.usearch_index_t(h), cMetric[m], &msg), msg)
+}
+
+func coreAddCallback(h handle, key Key, vec unsafe.Pointer, kind Quantization) status {
+	var msg C.usearch_error_t
+	code := C.usearchx_add_callback(C.usearch_index_t(h), C.usearch_key_t(key), vec, cScalar[kind], &msg)
+	return statusOf(code, msg)
+}
+
+func coreSearchCallback(h handle, query unsafe.Pointer, kind Quantization, k uint, keys *Key, dists *float32) (uint, status) {
+	var msg C.usearch_error_t
+	var found C.size_t
+	code := C.usearchx_search_callback(C.usearch_index_t(h), query, cScalar[kind], C.size_t(k),
+		(*C.usearch_key_t)(unsafe.Pointer(keys)), (*C.usearch_distance_t)(unsafe.Pointer(dists)), &found, &msg)
+	return uint(found), statusOf(code, msg)
 }

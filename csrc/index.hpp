@@ -59,15 +59,26 @@ struct index_config {
 constexpr size_t default_connectivity = 16, default_expansion_add = 128, default_expansion_search = 64;
 
 // metric_t is the distance an index uses: a built-in kernel or a user function.
+// metric_failed is set when a batch metric asks to abort (a Go metric panicked); every add
+// and search runs on one thread, clears it first and reports it at the end.
+inline thread_local bool metric_failed = false;
+
 struct metric_t {
     kernel_t kernel;
     size_t length = 0;  // `n` passed to the kernel
     metric_kind label = metric_kind::unknown;
     usearch_metric_t custom = nullptr;
     void* state = nullptr;
+    usearchx_metric_batch_t custom_batch = nullptr;  // one crossing per group of vectors
 
-    bool valid() const { return custom || kernel.pair; }
+    bool valid() const { return custom || custom_batch || kernel.pair; }
     float pair(const uint8_t* a, const uint8_t* b) const {
+        if (custom_batch) {
+            float d;
+            const void* v = b;
+            if (metric_failed || custom_batch(a, &v, 1, &d, state) != 0) return metric_failed = true, INFINITY;
+            return d;
+        }
         if (!custom) return kernel.pair(a, b, length);
         // The C API calls a metric registered with state through the three-argument type;
         // the detour through void(*)(void) is the sanctioned way to say so.
@@ -76,17 +87,60 @@ struct metric_t {
         return custom(a, b);
     }
     void batch(const uint8_t* q, const uint8_t* const* v, size_t count, float* out) const {
+        if (custom_batch) {
+            if (metric_failed || custom_batch(q, reinterpret_cast<const void* const*>(v), count, out, state) != 0) {
+                metric_failed = true;
+                std::fill(out, out + count, INFINITY);
+            }
+            return;
+        }
         if (!custom) return kernel.batch(q, v, count, length, out);
         for (size_t i = 0; i < count; ++i) out[i] = pair(q, v[i]);
     }
-    const char* isa() const { return custom ? "serial" : kernel.pair ? kernel.isa : "uninitialized"; }
+    const char* isa() const { return custom || custom_batch ? "serial" : kernel.pair ? kernel.isa : "uninitialized"; }
 };
 
-// A filter decides whether a key may enter the results.
+// A filter decides which keys may enter the results. Callback-free parts (a sorted
+// allow-list, an inclusive key range) are evaluated here; a per-key C predicate is called
+// per key; a batch predicate (the Go closure path) is called once per group of candidates.
+// All parts present must agree. The counters report the cost of one search.
 struct filter_t {
     usearch_filtered_search_callback_t fn = nullptr;
     void* state = nullptr;
-    bool allows(key_t key) const { return !fn || fn(key, state) != 0; }
+    usearchx_filter_batch_t batch = nullptr;
+    void* batch_state = nullptr;
+    bool has_allowed = false;
+    const key_t* allowed = nullptr;  // sorted ascending
+    size_t allowed_count = 0;
+    bool has_range = false;
+    key_t range_min = 0, range_max = 0;
+
+    mutable size_t crossings = 0, judged = 0, accepted = 0;
+    mutable bool failed = false;  // the batch predicate asked to abort (a Go panic)
+
+    bool active() const { return fn || batch || has_allowed || has_range; }
+    bool only_allow_list() const { return has_allowed && !fn && !batch && !has_range; }
+    bool cheap_allows(key_t key) const {
+        if (has_range && (key < range_min || key > range_max)) return false;
+        if (has_allowed && !std::binary_search(allowed, allowed + allowed_count, key)) return false;
+        return true;
+    }
+    // judge sets keep[i] for keys[i]; one batch-predicate crossing for the whole group.
+    void judge(const key_t* keys, size_t n, uint8_t* keep) const {
+        if (!n) return;
+        judged += n;
+        for (size_t i = 0; i < n; ++i) keep[i] = cheap_allows(keys[i]) && (!fn || fn(keys[i], state) != 0);
+        if (fn) crossings += n;
+        if (batch && !failed) {
+            ++crossings;
+            // The predicate sees the verdicts so far and may only clear them.
+            if (batch(keys, n, keep, batch_state) != 0) {
+                failed = true;
+                std::memset(keep, 0, n);
+            }
+        }
+        for (size_t i = 0; i < n; ++i) accepted += keep[i] != 0;
+    }
 };
 
 struct candidate {
@@ -111,6 +165,10 @@ struct context {
     std::vector<const uint8_t*> batch_vectors;
     std::vector<float> batch_distances;
     std::vector<uint8_t> query;
+    std::vector<key_t> judge_keys;
+    std::vector<uint8_t> judge_keep;
+    std::vector<uint32_t> judge_index;
+    size_t visits = 0;  // distinct slots visited by the current search
     uint64_t rng = 0;
 
     void begin_visits(size_t slots) {
@@ -119,12 +177,14 @@ struct context {
             std::fill(visited.begin(), visited.end(), 0);
             generation = 1;
         }
+        visits = 0;
     }
     // visit marks a slot and tells whether it was already marked in this generation.
     bool visit(slot_t s) {
         if (s >= visited.size()) visited.resize(size_t(s) + size_t(s) / 4 + 64, 0);
         if (visited[s] == generation) return true;
         visited[s] = generation;
+        ++visits;
         return false;
     }
     double uniform() {  // splitmix64 -> (0, 1)
@@ -266,26 +326,50 @@ class dense_index {
 
     // beam_search explores `level` from `start` with width `ef`. Results (at most ef) are
     // left in ctx.results as a max-heap. With live_only, removed nodes and keys rejected by
-    // the filter are walked through but never returned; `exclude` is never returned.
-    void beam_search(context& ctx, const uint8_t* q, slot_t start, float start_distance, int level, size_t ef,
-                     slot_t exclude, bool live_only, const filter_t& filter) const {
+    // the filter are walked through but never returned; `exclude` is never returned. With a
+    // budget, it gives up (returns false) once that many slots were visited without filling
+    // the results, so that the caller can switch to an exact scan.
+    bool beam_search(context& ctx, const uint8_t* q, slot_t start, float start_distance, int level, size_t ef,
+                     slot_t exclude, bool live_only, const filter_t& filter, size_t budget = 0) const {
         ctx.begin_visits(size_.load(std::memory_order_acquire));
         ctx.candidates.clear(), ctx.results.clear();
         ctx.visit(start);
         ctx.candidates.push_back({start_distance, start});
-        auto admits = [&](slot_t s) {
-            if (s == exclude) return false;
-            if (!live_only) return true;
-            key_t key = tape_key(tape_of(s));
-            return key != tombstone_key && filter.allows(key);
+        bool filtering = live_only && filter.active();
+        auto push_result = [&](float d, slot_t s) {
+            ctx.results.push_back({d, s});
+            std::push_heap(ctx.results.begin(), ctx.results.end(), farther_first());
+            if (ctx.results.size() > ef) {
+                std::pop_heap(ctx.results.begin(), ctx.results.end(), farther_first());
+                ctx.results.pop_back();
+            }
         };
-        if (admits(start)) ctx.results.push_back({start_distance, start});
+        auto live_key = [&](slot_t s, key_t& key) {
+            if (s == exclude) return false;
+            key = tape_key(tape_of(s));
+            return key != tombstone_key;
+        };
+        if (!live_only) {
+            if (start != exclude) ctx.results.push_back({start_distance, start});
+        } else if (key_t key; live_key(start, key)) {
+            uint8_t keep = 1;
+            if (filtering) filter.judge(&key, 1, &keep);
+            if (keep) ctx.results.push_back({start_distance, start});
+        }
         size_t capacity = layout_.capacity(level);
         while (!ctx.candidates.empty()) {
             std::pop_heap(ctx.candidates.begin(), ctx.candidates.end(), closer_first());
             candidate c = ctx.candidates.back();
             ctx.candidates.pop_back();
             if (ctx.results.size() >= ef && c.distance > ctx.results.front().distance) break;
+            if (filter.failed) break;
+            // Give up on the walk when it has visited too much without filling the results,
+            // or when the filter rejects nearly everything it sees: an exact scan is then
+            // cheaper and cannot miss. Until then the results were never full, so every
+            // visited live key has been judged and the scan can skip visited slots.
+            if (budget && ctx.results.size() < ef &&
+                (ctx.visits > budget || (filter.judged >= 256 && filter.accepted * 32 < filter.judged)))
+                return false;
 
             neighbor_list list = list_of(tape_of(c.slot), level);
             size_t n = std::min<size_t>(list.size(), capacity);
@@ -302,20 +386,98 @@ class dense_index {
             if (!count) continue;
             ctx.batch_distances.resize(count);
             metric_.batch(q, ctx.batch_vectors.data(), count, ctx.batch_distances.data());
+            if (!filtering) {
+                // Neighbor by neighbor, as upstream does, so walks over the same graph agree.
+                for (size_t i = 0; i < count; ++i) {
+                    float d = ctx.batch_distances[i];
+                    slot_t s = ctx.batch_slots[i];
+                    if (ctx.results.size() >= ef && !(d < ctx.results.front().distance)) continue;
+                    ctx.candidates.push_back({d, s});
+                    std::push_heap(ctx.candidates.begin(), ctx.candidates.end(), closer_first());
+                    key_t key;
+                    if (live_only ? live_key(s, key) : s != exclude) push_result(d, s);
+                }
+                continue;
+            }
+            // Filtered: every neighbor close enough to matter becomes a candidate (so the
+            // walk goes on through rejected nodes); the live ones among them are judged in
+            // one group, i.e. one predicate crossing per expanded node.
+            ctx.judge_keys.clear(), ctx.judge_index.clear();
+            float worst = ctx.results.size() >= ef ? ctx.results.front().distance : INFINITY;
             for (size_t i = 0; i < count; ++i) {
                 float d = ctx.batch_distances[i];
                 slot_t s = ctx.batch_slots[i];
-                if (ctx.results.size() >= ef && !(d < ctx.results.front().distance)) continue;
+                if (!(d < worst) && ctx.results.size() >= ef) continue;
                 ctx.candidates.push_back({d, s});
                 std::push_heap(ctx.candidates.begin(), ctx.candidates.end(), closer_first());
-                if (!admits(s)) continue;
-                ctx.results.push_back({d, s});
-                std::push_heap(ctx.results.begin(), ctx.results.end(), farther_first());
-                if (ctx.results.size() > ef) {
-                    std::pop_heap(ctx.results.begin(), ctx.results.end(), farther_first());
-                    ctx.results.pop_back();
-                }
+                key_t key;
+                if (live_key(s, key)) ctx.judge_keys.push_back(key), ctx.judge_index.push_back(uint32_t(i));
             }
+            ctx.judge_keep.resize(ctx.judge_keys.size());
+            filter.judge(ctx.judge_keys.data(), ctx.judge_keys.size(), ctx.judge_keep.data());
+            for (size_t j = 0; j < ctx.judge_keys.size(); ++j)
+                if (ctx.judge_keep[j]) push_result(ctx.batch_distances[ctx.judge_index[j]], ctx.batch_slots[ctx.judge_index[j]]);
+        }
+        return true;
+    }
+
+    // exact_filtered scans every live slot (or, for a plain allow-list, every allowed key),
+    // judging keys in groups of 1024 per predicate crossing and scoring only accepted ones.
+    void exact_filtered(context& ctx, const uint8_t* q, size_t k, const filter_t& filter, bool after_walk) const {
+        if (!after_walk) ctx.results.clear();
+        while (ctx.results.size() > k) {  // keep the k best accepted ones the walk found
+            std::pop_heap(ctx.results.begin(), ctx.results.end(), farther_first());
+            ctx.results.pop_back();
+        }
+        auto offer = [&](float d, slot_t s) {
+            if (ctx.results.size() >= k && !(d < ctx.results.front().distance)) return;
+            ctx.results.push_back({d, s});
+            std::push_heap(ctx.results.begin(), ctx.results.end(), farther_first());
+            if (ctx.results.size() > k) {
+                std::pop_heap(ctx.results.begin(), ctx.results.end(), farther_first());
+                ctx.results.pop_back();
+            }
+        };
+        auto score = [&]() {  // scores ctx.batch_slots / batch_vectors
+            size_t count = ctx.batch_slots.size();
+            ctx.batch_distances.resize(count);
+            if (count) metric_.batch(q, ctx.batch_vectors.data(), count, ctx.batch_distances.data());
+            for (size_t i = 0; i < count; ++i) offer(ctx.batch_distances[i], ctx.batch_slots[i]);
+            ctx.batch_slots.clear(), ctx.batch_vectors.clear();
+        };
+        ctx.batch_slots.clear(), ctx.batch_vectors.clear();
+        if (filter.only_allow_list()) {
+            for (size_t i = 0; i < filter.allowed_count; ++i) {
+                if (i && filter.allowed[i] == filter.allowed[i - 1]) continue;
+                keys_.find(filter.allowed[i], ~size_t(0), [&](slot_t s) {
+                    if (const uint8_t* v = vector_of(s)) ctx.batch_slots.push_back(s), ctx.batch_vectors.push_back(v);
+                });
+                if (ctx.batch_slots.size() >= 256) score();
+            }
+            score();
+            return;
+        }
+        constexpr size_t group = 1024;
+        size_t n = size_.load(std::memory_order_acquire);
+        for (size_t first = 0; first < n && !filter.failed; first += group) {
+            size_t last = std::min(n, first + group);
+            ctx.judge_keys.clear(), ctx.judge_index.clear();
+            for (size_t s = first; s < last; ++s) {
+                const uint8_t* tape = tape_of(slot_t(s));
+                if (!tape) continue;
+                if (after_walk && s < ctx.visited.size() && ctx.visited[s] == ctx.generation) continue;
+                key_t key = tape_key(tape);
+                if (key == tombstone_key) continue;
+                ctx.judge_keys.push_back(key), ctx.judge_index.push_back(uint32_t(s));
+            }
+            ctx.judge_keep.resize(ctx.judge_keys.size());
+            filter.judge(ctx.judge_keys.data(), ctx.judge_keys.size(), ctx.judge_keep.data());
+            for (size_t j = 0; j < ctx.judge_keys.size(); ++j)
+                if (ctx.judge_keep[j]) {
+                    slot_t s = slot_t(ctx.judge_index[j]);
+                    ctx.batch_slots.push_back(s), ctx.batch_vectors.push_back(vector_of(s));
+                }
+            score();
         }
     }
 
@@ -501,6 +663,14 @@ class dense_index {
         config_.metric = kind;
         return {};
     }
+    // change_metric_batch installs a batched user metric; the label stays what it was.
+    status change_metric_batch(usearchx_metric_batch_t fn, void* state) {
+        if (!fn) return fail(status_code::invalid_argument, "Metric function is NULL");
+        metric_kind label = metric_.label;
+        metric_ = metric_t{};
+        metric_.custom_batch = fn, metric_.state = state, metric_.label = label;
+        return {};
+    }
     status change_metric(usearch_metric_t fn, void* state, metric_kind label) {
         if (!fn)
             return fail(status_code::unsupported, "Unsupported metric for this index's dimensions and scalar kind!");
@@ -584,10 +754,22 @@ class dense_index {
             node_lock lock(ref.lock);
             tape_set_key(tape_of(slot), key);
         }
+        metric_failed = false;
         try {
             link(ctx, slot, level, vector_of(slot));
         } catch (...) {
             // Allocation failed mid-link: the node stays reachable only through links made so far.
+        }
+        if (metric_failed) {
+            // The user metric failed: the links made are valid, but the vector is withdrawn so
+            // that a failed Add stores nothing.
+            keys_.erase_one(key, slot);
+            {
+                node_lock lock(ref.lock);
+                tape_set_key(tape_of(slot), tombstone_key);
+            }
+            recycle_slot(slot);
+            return fail(status_code::callback, "The metric failed (a Go metric panicked); nothing was added");
         }
         live_.fetch_add(1, std::memory_order_relaxed);
         return {};
@@ -656,7 +838,7 @@ class dense_index {
 
     // search writes up to `k` nearest live entries in ascending distance; returns how many.
     status search(const void* query, scalar_kind kind, size_t k, key_t* keys, float* distances, size_t& found,
-                  const filter_t& filter = filter_t()) {
+                  const filter_t& filter = filter_t(), usearchx_search_stats_t* stats = nullptr) {
         found = 0;
         if (!initialized_) return fail(status_code::not_initialized, "Index is not initialized");
         if (!is_storage_kind(int(kind))) return fail(status_code::unsupported, "Unknown scalar kind!");
@@ -669,16 +851,34 @@ class dense_index {
         context_guard guard(*this);
         if (!guard.get()) return fail(status_code::out_of_memory, "Out of memory!");
         context& ctx = *guard.get();
+        metric_failed = false;
+        bool exact = false;
         try {
             const uint8_t* q = convert_query(ctx, query, kind);
-            slot_t best = entry_slot(e);
-            float best_distance = metric_.pair(q, vector_of(best));
-            for (int l = top; l > 0; --l) greedy_descent(ctx, q, best, best_distance, l);
-            size_t ef = config_.expansion_search ? config_.expansion_search : default_expansion_search;
-            beam_search(ctx, q, best, best_distance, 0, std::max(ef, k), slot_t(~0u), true, filter);
+            size_t live = size();
+            if (filter.active() && (live <= 1024 || (filter.only_allow_list() &&
+                                                     filter.allowed_count <= std::max<size_t>(4096, live / 16)))) {
+                // Small candidate sets: scoring them all beats walking the graph.
+                exact = true;
+                ctx.begin_visits(size_.load(std::memory_order_acquire));
+                exact_filtered(ctx, q, k, filter, false);
+            } else {
+                slot_t best = entry_slot(e);
+                float best_distance = metric_.pair(q, vector_of(best));
+                for (int l = top; l > 0; --l) greedy_descent(ctx, q, best, best_distance, l);
+                size_t ef = config_.expansion_search ? config_.expansion_search : default_expansion_search;
+                size_t budget = filter.active() ? std::max<size_t>(live / 4, 4096) : 0;
+                if (!beam_search(ctx, q, best, best_distance, 0, std::max(ef, k), slot_t(~0u), true, filter, budget)) {
+                    exact = true;
+                    exact_filtered(ctx, q, k, filter, true);
+                }
+            }
         } catch (...) {
             return fail(status_code::out_of_memory, "Out of memory!");
         }
+        if (stats) *stats = usearchx_search_stats_t{filter.crossings, filter.judged, ctx.visits, exact};
+        if (filter.failed) return fail(status_code::callback, "The filter failed (a Go filter panicked)");
+        if (metric_failed) return fail(status_code::callback, "The metric failed (a Go metric panicked)");
         std::sort_heap(ctx.results.begin(), ctx.results.end(), farther_first());
         size_t n = std::min(k, ctx.results.size());
         for (size_t i = 0; i < n; ++i) {

@@ -550,6 +550,44 @@ int usearchx_metadata(char const* path, void const* buffer, size_t length, usear
     return report(st, error);
 }
 
+int usearchx_filtered_search(usearch_index_t index, void const* query, usearch_scalar_kind_t kind, size_t count,
+                             usearchx_filter_t const* spec, usearch_key_t* keys, usearch_distance_t* distances,
+                             size_t* found, usearchx_search_stats_t* stats, usearch_error_t* error) {
+    *found = 0;
+    if (!index) return report(not_initialized(), error);
+    filter_t f;
+    if (spec) {
+        f.batch = spec->batch, f.batch_state = spec->state;
+        f.has_allowed = spec->has_allowed, f.allowed = spec->allowed, f.allowed_count = spec->allowed_count;
+        f.has_range = spec->has_range, f.range_min = spec->range_min, f.range_max = spec->range_max;
+        if (f.has_allowed && f.allowed_count && !f.allowed)
+            return report(fail(status_code::invalid_argument, "Allow-list pointer is NULL"), error);
+    }
+    return report(as_index(index)->search(query, scalar_kind(kind), count, keys, distances, *found, f, stats), error);
+}
+
+int usearchx_change_metric_batch(usearch_index_t index, usearchx_metric_batch_t metric, void* state,
+                                 usearch_error_t* error) {
+    if (!index || !as_index(index)->initialized()) return report(not_initialized(), error);
+    return report(as_index(index)->change_metric_batch(metric, state), error);
+}
+
+int usearchx_change_metric_kind(usearch_index_t index, usearch_metric_kind_t kind, usearch_error_t* error) {
+    if (!index || !as_index(index)->initialized()) return report(not_initialized(), error);
+    return report(as_index(index)->change_metric_kind(metric_kind(kind)), error);
+}
+
+int usearchx_add_callback(usearch_index_t index, usearch_key_t key, void const* vector, usearch_scalar_kind_t kind,
+                          usearch_error_t* error) {
+    return usearchx_add(index, key, vector, kind, error);
+}
+
+int usearchx_search_callback(usearch_index_t index, void const* query, usearch_scalar_kind_t kind, size_t count,
+                             usearch_key_t* keys, usearch_distance_t* distances, size_t* found,
+                             usearch_error_t* error) {
+    return usearchx_search(index, query, kind, count, keys, distances, found, error);
+}
+
 char const* usearchx_isa_name(int isa) {
     if (isa < 0 || isa >= kern::isa_count) return nullptr;
     return kern::isa_name(isa);

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "usearch.h"
+#include "usearch_ext.h"
 
 namespace usg {
 

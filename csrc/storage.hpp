@@ -240,6 +240,20 @@ class key_map {
         std::unique_lock<std::shared_mutex> lock(s.mutex);
         return erase_locked(s, h, key, out);
     }
+    // erase_one removes the entry of one slot of the key.
+    void erase_one(key_t key, slot_t slot) {
+        uint64_t h = mix(key);
+        shard& s = shard_of(h);
+        std::unique_lock<std::shared_mutex> lock(s.mutex);
+        if (s.table.empty()) return;
+        size_t mask = s.table.size() - 1;
+        for (size_t i = h & mask; s.table[i].slot != empty_slot; i = (i + 1) & mask)
+            if (s.table[i].key == key && s.table[i].slot == slot) {
+                s.table[i].slot = deleted_slot;
+                --s.live;
+                return;
+            }
+    }
     // rename moves every entry of `from` to `to` atomically; with unique set it refuses when
     // `to` already exists. Returns the moved slots in `out`.
     insert_result rename(key_t from, key_t to, bool unique, std::vector<slot_t>& out) {

@@ -52,6 +52,49 @@ USEARCH_EXPORT int usearchx_exact_search(void const* dataset, size_t dataset_siz
                                          usearch_key_t* keys, size_t keys_stride, usearch_distance_t* distances,
                                          size_t distances_stride, usearch_error_t* error);
 
+/* A batched filter: keep[i] arrives set by any callback-free parts of the filter; the
+ * predicate clears the entries it refuses. Return non-zero to abort the search (the Go
+ * layer does so when a closure panics). */
+typedef int (*usearchx_filter_batch_t)(usearch_key_t const* keys, size_t count, uint8_t* keep, void* state);
+
+/* What a filtered search may return: every part that is set must agree. */
+typedef struct usearchx_filter_t {
+    usearchx_filter_batch_t batch; /* optional batched predicate */
+    void* state;
+    bool has_allowed;              /* allow-list of keys, sorted ascending, read during the call */
+    usearch_key_t const* allowed;
+    size_t allowed_count;
+    bool has_range;                /* inclusive key range */
+    usearch_key_t range_min, range_max;
+} usearchx_filter_t;
+
+/* Cost of one search: predicate crossings, keys judged, slots visited, exact scan used. */
+typedef struct usearchx_search_stats_t {
+    size_t crossings, judged, visited;
+    bool exact;
+} usearchx_search_stats_t;
+
+USEARCH_EXPORT int usearchx_filtered_search(usearch_index_t index, void const* query, usearch_scalar_kind_t query_kind,
+                                            size_t count, usearchx_filter_t const* filter, usearch_key_t* keys,
+                                            usearch_distance_t* distances, size_t* found,
+                                            usearchx_search_stats_t* stats, usearch_error_t* error);
+
+/* A batched user metric: distances from `query` to each of `count` vectors, all in the
+ * index's storage kind. Return non-zero to abort the calling add or search. */
+typedef int (*usearchx_metric_batch_t)(void const* query, void const* const* vectors, size_t count,
+                                       usearch_distance_t* distances, void* state);
+USEARCH_EXPORT int usearchx_change_metric_batch(usearch_index_t index, usearchx_metric_batch_t metric, void* state,
+                                                usearch_error_t* error);
+USEARCH_EXPORT int usearchx_change_metric_kind(usearch_index_t index, usearch_metric_kind_t kind,
+                                               usearch_error_t* error);
+/* The same as usearchx_add and usearchx_search, for indexes whose metric calls back into Go:
+ * cgo must not mark these as free of callbacks. */
+USEARCH_EXPORT int usearchx_add_callback(usearch_index_t index, usearch_key_t key, void const* vector,
+                                         usearch_scalar_kind_t vector_kind, usearch_error_t* error);
+USEARCH_EXPORT int usearchx_search_callback(usearch_index_t index, void const* query, usearch_scalar_kind_t query_kind,
+                                            size_t count, usearch_key_t* keys, usearch_distance_t* distances,
+                                            size_t* found, usearch_error_t* error);
+
 /* Reads back the configuration (connectivity and expansions as in use), the live vector
  * count and whether the index is a read-only view. */
 USEARCH_EXPORT int usearchx_describe(usearch_index_t index, usearch_init_options_t* options, size_t* live,

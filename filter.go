@@ -1,0 +1,205 @@
+package usearch
+
+import (
+	"fmt"
+	"runtime/cgo"
+	"slices"
+	"unsafe"
+)
+
+// Filter restricts which keys a search may return. Build one with FilterFunc (a Go
+// predicate), AllowKeys (a set of keys) or KeyRange (an inclusive range), and combine them
+// with And. AllowKeys and KeyRange are evaluated inside the core without calling Go.
+//
+// Low selectivity does not hurt recall: the search walks through rejected nodes, and when
+// the filter rejects nearly everything it sees (or a small allow-list is given) it switches
+// to an exact scan of the accepted keys.
+type Filter struct {
+	spec goFilterSpec
+}
+
+// goFilterSpec describes a filter for the core; the allow-list must stay alive for the call.
+type goFilterSpec struct {
+	fn         func(Key) bool
+	allowed    []Key
+	hasAllowed bool
+	hasRange   bool
+	min, max   Key
+}
+
+// SearchStats reports what one filtered search cost.
+type SearchStats struct {
+	Crossings int  // calls from C into the Go filter (each judges a group of keys)
+	Judged    int  // keys the filter judged
+	Visited   int  // graph nodes visited
+	Exact     bool // the search scanned every candidate instead of walking the graph
+}
+
+// FilterFunc makes a filter from a predicate; it is called from the searching goroutine
+// with groups of candidate keys, each key at most once per search. It must be safe to call
+// concurrently if the same filter is used by concurrent searches.
+func FilterFunc(fn func(Key) bool) Filter { return Filter{spec: goFilterSpec{fn: fn}} }
+
+// AllowKeys makes a filter that accepts exactly the given keys. The keys are copied.
+func AllowKeys(keys []Key) Filter {
+	sorted := slices.Clone(keys)
+	slices.Sort(sorted)
+	return Filter{spec: goFilterSpec{allowed: sorted, hasAllowed: true}}
+}
+
+// KeyRange makes a filter that accepts keys from min to max inclusive.
+func KeyRange(min, max Key) Filter {
+	return Filter{spec: goFilterSpec{hasRange: true, min: min, max: max}}
+}
+
+// And returns a filter that accepts what both f and g accept.
+func (f Filter) And(g Filter) Filter {
+	out := f.spec
+	switch {
+	case out.fn == nil:
+		out.fn = g.spec.fn
+	case g.spec.fn != nil:
+		a, b := out.fn, g.spec.fn
+		out.fn = func(k Key) bool { return a(k) && b(k) }
+	}
+	if g.spec.hasAllowed {
+		if out.hasAllowed {
+			var both []Key
+			for _, k := range g.spec.allowed {
+				if _, ok := slices.BinarySearch(out.allowed, k); ok {
+					both = append(both, k)
+				}
+			}
+			out.allowed = both
+		} else {
+			out.allowed = g.spec.allowed
+		}
+		out.hasAllowed = true
+	}
+	if g.spec.hasRange {
+		if out.hasRange {
+			out.min, out.max = max(out.min, g.spec.min), min(out.max, g.spec.max)
+		} else {
+			out.min, out.max = g.spec.min, g.spec.max
+		}
+		out.hasRange = true
+	}
+	return Filter{spec: out}
+}
+
+func searchFiltered[T Scalar](b *base, op string, query []T, limit uint, f Filter) ([]Key, []float32, SearchStats, error) {
+	h, err := b.read(op)
+	if err != nil {
+		return nil, nil, SearchStats{}, err
+	}
+	defer b.mu.RUnlock()
+	q := quantizationOf[T]()
+	if err := b.vectorLength(op, len(query), q); err != nil {
+		return nil, nil, SearchStats{}, err
+	}
+	if n := b.live.Load(); n >= 0 && uint64(limit) > uint64(n) {
+		limit = uint(n)
+	}
+	if limit == 0 {
+		return []Key{}, []float32{}, SearchStats{}, nil
+	}
+	keys := make([]Key, limit)
+	dists := make([]float32, limit)
+	n, stats, panicked, st := coreFilteredSearch(h, unsafe.Pointer(unsafe.SliceData(query)), q, limit, &keys[0], &dists[0], &f.spec)
+	if panicked != nil {
+		return nil, nil, stats, &opError{op: op, detail: fmt.Sprintf("the filter panicked: %v", panicked), kind: ErrCallback}
+	}
+	if !st.ok() {
+		return nil, nil, stats, statusError(op, st, "")
+	}
+	return keys[:n], dists[:n], stats, nil
+}
+
+// FilteredSearch is Search restricted to keys for which filter returns true.
+func (idx *Index) FilteredSearch(query []float32, limit uint, filter func(Key) bool) ([]Key, []float32, error) {
+	keys, dists, _, err := searchFiltered(&idx.base, "FilteredSearch", query, limit, FilterFunc(filter))
+	return keys, dists, err
+}
+
+// SearchWith is Search restricted by a Filter, reporting what the search cost.
+func (idx *Index) SearchWith(query []float32, limit uint, filter Filter) ([]Key, []float32, SearchStats, error) {
+	return searchFiltered(&idx.base, "SearchWith", query, limit, filter)
+}
+
+// FilteredSearch is Search restricted to keys for which filter returns true.
+func (idx *IndexOf[T]) FilteredSearch(query []T, limit uint, filter func(Key) bool) ([]Key, []float32, error) {
+	keys, dists, _, err := searchFiltered(&idx.base, "FilteredSearch", query, limit, FilterFunc(filter))
+	return keys, dists, err
+}
+
+// SearchWith is Search restricted by a Filter, reporting what the search cost.
+func (idx *IndexOf[T]) SearchWith(query []T, limit uint, filter Filter) ([]Key, []float32, SearchStats, error) {
+	return searchFiltered(&idx.base, "SearchWith", query, limit, filter)
+}
+
+// ---- user-defined metrics ----
+
+func changeMetric[T Scalar](b *base, metric func(a, b []T) float32) error {
+	const op = "ChangeMetric"
+	if metric == nil {
+		return &opError{op: op, detail: "metric is nil", kind: ErrInvalidArgument}
+	}
+	h, err := b.exclusive(op)
+	if err != nil {
+		return err
+	}
+	defer b.mu.Unlock()
+	if want := quantizationOf[T](); want != b.config.Quantization {
+		return &opError{op: op, detail: fmt.Sprintf("a metric over []%T needs %v vectors, but the index stores %v", *new(T), want, b.config.Quantization), kind: ErrUnsupported}
+	}
+	m := &goMetric[T]{fn: metric, elements: int(elementsPerVector[T](b.config.Dimensions))}
+	handle, st := coreChangeMetric(h, m)
+	if !st.ok() {
+		return statusError(op, st, "")
+	}
+	b.native.setMetric(handle, m)
+	return nil
+}
+
+// ChangeMetric replaces the distance with a Go function over vectors as stored; the index
+// must store F32. The function is called from the goroutines that add and search, in groups
+// of vectors, so it must be safe for concurrent use. It applies to later Adds and Searches;
+// a panic in it fails that call with ErrCallback. Files saved afterwards keep the previous
+// metric's label; after Load or View, set the metric again.
+func (idx *Index) ChangeMetric(metric func(a, b []float32) float32) error {
+	return changeMetric(&idx.base, metric)
+}
+
+// ChangeMetric replaces the distance with a Go function over vectors as stored, which must
+// be of type T (e.g. Float16 for F16 storage). See Index.ChangeMetric.
+func (idx *IndexOf[T]) ChangeMetric(metric func(a, b []T) float32) error {
+	return changeMetric(&idx.base, metric)
+}
+
+// ChangeMetricKind switches to a built-in metric, for example back from a Go metric. The
+// graph is not rebuilt.
+func (b *base) ChangeMetricKind(m Metric) error {
+	const op = "ChangeMetricKind"
+	h, err := b.exclusive(op)
+	if err != nil {
+		return err
+	}
+	defer b.mu.Unlock()
+	if err := checkMetric(op, m, b.config.Quantization, b.config.Dimensions); err != nil {
+		return err
+	}
+	if st := coreChangeMetricKind(h, m); !st.ok() {
+		return statusError(op, st, "")
+	}
+	b.native.setMetric(0, nil)
+	b.config.Metric = m
+	return nil
+}
+
+// setMetric records the Go metric the core calls (or none), releasing the previous one.
+func (n *native) setMetric(h cgo.Handle, m metricCall) {
+	if n.metricHandle != 0 {
+		n.metricHandle.Delete()
+	}
+	n.metricHandle, n.metric = h, m
+}

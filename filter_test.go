@@ -1,0 +1,242 @@
+package usearch_test
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/usearch-go/usearch"
+	"github.com/usearch-go/usearch/internal/dataset"
+)
+
+const filterN, filterDims = 20000, 32
+
+var filterData = sync.OnceValues(func() (*usearch.Index, []float32) {
+	data := dataset.Clustered(filterN, filterDims, 50, 11)
+	idx, err := usearch.NewIndex(usearch.DefaultConfig(filterDims))
+	if err != nil {
+		panic(err)
+	}
+	for i := 0; i < filterN; i++ {
+		if err := idx.Add(usearch.Key(i), data[i*filterDims:(i+1)*filterDims]); err != nil {
+			panic(err)
+		}
+	}
+	return idx, data
+})
+
+// filteredRecall measures recall@10 of a filter against brute force over the allowed rows.
+func filteredRecall(t *testing.T, idx *usearch.Index, data []float32, allowed func(usearch.Key) bool, f usearch.Filter) (float64, usearch.SearchStats) {
+	t.Helper()
+	const queries, k = 100, 10
+	var subset []float32
+	var subsetKeys []usearch.Key
+	for i := 0; i < filterN; i++ {
+		if allowed(usearch.Key(i)) {
+			subset = append(subset, data[i*filterDims:(i+1)*filterDims]...)
+			subsetKeys = append(subsetKeys, usearch.Key(i))
+		}
+	}
+	qs := dataset.Queries(queries, filterDims, 50, 11)
+	truth, err := dataset.GroundTruth(subset, qs, filterDims, k, usearch.Cosine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make([][]usearch.Key, queries)
+	var total usearch.SearchStats
+	for q := range got {
+		for j := range truth[q] {
+			truth[q][j] = subsetKeys[truth[q][j]]
+		}
+		keys, _, stats, err := idx.SearchWith(qs[q*filterDims:(q+1)*filterDims], k, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, key := range keys {
+			if !allowed(key) {
+				t.Fatalf("filtered search returned key %d, which the filter rejects", key)
+			}
+		}
+		got[q] = keys
+		total.Crossings += stats.Crossings
+		total.Judged += stats.Judged
+		if stats.Exact {
+			total.Visited++ // counts exact searches in this summary
+		}
+	}
+	return dataset.Recall(got, truth, k), total
+}
+
+func TestFilteredRecallFloors(t *testing.T) {
+	idx, data := filterData()
+	for _, c := range []struct {
+		percent int
+		floor   float64
+	}{{50, 0.95}, {10, 0.90}, {1, 0.90}} {
+		every := usearch.Key(100 / c.percent)
+		pass := func(k usearch.Key) bool { return k%every == 0 }
+		var allowList []usearch.Key
+		for k := usearch.Key(0); k < filterN; k += every {
+			allowList = append(allowList, k)
+		}
+		rangeMax := usearch.Key(filterN*c.percent/100 - 1)
+		inRange := func(k usearch.Key) bool { return k <= rangeMax }
+		for _, f := range []struct {
+			name   string
+			accept func(usearch.Key) bool
+			filter usearch.Filter
+		}{
+			{"closure", pass, usearch.FilterFunc(pass)},
+			{"allow-list", pass, usearch.AllowKeys(allowList)},
+			{"range", inRange, usearch.KeyRange(0, rangeMax)},
+		} {
+			t.Run(fmt.Sprintf("%d%%/%s", c.percent, f.name), func(t *testing.T) {
+				recall, stats := filteredRecall(t, idx, data, f.accept, f.filter)
+				t.Logf("recall@10 %.3f, crossings/query %.1f, judged/query %.0f, exact searches %d/100",
+					recall, float64(stats.Crossings)/100, float64(stats.Judged)/100, stats.Visited)
+				if recall < c.floor {
+					t.Fatalf("recall@10 = %.3f at %d%% selectivity, want at least %.2f", recall, c.percent, c.floor)
+				}
+				if f.name != "closure" && stats.Crossings != 0 {
+					t.Fatalf("a callback-free filter crossed into Go %d times", stats.Crossings)
+				}
+			})
+		}
+	}
+}
+
+func TestFilterPanicBecomesError(t *testing.T) {
+	idx, data := filterData()
+	q := data[:filterDims]
+	_, _, err := idx.FilteredSearch(q, 10, func(k usearch.Key) bool {
+		if k%7 == 3 {
+			panic("boom")
+		}
+		return true
+	})
+	if !errors.Is(err, usearch.ErrCallback) || !strings.Contains(err.Error(), "boom") {
+		t.Fatalf("panicking filter: err = %v, want ErrCallback naming the panic", err)
+	}
+	// The index is intact and usable.
+	keys, _, err := idx.Search(q, 1)
+	if err != nil || len(keys) != 1 || keys[0] != 0 {
+		t.Fatalf("search after a panicking filter: %v %v", keys, err)
+	}
+}
+
+func TestConcurrentFilteredSearchesKeepTheirClosures(t *testing.T) {
+	idx, data := filterData()
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			mod := usearch.Key(g + 2)
+			for i := 0; i < 30; i++ {
+				q := data[(i*97%filterN)*filterDims:][:filterDims]
+				keys, _, err := idx.FilteredSearch(q, 10, func(k usearch.Key) bool { return k%mod == usearch.Key(g)%mod })
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				for _, k := range keys {
+					if k%mod != usearch.Key(g)%mod {
+						t.Errorf("goroutine %d got key %d from another goroutine's filter", g, k)
+						return
+					}
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+}
+
+func TestGoMetric(t *testing.T) {
+	data := dataset.Clustered(3000, 16, 20, 3)
+	l2 := func(a, b []float32) float32 {
+		var s float32
+		for i := range a {
+			d := a[i] - b[i]
+			s += d * d
+		}
+		return s
+	}
+	native, err := usearch.NewIndex(usearch.IndexConfig{Dimensions: 16, Metric: usearch.L2sq})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer native.Close()
+	custom, err := usearch.NewIndex(usearch.IndexConfig{Dimensions: 16, Metric: usearch.L2sq})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer custom.Close()
+	if err := custom.ChangeMetric(l2); err != nil {
+		t.Fatal(err)
+	}
+	if hw, _ := custom.HardwareAcceleration(); hw != "serial" {
+		t.Fatalf("HardwareAcceleration with a Go metric = %q, want serial", hw)
+	}
+	for i := 0; i < 3000; i++ {
+		v := data[i*16 : (i+1)*16]
+		if err := native.Add(usearch.Key(i), v); err != nil {
+			t.Fatal(err)
+		}
+		if err := custom.Add(usearch.Key(i), v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	same := 0
+	for i := 0; i < 100; i++ {
+		q := data[i*16 : (i+1)*16]
+		a, da, _ := native.Search(q, 5)
+		b, db, err := custom.Search(q, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(a) == len(b) && a[0] == b[0] && abs(da[0]-db[0]) < 1e-4 {
+			same++
+		}
+	}
+	if same < 98 {
+		t.Fatalf("a Go L2 metric agreed with the native one on %d of 100 nearest neighbors", same)
+	}
+	// A panicking metric fails the call and stores nothing; the index stays usable.
+	if err := custom.ChangeMetric(func(a, b []float32) float32 { panic("metric boom") }); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := custom.Len()
+	if err := custom.Add(99999, data[:16]); !errors.Is(err, usearch.ErrCallback) || !strings.Contains(err.Error(), "metric boom") {
+		t.Fatalf("Add with a panicking metric: %v", err)
+	}
+	if n, _ := custom.Len(); n != before {
+		t.Fatalf("Len %d after a failed Add, want %d", n, before)
+	}
+	if ok, _ := custom.Contains(99999); ok {
+		t.Fatal("a failed Add left its key behind")
+	}
+	if _, _, err := custom.Search(data[:16], 3); !errors.Is(err, usearch.ErrCallback) {
+		t.Fatalf("Search with a panicking metric: %v", err)
+	}
+	if err := custom.ChangeMetricKind(usearch.L2sq); err != nil {
+		t.Fatal(err)
+	}
+	if keys, _, err := custom.Search(data[:16], 1); err != nil || keys[0] != 0 {
+		t.Fatalf("search after returning to a native metric: %v %v", keys, err)
+	}
+	// The metric's element type must match the storage.
+	f16, _ := usearch.NewIndexOf[usearch.Float16](usearch.IndexConfig{Dimensions: 4, Metric: usearch.Cosine, Quantization: usearch.F32})
+	defer f16.Close()
+	if err := f16.ChangeMetric(func(a, b []usearch.Float16) float32 { return 0 }); !errors.Is(err, usearch.ErrUnsupported) {
+		t.Fatalf("Float16 metric on F32 storage: %v, want ErrUnsupported", err)
+	}
+}
+
+func abs(x float32) float32 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
