@@ -2,8 +2,44 @@ package usearch
 
 import (
 	"fmt"
+	"math/bits"
 	"unsafe"
 )
+
+// maxResultElements bounds queryCount × maxResults: result slices beyond it could not be
+// allocated anyway, and size arithmetic stays far from overflowing.
+const maxResultElements = 1 << 36
+
+// span is the bytes covered by rows rows of row bytes spaced stride apart, or ok=false
+// when that does not fit in 64 bits.
+func span(rows, stride, row uint) (uint, bool) {
+	if rows == 0 {
+		return 0, true
+	}
+	hi, lo := bits.Mul64(uint64(rows-1), uint64(stride))
+	sum, carry := bits.Add64(lo, uint64(row), 0)
+	return uint(sum), hi == 0 && carry == 0 && uint64(uint(sum)) == sum
+}
+
+// resultLayout checks the result strides and returns the slice lengths they need.
+func resultLayout(op string, queryCount, maxResults, keysStride, distsStride uint) (uint, uint, uint, uint, error) {
+	if hi, n := bits.Mul64(uint64(queryCount), uint64(maxResults)); hi != 0 || n > maxResultElements {
+		return 0, 0, 0, 0, &opError{op: op, detail: fmt.Sprintf("%d queries x %d results is too many to return", queryCount, maxResults), kind: ErrOutOfMemory}
+	}
+	var err error
+	if keysStride, err = strideOf(op, "resultKeysStride", keysStride, maxResults*8, 8); err != nil {
+		return 0, 0, 0, 0, err
+	}
+	if distsStride, err = strideOf(op, "resultDistancesStride", distsStride, maxResults*4, 4); err != nil {
+		return 0, 0, 0, 0, err
+	}
+	keyBytes, ok1 := span(queryCount, keysStride, maxResults*8)
+	distBytes, ok2 := span(queryCount, distsStride, maxResults*4)
+	if !ok1 || !ok2 || keyBytes/8 > maxResultElements*4 || distBytes/4 > maxResultElements*4 {
+		return 0, 0, 0, 0, &opError{op: op, detail: "result strides make the outputs too large to allocate", kind: ErrOutOfMemory}
+	}
+	return keysStride, distsStride, keyBytes / 8, distBytes / 4, nil
+}
 
 // checkMetric validates a metric for vectors of kind q with dims dimensions.
 func checkMetric(op string, metric Metric, q Quantization, dims uint) error {
@@ -100,29 +136,25 @@ func exactSearchOf[T Scalar](op string, dataset, queries []T, datasetSize, query
 	if queryStride, err = strideOf(op, "queryStride", queryStride, row, size); err != nil {
 		return nil, nil, err
 	}
-	if keysStride, err = strideOf(op, "resultKeysStride", keysStride, maxResults*8, 8); err != nil {
-		return nil, nil, err
-	}
-	if distsStride, err = strideOf(op, "resultDistancesStride", distsStride, maxResults*4, 4); err != nil {
-		return nil, nil, err
-	}
-	need := func(rows, stride uint) uint {
-		if rows == 0 {
-			return 0
-		}
-		return ((rows-1)*stride + row) / size
-	}
-	if uint(len(dataset)) < need(datasetSize, datasetStride) {
-		return nil, nil, &opError{op: op, detail: fmt.Sprintf("dataset has %d elements, %d rows need %d", len(dataset), datasetSize, need(datasetSize, datasetStride)), kind: ErrDimensionMismatch}
-	}
-	if uint(len(queries)) < need(queryCount, queryStride) {
-		return nil, nil, &opError{op: op, detail: fmt.Sprintf("queries has %d elements, %d rows need %d", len(queries), queryCount, need(queryCount, queryStride)), kind: ErrDimensionMismatch}
-	}
 	if queryCount == 0 || maxResults == 0 {
 		return []Key{}, []float32{}, nil
 	}
-	keys := make([]Key, (queryCount-1)*keysStride/8+maxResults)
-	dists := make([]float32, (queryCount-1)*distsStride/4+maxResults)
+	keysStride, distsStride, nKeys, nDists, err := resultLayout(op, queryCount, maxResults, keysStride, distsStride)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, in := range []struct {
+		name         string
+		have         int
+		rows, stride uint
+	}{{"dataset", len(dataset), datasetSize, datasetStride}, {"queries", len(queries), queryCount, queryStride}} {
+		bytes, ok := span(in.rows, in.stride, row)
+		if !ok || uint64(in.have)*uint64(size) < uint64(bytes) {
+			return nil, nil, &opError{op: op, detail: fmt.Sprintf("%s has %d elements, fewer than %d rows at stride %d need", in.name, in.have, in.rows, in.stride), kind: ErrDimensionMismatch}
+		}
+	}
+	keys := make([]Key, nKeys)
+	dists := make([]float32, nDists)
 	st := coreExactSearch(unsafe.Pointer(unsafe.SliceData(dataset)), unsafe.Pointer(unsafe.SliceData(queries)),
 		datasetSize, queryCount, datasetStride, queryStride, q, dims, metric, maxResults, numThreads,
 		&keys[0], keysStride, &dists[0], distsStride)
@@ -169,17 +201,15 @@ func ExactSearchUnsafe(dataset, queries unsafe.Pointer, datasetSize, queryCount,
 	if queryStride, err = strideOf(op, "queryStride", queryStride, row, 1); err != nil {
 		return nil, nil, err
 	}
-	if resultKeysStride, err = strideOf(op, "resultKeysStride", resultKeysStride, maxResults*8, 8); err != nil {
-		return nil, nil, err
-	}
-	if resultDistancesStride, err = strideOf(op, "resultDistancesStride", resultDistancesStride, maxResults*4, 4); err != nil {
-		return nil, nil, err
-	}
 	if queryCount == 0 || maxResults == 0 {
 		return []Key{}, []float32{}, nil
 	}
-	keys := make([]Key, (queryCount-1)*resultKeysStride/8+maxResults)
-	dists := make([]float32, (queryCount-1)*resultDistancesStride/4+maxResults)
+	resultKeysStride, resultDistancesStride, nKeys, nDists, err := resultLayout(op, queryCount, maxResults, resultKeysStride, resultDistancesStride)
+	if err != nil {
+		return nil, nil, err
+	}
+	keys := make([]Key, nKeys)
+	dists := make([]float32, nDists)
 	st := coreExactSearch(dataset, queries, datasetSize, queryCount, datasetStride, queryStride, quantization,
 		vectorDimensions, metric, maxResults, numThreads, &keys[0], resultKeysStride, &dists[0], resultDistancesStride)
 	if !st.ok() {

@@ -2,7 +2,6 @@ package usearch
 
 import (
 	"fmt"
-	"runtime/cgo"
 	"slices"
 	"unsafe"
 )
@@ -197,9 +196,9 @@ func (b *base) ChangeMetricKind(m Metric) error {
 }
 
 // setMetric records the Go metric the core calls (or none), releasing the previous one.
-func (n *native) setMetric(h cgo.Handle, m metricCall) {
+func (n *native) setMetric(h callbackHandle, m metricCall) {
 	if n.metricHandle != 0 {
-		n.metricHandle.Delete()
+		deleteHandle(n.metricHandle)
 	}
 	n.metricHandle, n.metric = h, m
 }

@@ -5,12 +5,13 @@ package usearch
 // Without cgo there is no core: creating an index or computing a distance returns
 // ErrCgoRequired, so programs that import the package still compile.
 
-import (
-	"runtime/cgo"
-	"unsafe"
-)
+import "unsafe"
 
 type handle = unsafe.Pointer
+
+type callbackHandle = uintptr
+
+func deleteHandle(callbackHandle) {}
 
 type status struct {
 	code int
@@ -70,7 +71,7 @@ func (m *goMetric[T]) lastPanic() any { return nil }
 func coreFilteredSearch(handle, unsafe.Pointer, Quantization, uint, *Key, *float32, *goFilterSpec) (uint, SearchStats, any, status) {
 	return 0, SearchStats{}, nil, noCgo
 }
-func coreChangeMetric(handle, metricCall) (cgo.Handle, status)         { return 0, noCgo }
+func coreChangeMetric(handle, metricCall) (callbackHandle, status)     { return 0, noCgo }
 func coreChangeMetricKind(handle, Metric) status                       { return noCgo }
 func coreAddCallback(handle, Key, unsafe.Pointer, Quantization) status { return noCgo }
 func coreSearchCallback(handle, unsafe.Pointer, Quantization, uint, *Key, *float32) (uint, status) {

@@ -13,7 +13,6 @@ package usearch
 import (
 	"fmt"
 	"runtime"
-	"runtime/cgo"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -48,7 +47,7 @@ type native struct {
 	viewed []byte
 	// metric is the Go metric the core calls through metricHandle, if any.
 	metric       metricCall
-	metricHandle cgo.Handle
+	metricHandle callbackHandle
 }
 
 func (n *native) release() {
@@ -330,6 +329,12 @@ func (b *base) changeExpansion(op string, add bool, val uint) error {
 	defer b.mu.Unlock()
 	if b.h == nil {
 		return closedError(op)
+	}
+	if val == 0 { // 0 means the default; report the width actually used, as NewIndex does
+		val = 64
+		if add {
+			val = 128
+		}
 	}
 	coreSetExpansion(b.h, add, val)
 	return nil

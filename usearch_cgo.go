@@ -57,6 +57,11 @@ var _ embed.FS
 
 type handle = unsafe.Pointer
 
+// callbackHandle names a Go closure for the core (a cgo.Handle).
+type callbackHandle = cgo.Handle
+
+func deleteHandle(h callbackHandle) { h.Delete() }
+
 var cMetric = [...]C.usearch_metric_kind_t{
 	InnerProduct: C.usearch_metric_ip_k,
 	Cosine:       C.usearch_metric_cos_k,

@@ -26,6 +26,15 @@
 #define USG_X86 0
 #endif
 
+// Clang 18+ and GCC 14+ split 512-bit registers out of avx512f into "evex512"; older
+// compilers reject the name.
+#if (defined(__clang__) && __clang_major__ >= 18) || (!defined(__clang__) && defined(__GNUC__) && __GNUC__ >= 14)
+#define USG_EVEX512 ",evex512"
+#else
+#define USG_EVEX512 ""
+#endif
+#define USG_SKYLAKE_FEATURES "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,f16c,popcnt" USG_EVEX512
+
 namespace usg {
 
 enum class metric_kind : int {
@@ -238,7 +247,7 @@ template <int What> struct bits_k {
 USG_DEFINE_ISA(serial, )
 #if USG_X86
 USG_DEFINE_ISA(haswell, __attribute__((target("avx2,fma,f16c,popcnt"))))
-USG_DEFINE_ISA(skylake, __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,f16c,popcnt"))))
+USG_DEFINE_ISA(skylake, __attribute__((target(USG_SKYLAKE_FEATURES))))
 #endif
 
 enum isa_t { isa_serial = 0, isa_haswell = 1, isa_skylake = 2, isa_count = 3 };

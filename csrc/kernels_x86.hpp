@@ -18,7 +18,7 @@ namespace usg {
 namespace kern {
 namespace x86 {
 
-#define USG_TARGET_SKYLAKE __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,f16c,popcnt")))
+#define USG_TARGET_SKYLAKE __attribute__((target(USG_SKYLAKE_FEATURES)))
 #define USG_TARGET_HASWELL __attribute__((target("avx2,fma,f16c,popcnt")))
 
 enum mode_t { mode_ip = 0, mode_l2sq = 1, mode_cos = 2 };

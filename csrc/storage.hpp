@@ -89,10 +89,16 @@ class arena {
         std::lock_guard<std::mutex> lock(mutex_);
         if (bytes > left_) {
             size_t size = bytes > chunk_size ? bytes : chunk_size;
-            void* chunk = std::aligned_alloc(64, size);
+            // Aligned new is portable (Windows' C runtime has no aligned_alloc).
+            void* chunk = ::operator new(size, std::align_val_t(64), std::nothrow);
             if (!chunk) return nullptr;
             std::memset(chunk, 0, size);
-            chunks_.push_back(chunk);
+            try {
+                chunks_.push_back(chunk);
+            } catch (...) {
+                ::operator delete(chunk, std::align_val_t(64));
+                return nullptr;
+            }
             cursor_ = static_cast<uint8_t*>(chunk), left_ = size, total_ += size;
         }
         uint8_t* result = cursor_;
@@ -100,7 +106,7 @@ class arena {
         return result;
     }
     void clear() {
-        for (void* c : chunks_) std::free(c);
+        for (void* c : chunks_) ::operator delete(c, std::align_val_t(64));
         chunks_.clear(), cursor_ = nullptr, left_ = 0, total_ = 0;
     }
     size_t memory_usage() const { return total_; }
