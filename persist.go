@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -82,7 +83,7 @@ func (b *base) Save(path string) error {
 	if dir == "" {
 		dir = "."
 	}
-	tmp, err := os.CreateTemp(dir, "."+name+".tmp-*")
+	tmp, err := createSibling(dir, name, path)
 	if err != nil {
 		return &opError{op: "Save", detail: err.Error(), kind: err}
 	}
@@ -114,6 +115,31 @@ func (b *base) Save(path string) error {
 		d.Close()
 	}
 	return nil
+}
+
+// createSibling creates a fresh temporary file next to path. Unlike os.CreateTemp (0600) it
+// gets the permissions a plain create would (0666 less the umask), or those of the file it
+// will replace, so that saving never narrows who can read an index.
+func createSibling(dir, name, path string) (*os.File, error) {
+	mode := os.FileMode(0o666)
+	if info, err := os.Stat(path); err == nil {
+		mode = info.Mode().Perm()
+	}
+	for attempt := 0; ; attempt++ {
+		tmp := filepath.Join(dir, fmt.Sprintf(".%s.tmp-%d-%d", name, os.Getpid(), rand.Uint32()))
+		f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, mode)
+		if os.IsExist(err) && attempt < 100 {
+			continue
+		}
+		if err == nil && mode != 0o666 {
+			err = f.Chmod(mode) // the replaced file's mode, exactly (the umask applied above)
+			if err != nil {
+				f.Close()
+				os.Remove(tmp)
+			}
+		}
+		return f, err
+	}
 }
 
 // SaveBuffer writes the index into buf[:buffer_size], which must hold SerializedLength

@@ -195,6 +195,21 @@ func TestFailedLoadKeepsIndex(t *testing.T) {
 	}
 }
 
+// umask reads the process umask without changing it (from /proc where available).
+func umask() os.FileMode {
+	raw, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, "Umask:"); ok {
+			m, _ := strconv.ParseUint(strings.TrimSpace(v), 8, 32)
+			return os.FileMode(m)
+		}
+	}
+	return 0
+}
+
 func TestSaveIsAtomicAndReportsErrors(t *testing.T) {
 	idx, _ := buildIndex(t, usearch.DefaultConfig(8), 50, 1)
 	defer idx.Close()
@@ -206,9 +221,23 @@ func TestSaveIsAtomicAndReportsErrors(t *testing.T) {
 	if err := idx.Save(filepath.Join(dir, "missing", "index.usearch")); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("Save into a missing directory: %v", err)
 	}
+	if err := os.Chmod(path, 0o640); err != nil {
+		t.Fatal(err)
+	}
 	if err := idx.Save(path); err != nil {
 		t.Fatal(err)
 	}
+	if info, _ := os.Stat(path); info.Mode().Perm() != 0o640 {
+		t.Fatalf("Save changed the replaced file's mode to %v", info.Mode().Perm())
+	}
+	fresh := filepath.Join(dir, "fresh.usearch")
+	if err := idx.Save(fresh); err != nil {
+		t.Fatal(err)
+	}
+	if info, _ := os.Stat(fresh); runtime.GOOS != "windows" && info.Mode().Perm()&0o044 == 0 && umask() == 0o022 {
+		t.Fatalf("a new saved file is not readable by others: %v", info.Mode().Perm())
+	}
+	os.Remove(fresh)
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 1 {
 		t.Fatalf("Save left %d files in the directory, want 1", len(entries))

@@ -168,6 +168,8 @@ struct context {
     std::vector<key_t> judge_keys;
     std::vector<uint8_t> judge_keep;
     std::vector<uint32_t> judge_index;
+    std::vector<key_t> scan_keys;  // a copy of one key-table shard during an exact scan
+    std::vector<uint32_t> scan_slots;
     size_t visits = 0;  // distinct slots visited by the current search
     uint64_t rng = 0;
 
@@ -457,27 +459,30 @@ class dense_index {
             score();
             return;
         }
+        // Every live entry is in the key table: scanning a copy of each shard is sequential and
+        // skips tombstones. Keys are judged in groups of at most 1024 per predicate crossing.
         constexpr size_t group = 1024;
-        size_t n = size_.load(std::memory_order_acquire);
-        for (size_t first = 0; first < n && !filter.failed; first += group) {
-            size_t last = std::min(n, first + group);
-            ctx.judge_keys.clear(), ctx.judge_index.clear();
-            for (size_t s = first; s < last; ++s) {
-                const uint8_t* tape = tape_of(slot_t(s));
-                if (!tape) continue;
-                if (after_walk && s < ctx.visited.size() && ctx.visited[s] == ctx.generation) continue;
-                key_t key = tape_key(tape);
-                if (key == tombstone_key) continue;
-                ctx.judge_keys.push_back(key), ctx.judge_index.push_back(uint32_t(s));
-            }
-            ctx.judge_keep.resize(ctx.judge_keys.size());
-            filter.judge(ctx.judge_keys.data(), ctx.judge_keys.size(), ctx.judge_keep.data());
-            for (size_t j = 0; j < ctx.judge_keys.size(); ++j)
-                if (ctx.judge_keep[j]) {
-                    slot_t s = slot_t(ctx.judge_index[j]);
-                    ctx.batch_slots.push_back(s), ctx.batch_vectors.push_back(vector_of(s));
+        for (size_t shard = 0; shard < key_map::shard_count && !filter.failed; ++shard) {
+            ctx.scan_keys.clear(), ctx.scan_slots.clear();
+            keys_.copy_shard(shard, ctx.scan_keys, ctx.scan_slots);
+            for (size_t first = 0; first < ctx.scan_keys.size() && !filter.failed; first += group) {
+                size_t last = std::min(ctx.scan_keys.size(), first + group);
+                ctx.judge_keys.clear(), ctx.judge_index.clear();
+                for (size_t i = first; i < last; ++i) {
+                    slot_t s = ctx.scan_slots[i];
+                    if (after_walk && s < ctx.visited.size() && ctx.visited[s] == ctx.generation) continue;
+                    if (!filter.cheap_allows(ctx.scan_keys[i])) continue;  // ranges and allow-lists: no crossing
+                    ctx.judge_keys.push_back(ctx.scan_keys[i]), ctx.judge_index.push_back(s);
                 }
-            score();
+                ctx.judge_keep.resize(ctx.judge_keys.size());
+                filter.judge(ctx.judge_keys.data(), ctx.judge_keys.size(), ctx.judge_keep.data());
+                for (size_t j = 0; j < ctx.judge_keys.size(); ++j)
+                    if (ctx.judge_keep[j]) {
+                        slot_t s = slot_t(ctx.judge_index[j]);
+                        if (const uint8_t* v = vector_of(s)) ctx.batch_slots.push_back(s), ctx.batch_vectors.push_back(v);
+                    }
+                score();
+            }
         }
     }
 

