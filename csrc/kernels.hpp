@@ -12,6 +12,10 @@
 
 #include "scalars.hpp"
 
+#if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
+#endif
+
 #if defined(__GNUC__) || defined(__clang__)
 #define USG_INLINE inline __attribute__((always_inline))
 #define USG_PREFETCH(p) __builtin_prefetch((const void*)(p), 0, 3)
@@ -287,15 +291,25 @@ template <template <typename> class M> inline kernel_t by_kind(scalar_kind k, in
 
 namespace usg {
 
-// cpu_isa is the best instruction set this CPU runs among those compiled in.
+// cpu_isa is the best instruction set this CPU runs among those compiled in. It reads CPUID
+// and XGETBV itself (the OS must save the wider registers too): __builtin_cpu_supports
+// needs __cpu_model from libgcc or compiler-rt, which zig's runtime does not provide.
 inline int cpu_isa() {
 #if USG_X86 && (defined(__GNUC__) || defined(__clang__))
     static const int best = [] {
-        __builtin_cpu_init();
-        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-            __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
+        unsigned a, b, c, d;
+        if (!__get_cpuid(1, &a, &b, &c, &d)) return int(kern::isa_serial);
+        bool fma = c & (1u << 12), osxsave = c & (1u << 27), avx = c & (1u << 28), f16c = c & (1u << 29);
+        if (!osxsave || !avx) return int(kern::isa_serial);
+        unsigned lo, hi;
+        __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+        bool ymm_saved = (lo & 0x6u) == 0x6u, zmm_saved = (lo & 0xE6u) == 0xE6u;
+        if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return int(kern::isa_serial);
+        bool avx2 = b & (1u << 5), avx512f = b & (1u << 16), avx512dq = b & (1u << 17), avx512bw = b & (1u << 30),
+             avx512vl = b & (1u << 31);
+        if (zmm_saved && avx512f && avx512dq && avx512bw && avx512vl && avx2 && fma && f16c)
             return int(kern::isa_skylake);
-        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return int(kern::isa_haswell);
+        if (ymm_saved && avx2 && fma && f16c) return int(kern::isa_haswell);
         return int(kern::isa_serial);
     }();
     return best;
