@@ -48,34 +48,33 @@ ensure_zig() {
 	mkdir -p "$ZIG_GLOBAL_CACHE_DIR"
 }
 
-# macOS link stubs: zig has no macOS SDK, and Go's runtime links CoreFoundation and
-# libresolv on darwin. These text stubs (Apple's .tbd format) only name the symbols the
-# linker must resolve; the real libraries exist on every Mac.
+# macOS link stubs: zig has no macOS SDK, while Go's runtime and standard library link
+# libresolv, CoreFoundation and (crypto/x509) Security on darwin. These text stubs in Apple's
+# .tbd format only name the symbols the linker must resolve; the real libraries exist on
+# every Mac. The framework symbol lists are read from Go's own cgo_import_dynamic lines, so
+# they follow the installed Go version.
+tbd() { # install-name symbols...
+	local name=$1
+	shift
+	printf -- '--- !tapi-tbd\ntbd-version:     4\ntargets:         [ arm64-macos, x86_64-macos ]\n'
+	printf "install-name:    '%s'\ncurrent-version: 1\nexports:\n" "$name"
+	printf '  - targets:         [ arm64-macos, x86_64-macos ]\n    symbols:         [ %s ]\n...\n' "$(
+		IFS=,
+		echo "$*" | sed 's/,/, /g'
+	)"
+}
 macos_stubs() {
-	local s=$OUT/macos-stubs
-	mkdir -p "$s/Frameworks/CoreFoundation.framework"
-	cat >"$s/libresolv.tbd" <<-'TBD'
-		--- !tapi-tbd
-		tbd-version:     4
-		targets:         [ arm64-macos, x86_64-macos ]
-		install-name:    '/usr/lib/libresolv.9.dylib'
-		current-version: 1
-		exports:
-		  - targets:         [ arm64-macos, x86_64-macos ]
-		    symbols:         [ _res_9_ninit, _res_9_nclose, _res_9_nsearch ]
-		...
-	TBD
-	cat >"$s/Frameworks/CoreFoundation.framework/CoreFoundation.tbd" <<-'TBD'
-		--- !tapi-tbd
-		tbd-version:     4
-		targets:         [ arm64-macos, x86_64-macos ]
-		install-name:    '/System/Library/Frameworks/CoreFoundation.framework/Versions/A/CoreFoundation'
-		current-version: 1
-		exports:
-		  - targets:         [ arm64-macos, x86_64-macos ]
-		    symbols:         [ _CFRelease ]
-		...
-	TBD
+	local s=$OUT/macos-stubs fw syms
+	mkdir -p "$s/Frameworks"
+	tbd /usr/lib/libresolv.9.dylib _res_9_ninit _res_9_nclose _res_9_nsearch >"$s/libresolv.tbd"
+	for fw in CoreFoundation Security; do
+		mkdir -p "$s/Frameworks/$fw.framework"
+		# shellcheck disable=SC2046
+		syms=$(grep -rhoE "cgo_import_dynamic [^ ]+ [^ ]+ \"[^\"]*/$fw.framework/[^\"]*\"" --include='*.go' "$(go env GOROOT)/src" |
+			awk '{print "_" $3}' | sort -u | tr '\n' ' ')
+		# shellcheck disable=SC2086
+		tbd "/System/Library/Frameworks/$fw.framework/Versions/A/$fw" $syms >"$s/Frameworks/$fw.framework/$fw.tbd"
+	done
 	echo "$s"
 }
 

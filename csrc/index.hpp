@@ -156,8 +156,10 @@ struct farther_first {
 
 // context is the scratch of one operation: visited marks, heaps, batches, converted query.
 struct context {
-    std::vector<uint16_t> visited;
-    uint16_t generation = 0;
+    // Visited slots as a bitset: 1 bit per slot keeps it in L1/L2 for typical indexes, and
+    // only the words a search touched are cleared afterwards.
+    std::vector<uint64_t> visited_bits;
+    std::vector<uint32_t> touched_words;
     std::vector<candidate> candidates;  // min-heap by distance
     std::vector<candidate> results;     // max-heap by distance
     std::vector<candidate> sorted, selected, relink, chosen;
@@ -174,20 +176,26 @@ struct context {
     uint64_t rng = 0;
 
     void begin_visits(size_t slots) {
-        if (visited.size() < slots) visited.resize(slots + slots / 4 + 64, 0);
-        if (++generation == 0) {
-            std::fill(visited.begin(), visited.end(), 0);
-            generation = 1;
-        }
+        for (uint32_t w : touched_words) visited_bits[w] = 0;
+        touched_words.clear();
+        size_t words = (slots + 63) / 64;
+        if (visited_bits.size() < words) visited_bits.resize(words + words / 4 + 1, 0);
         visits = 0;
     }
-    // visit marks a slot and tells whether it was already marked in this generation.
+    // visit marks a slot and tells whether it was already marked by this search.
     bool visit(slot_t s) {
-        if (s >= visited.size()) visited.resize(size_t(s) + size_t(s) / 4 + 64, 0);
-        if (visited[s] == generation) return true;
-        visited[s] = generation;
+        size_t w = s >> 6;
+        if (w >= visited_bits.size()) visited_bits.resize(w + w / 4 + 1, 0);
+        uint64_t bit = uint64_t(1) << (s & 63), word = visited_bits[w];
+        if (word & bit) return true;
+        if (!word) touched_words.push_back(uint32_t(w));
+        visited_bits[w] = word | bit;
         ++visits;
         return false;
+    }
+    bool visited(slot_t s) const {
+        size_t w = s >> 6;
+        return w < visited_bits.size() && (visited_bits[w] >> (s & 63) & 1);
     }
     double uniform() {  // splitmix64 -> (0, 1)
         uint64_t z = (rng += 0x9E3779B97F4A7C15ull);
@@ -197,7 +205,7 @@ struct context {
         return (double(z >> 11) + 0.5) * (1.0 / 9007199254740992.0);
     }
     size_t memory_usage() const {
-        return visited.capacity() * 2 + (candidates.capacity() + results.capacity() + sorted.capacity() +
+        return visited_bits.capacity() * 8 + touched_words.capacity() * 4 + (candidates.capacity() + results.capacity() + sorted.capacity() +
                                          selected.capacity() + relink.capacity() + chosen.capacity()) * sizeof(candidate) +
                batch_slots.capacity() * 4 + batch_vectors.capacity() * 8 + batch_distances.capacity() * 4 +
                query.capacity();
@@ -470,7 +478,7 @@ class dense_index {
                 ctx.judge_keys.clear(), ctx.judge_index.clear();
                 for (size_t i = first; i < last; ++i) {
                     slot_t s = ctx.scan_slots[i];
-                    if (after_walk && s < ctx.visited.size() && ctx.visited[s] == ctx.generation) continue;
+                    if (after_walk && ctx.visited(s)) continue;
                     if (!filter.cheap_allows(ctx.scan_keys[i])) continue;  // ranges and allow-lists: no crossing
                     ctx.judge_keys.push_back(ctx.scan_keys[i]), ctx.judge_index.push_back(s);
                 }

@@ -236,6 +236,11 @@ template <int What> struct bits_k {
 };
 
 // ---- per-ISA entry points ----
+// prefetch_vector asks for the first `bytes` (at most 8 cache lines) of a vector.
+USG_INLINE void prefetch_vector(const uint8_t* v, size_t bytes) {
+    for (size_t line = 0; line < bytes && line < 512; line += 64) USG_PREFETCH(v + line);
+}
+
 #define USG_DEFINE_ISA(NAME, ATTR)                                                                   \
     template <typename K> ATTR float pair_##NAME(const void* a, const void* b, size_t n) {          \
         return K::pair(a, b, n);                                                                     \
@@ -243,7 +248,7 @@ template <int What> struct bits_k {
     template <typename K>                                                                            \
     ATTR void batch_##NAME(const void* q, const uint8_t* const* v, size_t count, size_t n, float* out) { \
         for (size_t i = 0; i < count; ++i) {                                                         \
-            if (i + 1 < count) USG_PREFETCH(v[i + 1]);                                               \
+            if (i + 1 < count) prefetch_vector(v[i + 1], n * 4);                                     \
             out[i] = K::pair(q, v[i], n);                                                            \
         }                                                                                            \
     }

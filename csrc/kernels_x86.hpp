@@ -158,13 +158,13 @@ USG_TARGET_HASWELL inline float haswell_pair(const void* va, const void* vb, siz
 
 template <int Mode, typename L> USG_TARGET_SKYLAKE void skylake_batch(const void* q, const uint8_t* const* v, size_t count, size_t n, float* out) {
     for (size_t i = 0; i < count; ++i) {
-        if (i + 1 < count) USG_PREFETCH(v[i + 1]);
+        if (i + 1 < count) prefetch_vector(v[i + 1], n * 4);
         out[i] = skylake_pair<Mode, L>(q, v[i], n);
     }
 }
 template <int Mode, typename L> USG_TARGET_HASWELL void haswell_batch(const void* q, const uint8_t* const* v, size_t count, size_t n, float* out) {
     for (size_t i = 0; i < count; ++i) {
-        if (i + 1 < count) USG_PREFETCH(v[i + 1]);
+        if (i + 1 < count) prefetch_vector(v[i + 1], n * 4);
         out[i] = haswell_pair<Mode, L>(q, v[i], n);
     }
 }
