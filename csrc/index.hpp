@@ -318,9 +318,11 @@ class dense_index {
             uint8_t* tape = tape_of(best);
             neighbor_list list = list_of(tape, level);
             size_t n = std::min<size_t>(list.size(), layout_.capacity(level));
+            size_t addressable = slots_.allocated();
             ctx.batch_slots.clear(), ctx.batch_vectors.clear();
             for (size_t i = 0; i < n; ++i) {
                 slot_t s = list[i];
+                if (s >= addressable) continue;  // see beam_search
                 const uint8_t* v = vector_of(s);
                 if (!v) continue;
                 ctx.batch_slots.push_back(s), ctx.batch_vectors.push_back(v);
@@ -383,9 +385,13 @@ class dense_index {
 
             neighbor_list list = list_of(tape_of(c.slot), level);
             size_t n = std::min<size_t>(list.size(), capacity);
+            size_t addressable = slots_.allocated();
             ctx.batch_slots.clear(), ctx.batch_vectors.clear();
             for (size_t i = 0; i < n; ++i) {
                 slot_t s = list[i];
+                // Lists are read without locks and some entries straddle cache lines, so a
+                // read racing a write may be torn; never follow a slot that is not addressable.
+                if (s >= addressable) continue;
                 if (ctx.visit(s)) continue;
                 const uint8_t* v = vector_of(s);
                 if (!v) continue;
@@ -514,6 +520,14 @@ class dense_index {
         }
     }
 
+    // write_list replaces a list under its node's lock. Entries go in before the count and
+    // the count never drops to zero on the way, so lock-free readers see either list (or a
+    // mix of valid entries), never an empty one.
+    static void write_list(neighbor_list list, const std::vector<candidate>& entries, size_t capacity) {
+        for (size_t i = 0; i < capacity; ++i) list.set(i, i < entries.size() ? entries[i].slot : 0);
+        list.set_size(uint32_t(std::min(entries.size(), capacity)));
+    }
+
     // add_reverse_link makes `target` point back at the new node on `level`.
     void add_reverse_link(context& ctx, slot_t target, slot_t added, float distance, int level) {
         node_lock lock(slots_[target].lock);
@@ -535,13 +549,18 @@ class dense_index {
         std::stable_sort(ctx.relink.begin(), ctx.relink.end(),
                          [](const candidate& a, const candidate& b) { return a.distance < b.distance; });
         select_neighbors(ctx.relink, capacity, ctx.selected);
-        std::memset(list.base, 0, 4 + 4 * capacity);
-        for (size_t i = 0; i < ctx.selected.size(); ++i) list.set(i, ctx.selected[i].slot);
-        list.set_size(uint32_t(ctx.selected.size()));
+        write_list(list, ctx.selected, capacity);
     }
 
     // link connects a node whose tape and vector are in place (FORMAT.md §6.3 and §6.7).
-    void link(context& ctx, slot_t slot, int level, const uint8_t* v) {
+    // A reused slot starts with empty lists (they belonged to the removed vector), except
+    // when it is the entry point, whose old lists are where every walk starts.
+    void link(context& ctx, slot_t slot, int level, const uint8_t* v, bool reused) {
+        if (reused && entry_slot(entry_.load(std::memory_order_acquire)) != slot) {
+            node_lock lock(slots_[slot].lock);
+            uint8_t* tape = tape_of(slot);
+            for (int l = 0; l <= level; ++l) list_of(tape, l).set_size(0);
+        }
         std::unique_lock<std::mutex> top_lock(entry_mutex_, std::defer_lock);
         uint64_t e = entry_.load(std::memory_order_acquire);
         if (level > entry_level(e)) {
@@ -568,11 +587,28 @@ class dense_index {
             select_neighbors(ctx.sorted, layout_.M, ctx.chosen);
             const std::vector<candidate>& chosen = ctx.chosen;  // add_reverse_link reuses ctx.selected
             {
+                // Concurrent inserts may already have linked to this node on this level
+                // (it is reachable from the levels above): keep those links, pruning with the
+                // heuristic if they do not all fit, instead of overwriting them.
                 node_lock lock(slots_[slot].lock);
                 neighbor_list list = list_of(tape_of(slot), l);
-                std::memset(list.base, 0, 4 + 4 * layout_.capacity(l));
-                for (size_t i = 0; i < chosen.size(); ++i) list.set(i, chosen[i].slot);
-                list.set_size(uint32_t(chosen.size()));
+                size_t capacity = layout_.capacity(l);
+                size_t present = std::min<size_t>(list.size(), capacity);
+                ctx.relink.assign(chosen.begin(), chosen.end());
+                for (size_t i = 0; i < present; ++i) {
+                    slot_t s = list[i];
+                    bool known = s == slot;
+                    for (const candidate& c : chosen) known = known || c.slot == s;
+                    if (!known) ctx.relink.push_back({metric_.pair(v, vector_of(s)), s});
+                }
+                if (ctx.relink.size() > capacity) {
+                    std::stable_sort(ctx.relink.begin(), ctx.relink.end(),
+                                     [](const candidate& a, const candidate& b) { return a.distance < b.distance; });
+                    select_neighbors(ctx.relink, capacity, ctx.selected);
+                    write_list(list, ctx.selected, capacity);
+                } else {
+                    write_list(list, ctx.relink, capacity);
+                }
             }
             for (const candidate& c : chosen) add_reverse_link(ctx, c.slot, slot, c.distance, l);
             if (!chosen.empty()) best = chosen.front().slot, best_distance = chosen.front().distance;
@@ -769,7 +805,7 @@ class dense_index {
         }
         metric_failed = false;
         try {
-            link(ctx, slot, level, vector_of(slot));
+            link(ctx, slot, level, vector_of(slot), reused);
         } catch (...) {
             // Allocation failed mid-link: the node stays reachable only through links made so far.
         }

@@ -25,6 +25,18 @@ struct handle_t {
 
 dense_index* as_index(usearch_index_t index) { return static_cast<handle_t*>(index)->index.get(); }
 
+// C callers may pass any int as an enum; reading such a value through the C enum type is
+// undefined in C++, so the bits are copied out as an int first.
+// (Even passing it by value loads it, so these take the address.)
+template <typename E> int raw(const E* value) {
+    int v;
+    static_assert(sizeof(E) == sizeof(int), "C enums are int-sized");
+    std::memcpy(&v, value, sizeof v);
+    return v;
+}
+metric_kind metric_of(const usearch_metric_kind_t* m) { return metric_kind(raw(m)); }
+scalar_kind scalar_of(const usearch_scalar_kind_t* k) { return scalar_kind(raw(k)); }
+
 void set_error(usearch_error_t* error, const char* message) {
     if (error) *error = message;
 }
@@ -54,8 +66,8 @@ status validate_options(const usearch_init_options_t& o) {
         return fail(status_code::invalid_argument,
                     "Connectivity must be at least 2, otherwise the index degenerates into ropes");
     if (o.connectivity > 1u << 20) return fail(status_code::invalid_argument, "Connectivity is too large");
-    if (!is_storage_kind(int(o.quantization))) return fail(status_code::unsupported, "Unknown metric kind!");
-    if (!o.metric && !metric_supported(metric_kind(o.metric_kind), scalar_kind(o.quantization)))
+    if (!is_storage_kind(raw(&o.quantization))) return fail(status_code::unsupported, "Unknown metric kind!");
+    if (!o.metric && !metric_supported(metric_of(&o.metric_kind), scalar_of(&o.quantization)))
         return fail(status_code::unsupported, "Unknown metric kind!");
     return {};
 }
@@ -73,8 +85,8 @@ status create(const usearch_init_options_t* options, handle_t*& handle) {
     status st = validate_options(*options);
     if (st) {
         index_config c;
-        c.storage = scalar_kind(options->quantization);
-        c.metric = metric_kind(options->metric_kind);
+        c.storage = scalar_of(&options->quantization);
+        c.metric = metric_of(&options->metric_kind);
         c.dimensions = options->dimensions;
         c.connectivity = options->connectivity;
         c.expansion_add = options->expansion_add ? options->expansion_add : default_expansion_add;
@@ -165,8 +177,7 @@ status save_path(usearch_index_t handle, const char* path) {
 
 float signaling_nan() { return std::numeric_limits<float>::signaling_NaN(); }
 
-status distance_with(int isa, const void* a, const void* b, usearch_scalar_kind_t kind, size_t dims,
-                     usearch_metric_kind_t metric, float& result) {
+status distance_with(int isa, const void* a, const void* b, int kind, size_t dims, int metric, float& result) {
     result = std::numeric_limits<float>::quiet_NaN();
     if (!a || !b) return fail(status_code::invalid_argument, "Vector pointer is NULL");
     kernel_t k = find_kernel(metric_kind(metric), scalar_kind(kind), isa);
@@ -177,9 +188,9 @@ status distance_with(int isa, const void* a, const void* b, usearch_scalar_kind_
 }
 
 status exact_search(const void* dataset, size_t dataset_size, size_t dataset_stride, const void* queries,
-                    size_t queries_size, size_t queries_stride, usearch_scalar_kind_t kind, size_t dims,
-                    usearch_metric_kind_t metric, size_t count, size_t threads, usearch_key_t* keys,
-                    size_t keys_stride, usearch_distance_t* distances, size_t distances_stride) {
+                    size_t queries_size, size_t queries_stride, int kind, size_t dims, int metric, size_t count,
+                    size_t threads, usearch_key_t* keys, size_t keys_stride, usearch_distance_t* distances,
+                    size_t distances_stride) {
     kernel_t k = find_kernel(metric_kind(metric), scalar_kind(kind), cpu_isa());
     if (!k.pair)
         return fail(status_code::unsupported, "Unsupported metric for this index's dimensions and scalar kind!");
@@ -351,16 +362,16 @@ void usearch_change_threads_add(usearch_index_t index, size_t, usearch_error_t* 
 void usearch_change_threads_search(usearch_index_t index, size_t, usearch_error_t* error) { ready(index, error); }
 
 void usearch_change_metric_kind(usearch_index_t index, usearch_metric_kind_t kind, usearch_error_t* error) {
-    if (ready(index, error)) report(as_index(index)->change_metric_kind(metric_kind(kind)), error);
+    if (ready(index, error)) report(as_index(index)->change_metric_kind(metric_of(&kind)), error);
 }
 void usearch_change_metric(usearch_index_t index, usearch_metric_t metric, void* state, usearch_metric_kind_t kind,
                            usearch_error_t* error) {
-    if (ready(index, error)) report(as_index(index)->change_metric(metric, state, metric_kind(kind)), error);
+    if (ready(index, error)) report(as_index(index)->change_metric(metric, state, metric_of(&kind)), error);
 }
 
 void usearch_add(usearch_index_t index, usearch_key_t key, void const* vector, usearch_scalar_kind_t kind,
                  usearch_error_t* error) {
-    if (ready(index, error)) report(as_index(index)->add(key, vector, scalar_kind(kind), false), error);
+    if (ready(index, error)) report(as_index(index)->add(key, vector, scalar_of(&kind), false), error);
 }
 
 bool usearch_contains(usearch_index_t index, usearch_key_t key, usearch_error_t*) {
@@ -373,7 +384,7 @@ size_t usearch_count(usearch_index_t index, usearch_key_t key, usearch_error_t*)
 size_t usearch_get(usearch_index_t index, usearch_key_t key, size_t count, void* vector,
                    usearch_scalar_kind_t kind, usearch_error_t* error) {
     if (!index || !as_index(index)->initialized()) return 0;
-    if (!is_storage_kind(int(kind))) {
+    if (!is_storage_kind(raw(&kind))) {
         set_error(error, "Unknown scalar kind!");
         return 0;
     }
@@ -383,7 +394,7 @@ size_t usearch_get(usearch_index_t index, usearch_key_t key, size_t count, void*
     }
     dense_index& i = *as_index(index);
     // Upstream ignores `count` for single-vector indexes.
-    return i.get(key, i.config().multi ? count : 1, vector, scalar_kind(kind));
+    return i.get(key, i.config().multi ? count : 1, vector, scalar_of(&kind));
 }
 
 size_t usearch_remove(usearch_index_t index, usearch_key_t key, usearch_error_t* error) {
@@ -408,7 +419,7 @@ size_t usearch_filtered_search(usearch_index_t index, void const* query, usearch
     }
     size_t found = 0;
     filter_t f{filter, filter_state};  // a NULL filter searches unfiltered
-    status st = as_index(index)->search(query, scalar_kind(kind), count, keys, distances, found, f);
+    status st = as_index(index)->search(query, scalar_of(&kind), count, keys, distances, found, f);
     if (!st) {
         set_error(error, st.message);
         return 0;
@@ -425,7 +436,7 @@ size_t usearch_search(usearch_index_t index, void const* query, usearch_scalar_k
 usearch_distance_t usearch_distance(void const* a, void const* b, usearch_scalar_kind_t kind, size_t dims,
                                     usearch_metric_kind_t metric, usearch_error_t* error) {
     float result;
-    report(distance_with(cpu_isa(), a, b, kind, dims, metric, result), error);
+    report(distance_with(cpu_isa(), a, b, raw(&kind), dims, raw(&metric), result), error);
     return result;
 }
 
@@ -434,8 +445,8 @@ void usearch_exact_search(void const* dataset, size_t dataset_size, size_t datas
                           usearch_metric_kind_t metric, size_t count, size_t threads, usearch_key_t* keys,
                           size_t keys_stride, usearch_distance_t* distances, size_t distances_stride,
                           usearch_error_t* error) {
-    report(exact_search(dataset, dataset_size, dataset_stride, queries, queries_size, queries_stride, kind, dims,
-                        metric, count, threads, keys, keys_stride, distances, distances_stride),
+    report(exact_search(dataset, dataset_size, dataset_stride, queries, queries_size, queries_stride, raw(&kind), dims,
+                        raw(&metric), count, threads, keys, keys_stride, distances, distances_stride),
            error);
 }
 
@@ -452,22 +463,22 @@ int usearchx_init(usearch_init_options_t const* options, usearch_index_t* index,
 int usearchx_add(usearch_index_t index, usearch_key_t key, void const* vector, usearch_scalar_kind_t kind,
                  usearch_error_t* error) {
     if (!index) return report(not_initialized(), error);
-    return report(as_index(index)->add(key, vector, scalar_kind(kind), true), error);
+    return report(as_index(index)->add(key, vector, scalar_of(&kind), true), error);
 }
 
 int usearchx_search(usearch_index_t index, void const* query, usearch_scalar_kind_t kind, size_t count,
                     usearch_key_t* keys, usearch_distance_t* distances, size_t* found, usearch_error_t* error) {
     *found = 0;
     if (!index) return report(not_initialized(), error);
-    return report(as_index(index)->search(query, scalar_kind(kind), count, keys, distances, *found), error);
+    return report(as_index(index)->search(query, scalar_of(&kind), count, keys, distances, *found), error);
 }
 
 int usearchx_get(usearch_index_t index, usearch_key_t key, size_t count, void* vectors, usearch_scalar_kind_t kind,
                  size_t* found, usearch_error_t* error) {
     *found = 0;
     if (!index || !as_index(index)->initialized()) return report(not_initialized(), error);
-    if (!is_storage_kind(int(kind))) return report(fail(status_code::unsupported, "Unknown scalar kind!"), error);
-    *found = as_index(index)->get(key, count, vectors, scalar_kind(kind));
+    if (!is_storage_kind(raw(&kind))) return report(fail(status_code::unsupported, "Unknown scalar kind!"), error);
+    *found = as_index(index)->get(key, count, vectors, scalar_of(&kind));
     return 0;
 }
 
@@ -491,7 +502,7 @@ int usearchx_reserve(usearch_index_t index, size_t capacity, usearch_error_t* er
 
 int usearchx_distance(void const* a, void const* b, usearch_scalar_kind_t kind, size_t dims,
                       usearch_metric_kind_t metric, usearch_distance_t* result, usearch_error_t* error) {
-    return report(distance_with(cpu_isa(), a, b, kind, dims, metric, *result), error);
+    return report(distance_with(cpu_isa(), a, b, raw(&kind), dims, raw(&metric), *result), error);
 }
 
 int usearchx_exact_search(void const* dataset, size_t dataset_size, size_t dataset_stride, void const* queries,
@@ -499,8 +510,8 @@ int usearchx_exact_search(void const* dataset, size_t dataset_size, size_t datas
                           usearch_metric_kind_t metric, size_t count, size_t threads, usearch_key_t* keys,
                           size_t keys_stride, usearch_distance_t* distances, size_t distances_stride,
                           usearch_error_t* error) {
-    return report(exact_search(dataset, dataset_size, dataset_stride, queries, queries_size, queries_stride, kind,
-                               dims, metric, count, threads, keys, keys_stride, distances, distances_stride),
+    return report(exact_search(dataset, dataset_size, dataset_stride, queries, queries_size, queries_stride, raw(&kind),
+                               dims, raw(&metric), count, threads, keys, keys_stride, distances, distances_stride),
                   error);
 }
 
@@ -563,7 +574,7 @@ int usearchx_filtered_search(usearch_index_t index, void const* query, usearch_s
         if (f.has_allowed && f.allowed_count && !f.allowed)
             return report(fail(status_code::invalid_argument, "Allow-list pointer is NULL"), error);
     }
-    return report(as_index(index)->search(query, scalar_kind(kind), count, keys, distances, *found, f, stats), error);
+    return report(as_index(index)->search(query, scalar_of(&kind), count, keys, distances, *found, f, stats), error);
 }
 
 int usearchx_change_metric_batch(usearch_index_t index, usearchx_metric_batch_t metric, void* state,
@@ -574,7 +585,7 @@ int usearchx_change_metric_batch(usearch_index_t index, usearchx_metric_batch_t 
 
 int usearchx_change_metric_kind(usearch_index_t index, usearch_metric_kind_t kind, usearch_error_t* error) {
     if (!index || !as_index(index)->initialized()) return report(not_initialized(), error);
-    return report(as_index(index)->change_metric_kind(metric_kind(kind)), error);
+    return report(as_index(index)->change_metric_kind(metric_of(&kind)), error);
 }
 
 int usearchx_add_callback(usearch_index_t index, usearch_key_t key, void const* vector, usearch_scalar_kind_t kind,
@@ -599,13 +610,13 @@ int usearchx_distance_isa(int isa, void const* a, void const* b, usearch_scalar_
                           usearch_metric_kind_t metric, usearch_distance_t* result, usearch_error_t* error) {
     if (!usearchx_isa_usable(isa))
         return report(fail(status_code::unsupported, "Instruction set not available on this CPU"), error);
-    return report(distance_with(isa, a, b, kind, dims, metric, *result), error);
+    return report(distance_with(isa, a, b, raw(&kind), dims, raw(&metric), *result), error);
 }
 
 int usearchx_cast(void const* from, usearch_scalar_kind_t from_kind, void* to, usearch_scalar_kind_t to_kind,
                   size_t dims, usearch_error_t* error) {
     if (!from || !to) return report(fail(status_code::invalid_argument, "Vector pointer is NULL"), error);
-    if (!cast_vector(from, scalar_kind(from_kind), to, scalar_kind(to_kind), dims))
+    if (!cast_vector(from, scalar_of(&from_kind), to, scalar_of(&to_kind), dims))
         return report(fail(status_code::unsupported, "Unknown scalar kind!"), error);
     return 0;
 }
