@@ -291,3 +291,55 @@ func TestCloseWhileBusy(t *testing.T) {
 		t.Fatalf("second Close: %v", err)
 	}
 }
+
+// TestConcurrentInsertsKeepEveryVectorReachable: with an expansion as large as the index,
+// every vector must find itself after concurrent inserts. Inserts used to overwrite links
+// that concurrent inserts had just added, leaving a few vectors unreachable.
+func TestConcurrentInsertsKeepEveryVectorReachable(t *testing.T) {
+	// Default graph parameters: with very small ones (M=4, expansion 16) pruning alone can
+	// leave a node without incoming links even when inserting from one goroutine.
+	const dims, goroutines = 24, 8
+	per := 300
+	if testing.Short() {
+		per = 150
+	}
+	idx, err := NewIndex(IndexConfig{Dimensions: dims, Metric: L2sq})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	vectors := make([][]float32, goroutines*per)
+	r := rand.New(rand.NewSource(9))
+	for i := range vectors {
+		vectors[i] = make([]float32, dims)
+		for j := range vectors[i] {
+			vectors[i][j] = r.Float32()
+		}
+	}
+	var wg sync.WaitGroup
+	for g := 0; g < goroutines; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := g; i < len(vectors); i += goroutines {
+				if err := idx.Add(Key(i), vectors[i]); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	if err := idx.ChangeExpansionSearch(uint(len(vectors))); err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range vectors {
+		keys, _, err := idx.Search(v, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(keys) != 1 || keys[0] != Key(i) {
+			t.Fatalf("vector %d is unreachable after concurrent inserts (found %v)", i, keys)
+		}
+	}
+}
