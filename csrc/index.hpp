@@ -929,10 +929,13 @@ class dense_index {
         if (filter.failed) return fail(status_code::callback, "The filter failed (a Go filter panicked)");
         if (metric_failed) return fail(status_code::callback, "The metric failed (a Go metric panicked)");
         std::sort_heap(ctx.results.begin(), ctx.results.end(), farther_first());
-        size_t n = std::min(k, ctx.results.size());
-        for (size_t i = 0; i < n; ++i) {
-            keys[i] = tape_key(tape_of(ctx.results[i].slot));
-            distances[i] = ctx.results[i].distance;
+        // Keys are read now: an entry removed concurrently since it was admitted reads as the
+        // tombstone and is dropped rather than reported as key 2^64-1.
+        size_t n = 0;
+        for (size_t i = 0; i < ctx.results.size() && n < k; ++i) {
+            key_t key = tape_key(tape_of(ctx.results[i].slot));
+            if (key == tombstone_key) continue;
+            keys[n] = key, distances[n] = ctx.results[i].distance, ++n;
         }
         found = n;
         return {};
