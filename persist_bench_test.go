@@ -22,12 +22,7 @@ package usearch_test
 // match; delete it to force a rebuild. Nothing here runs without -bench.
 
 import (
-	"bufio"
-	"bytes"
-	"compress/gzip"
-	"encoding/binary"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -85,11 +80,11 @@ var pbFashion = &pbCorpus{
 	conf:     usearch.IndexConfig{Dimensions: 784, Metric: usearch.L2sq, Quantization: usearch.F32},
 	rows:     60000,
 	vectors: func() ([]float32, string, error) {
-		path := pbFashionPath()
+		path := dataset.FashionMNISTPath()
 		if path == "" {
 			return nil, "Fashion-MNIST not found: apt-get install dataset-fashion-mnist (or set USEARCH_FASHION_MNIST)", nil
 		}
-		data, rows, dims, err := pbReadIDXImages(path)
+		data, rows, dims, err := dataset.ReadIDXImages(path)
 		if err != nil {
 			return nil, "", err
 		}
@@ -101,65 +96,6 @@ var pbFashion = &pbCorpus{
 }
 
 var pbCorpora = []*pbCorpus{pbClustered, pbFashion}
-
-// pbFashionPath returns where the Fashion-MNIST training images are, or "".
-func pbFashionPath() string {
-	candidates := []string{
-		os.Getenv("USEARCH_FASHION_MNIST"),
-		"/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz", // Debian's dataset-fashion-mnist
-		"/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte",
-	}
-	for _, p := range candidates {
-		if p == "" {
-			continue
-		}
-		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
-			return p
-		}
-	}
-	return ""
-}
-
-// pbReadIDXImages reads an IDX3 file of unsigned-byte images (gzip'd or not) and returns
-// the pixels scaled to [0, 1], one image after another.
-func pbReadIDXImages(path string) (pixels []float32, count, size int, err error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, 0, 0, err
-	}
-	defer f.Close()
-	br := bufio.NewReaderSize(f, 1<<20)
-	var r io.Reader = br
-	if magic, _ := br.Peek(2); bytes.Equal(magic, []byte{0x1f, 0x8b}) {
-		gz, err := gzip.NewReader(br)
-		if err != nil {
-			return nil, 0, 0, fmt.Errorf("%s: %w", path, err)
-		}
-		defer gz.Close()
-		r = gz
-	}
-	var header [4]uint32 // magic, images, rows, columns; big-endian
-	if err := binary.Read(r, binary.BigEndian, &header); err != nil {
-		return nil, 0, 0, fmt.Errorf("%s: reading the IDX header: %w", path, err)
-	}
-	// Magic: two zero bytes, type 0x08 (unsigned byte), 3 dimensions.
-	if header[0] != 0x00000803 {
-		return nil, 0, 0, fmt.Errorf("%s: IDX magic %#08x, want 0x00000803 (3-d unsigned bytes)", path, header[0])
-	}
-	count, size = int(header[1]), int(header[2]*header[3])
-	if count <= 0 || size <= 0 || count > 1<<24 || size > 1<<24 {
-		return nil, 0, 0, fmt.Errorf("%s: implausible IDX shape %d x %d x %d", path, header[1], header[2], header[3])
-	}
-	raw := make([]byte, count*size)
-	if _, err := io.ReadFull(r, raw); err != nil {
-		return nil, 0, 0, fmt.Errorf("%s: reading %d images: %w", path, count, err)
-	}
-	pixels = make([]float32, len(raw))
-	for i, p := range raw {
-		pixels[i] = float32(p) / 255
-	}
-	return pixels, count, size, nil
-}
 
 // load returns the corpus's vectors, generating or reading them once; it skips the
 // benchmark when the data set is not installed.
