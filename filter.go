@@ -21,6 +21,7 @@ type Filter struct {
 type goFilterSpec struct {
 	fn         func(Key) bool
 	allowed    []Key
+	table      []Key // the allowed keys hashed for O(1) checks in C (see allowTable)
 	hasAllowed bool
 	hasRange   bool
 	min, max   Key
@@ -39,11 +40,48 @@ type SearchStats struct {
 // concurrently if the same filter is used by concurrent searches.
 func FilterFunc(fn func(Key) bool) Filter { return Filter{spec: goFilterSpec{fn: fn}} }
 
-// AllowKeys makes a filter that accepts exactly the given keys. The keys are copied.
+// AllowKeys makes a filter that accepts exactly the given keys. The keys are copied and
+// indexed once, so build the filter once and reuse it across searches.
 func AllowKeys(keys []Key) Filter {
 	sorted := slices.Clone(keys)
 	slices.Sort(sorted)
-	return Filter{spec: goFilterSpec{allowed: sorted, hasAllowed: true}}
+	return Filter{spec: goFilterSpec{allowed: sorted, table: allowTable(sorted), hasAllowed: true}}
+}
+
+// emptyCell marks a free cell of an allow table; 2^64-1 is never a stored key.
+const emptyCell = ^Key(0)
+
+// keyHash is the core's key hash (splitmix64's finaliser); TestAllowTableHash checks they agree.
+func keyHash(x uint64) uint64 {
+	x += 0x9E3779B97F4A7C15
+	x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9
+	x = (x ^ (x >> 27)) * 0x94D049BB133111EB
+	return x ^ (x >> 31)
+}
+
+// allowTable lays the keys out in an open-addressing table at most half full, probed
+// linearly from keyHash, for the core's membership checks.
+func allowTable(keys []Key) []Key {
+	size := 16
+	for size < 2*len(keys) {
+		size *= 2
+	}
+	table := make([]Key, size)
+	for i := range table {
+		table[i] = emptyCell
+	}
+	mask := uint64(size - 1)
+	for _, k := range keys {
+		if k == emptyCell {
+			continue
+		}
+		i := keyHash(k) & mask
+		for table[i] != emptyCell && table[i] != k {
+			i = (i + 1) & mask
+		}
+		table[i] = k
+	}
+	return table
 }
 
 // KeyRange makes a filter that accepts keys from min to max inclusive.
@@ -69,9 +107,9 @@ func (f Filter) And(g Filter) Filter {
 					both = append(both, k)
 				}
 			}
-			out.allowed = both
+			out.allowed, out.table = both, allowTable(both)
 		} else {
-			out.allowed = g.spec.allowed
+			out.allowed, out.table = g.spec.allowed, g.spec.table
 		}
 		out.hasAllowed = true
 	}

@@ -334,10 +334,15 @@ func coreFilteredSearch(h handle, query unsafe.Pointer, kind Quantization, k uin
 	}
 	if f.hasAllowed {
 		// The spec struct is Go memory that holds a Go pointer: the list must be pinned.
+		var pinner runtime.Pinner
+		defer pinner.Unpin()
 		if len(f.allowed) > 0 {
-			var pinner runtime.Pinner
 			pinner.Pin(&f.allowed[0])
-			defer pinner.Unpin()
+		}
+		if len(f.table) > 0 {
+			pinner.Pin(&f.table[0])
+			spec.allowed_table = (*C.usearch_key_t)(unsafe.Pointer(&f.table[0]))
+			spec.allowed_table_size = C.size_t(len(f.table))
 		}
 		spec.has_allowed = true
 		spec.allowed = (*C.usearch_key_t)(unsafe.Pointer(unsafe.SliceData(f.allowed)))
@@ -372,6 +377,8 @@ func coreChangeMetric(h handle, m metricCall) (cgo.Handle, status) {
 	}
 	return handle, status{}
 }
+
+func coreKeyHash(k Key) uint64 { return uint64(C.usearchx_key_hash(C.usearch_key_t(k))) }
 
 func coreChangeMetricKind(h handle, m Metric) status {
 	var msg C.usearch_error_t

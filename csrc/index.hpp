@@ -112,6 +112,8 @@ struct filter_t {
     bool has_allowed = false;
     const key_t* allowed = nullptr;  // sorted ascending
     size_t allowed_count = 0;
+    const key_t* allowed_table = nullptr;  // optional hash table of the same keys
+    size_t allowed_table_size = 0;         // a power of two; empty cells hold 2^64-1
     bool has_range = false;
     key_t range_min = 0, range_max = 0;
 
@@ -122,8 +124,17 @@ struct filter_t {
     bool only_allow_list() const { return has_allowed && !fn && !batch && !has_range; }
     bool cheap_allows(key_t key) const {
         if (has_range && (key < range_min || key > range_max)) return false;
-        if (has_allowed && !std::binary_search(allowed, allowed + allowed_count, key)) return false;
+        if (has_allowed && !(allowed_table ? table_has(key) : std::binary_search(allowed, allowed + allowed_count, key)))
+            return false;
         return true;
+    }
+    bool table_has(key_t key) const {
+        size_t mask = allowed_table_size - 1;
+        for (size_t i = key_hash(key) & mask, probes = 0; probes < allowed_table_size; i = (i + 1) & mask, ++probes) {
+            if (allowed_table[i] == key) return true;
+            if (allowed_table[i] == tombstone_key) return false;
+        }
+        return false;
     }
     // judge sets keep[i] for keys[i]; one batch-predicate crossing for the whole group.
     void judge(const key_t* keys, size_t n, uint8_t* keep) const {

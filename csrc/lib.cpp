@@ -573,6 +573,8 @@ int usearchx_filtered_search(usearch_index_t index, void const* query, usearch_s
         f.has_range = spec->has_range, f.range_min = spec->range_min, f.range_max = spec->range_max;
         if (f.has_allowed && f.allowed_count && !f.allowed)
             return report(fail(status_code::invalid_argument, "Allow-list pointer is NULL"), error);
+        if (spec->allowed_table && spec->allowed_table_size && !(spec->allowed_table_size & (spec->allowed_table_size - 1)))
+            f.allowed_table = spec->allowed_table, f.allowed_table_size = spec->allowed_table_size;
     }
     return report(as_index(index)->search(query, scalar_of(&kind), count, keys, distances, *found, f, stats), error);
 }
@@ -598,6 +600,8 @@ int usearchx_search_callback(usearch_index_t index, void const* query, usearch_s
                              usearch_error_t* error) {
     return usearchx_search(index, query, kind, count, keys, distances, found, error);
 }
+
+uint64_t usearchx_key_hash(usearch_key_t key) { return key_hash(key); }
 
 char const* usearchx_isa_name(int isa) {
     if (isa < 0 || isa >= kern::isa_count) return nullptr;

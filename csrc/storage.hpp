@@ -136,6 +136,14 @@ struct neighbor_list {
     void set(size_t i, slot_t s) { std::memcpy(base + 4 + 4 * i, &s, 4); }
 };
 
+// key_hash mixes a key (splitmix64's finaliser) so that sequential keys spread evenly.
+inline uint64_t key_hash(uint64_t x) {
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
 // key_map maps keys to the slots holding them. Shards with their own reader-writer lock keep
 // concurrent adds and lookups from serialising; open addressing with a strong mixer keeps
 // sequential keys as fast as random ones.
@@ -151,12 +159,7 @@ class key_map {
     static constexpr unsigned shard_bits = 6;
     shard shards_[1u << shard_bits];
 
-    static uint64_t mix(uint64_t x) {
-        x += 0x9E3779B97F4A7C15ull;
-        x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-        x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-        return x ^ (x >> 31);
-    }
+    static uint64_t mix(uint64_t x) { return key_hash(x); }
     shard& shard_of(uint64_t h) { return shards_[h >> (64 - shard_bits)]; }
     const shard& shard_of(uint64_t h) const { return shards_[h >> (64 - shard_bits)]; }
 

@@ -64,9 +64,16 @@ typedef struct usearchx_filter_t {
     bool has_allowed;              /* allow-list of keys, sorted ascending, read during the call */
     usearch_key_t const* allowed;
     size_t allowed_count;
+    /* Optional: the same keys in an open-addressing table (power-of-two size, linear probing
+     * from usearchx_key_hash(key), empty cells hold UINT64_MAX) for O(1) membership. */
+    usearch_key_t const* allowed_table;
+    size_t allowed_table_size;
     bool has_range;                /* inclusive key range */
     usearch_key_t range_min, range_max;
 } usearchx_filter_t;
+
+/* The hash the allow-list table is probed with. */
+USEARCH_EXPORT uint64_t usearchx_key_hash(usearch_key_t key);
 
 /* Cost of one search: predicate crossings, keys judged, slots visited, exact scan used. */
 typedef struct usearchx_search_stats_t {
