@@ -171,9 +171,8 @@ func (b *base) SaveBuffer(buf []byte, buffer_size uint) error {
 
 // replaced refreshes what Go caches about the core after Load or View swapped its content.
 func (b *base) replaced() {
-	conf, live, readOnly, _ := coreDescribe(b.h)
+	conf, live, _, _ := coreDescribe(b.h)
 	b.config = conf
-	b.readOnly = readOnly
 	b.live.Store(int64(live))
 }
 

@@ -33,8 +33,6 @@ type base struct {
 	// second cgo crossing. Every mutation goes through this type, so it is exact once calls
 	// in flight return; while they run it may lag, which only shortens a result buffer.
 	live atomic.Int64
-	// readOnly is set while the index views a file or buffer.
-	readOnly bool
 	// native owns what must be released with the index, also by the cleanup that runs when
 	// an index is dropped without Close: it must not point back at base.
 	native *native
