@@ -52,7 +52,7 @@ func coreVersion() string      { return "" }
 func coreISACompiled() string  { return "" }
 func coreISAAvailable() string { return "" }
 
-func coreDescribe(handle) (IndexConfig, uint, bool, bool)     { return IndexConfig{}, 0, false, false }
+func coreDescribe(handle) (IndexConfig, uint)                 { return IndexConfig{}, 0 }
 func coreSaveChunk(handle, *saveCursor, []byte) (int, status) { return 0, noCgo }
 func coreSerializedLength(handle) uint                        { return 0 }
 func coreLoad(handle, string, bool) status                    { return noCgo }

@@ -244,17 +244,18 @@ func coreCast(from unsafe.Pointer, fromKind Quantization, to unsafe.Pointer, toK
 
 func cString(s string) *C.char { return C.CString(s) }
 
-func coreDescribe(h handle) (IndexConfig, uint, bool, bool) {
+// coreDescribe reads back the configuration in use and the live vector count.
+func coreDescribe(h handle) (IndexConfig, uint) {
 	var opts C.usearch_init_options_t
 	var live C.size_t
-	var ro C.bool
-	if C.usearchx_describe(C.usearch_index_t(h), &opts, &live, &ro) != 0 {
-		return IndexConfig{}, 0, false, false
+	var readOnly C.bool
+	if C.usearchx_describe(C.usearch_index_t(h), &opts, &live, &readOnly) != 0 {
+		return IndexConfig{}, 0
 	}
-	conf, ok := configFromC(&opts)
+	conf, _ := configFromC(&opts)
 	conf.Connectivity = uint(opts.connectivity)
 	conf.ExpansionAdd, conf.ExpansionSearch = uint(opts.expansion_add), uint(opts.expansion_search)
-	return conf, uint(live), bool(ro), ok
+	return conf, uint(live)
 }
 
 // configFromC maps C enums back to Go ones; ok is false for a metric Go has no name for.
