@@ -81,28 +81,9 @@ func (s *benchData) built(b *testing.B) *usearch.Index {
 		if s.indexErr != nil {
 			return
 		}
-		var next atomic.Int64
-		var wg sync.WaitGroup
-		errs := make([]error, runtime.NumCPU())
-		for w := range errs {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := int(next.Add(1) - 1); i < benchRows; i = int(next.Add(1) - 1) {
-					if err := s.index.Add(usearch.Key(i), s.row(i)); err != nil {
-						errs[w] = err
-						return
-					}
-				}
-			}()
-		}
-		wg.Wait()
-		for _, err := range errs {
-			if err != nil {
-				s.indexErr = err
-				break
-			}
-		}
+		s.indexErr = dataset.AddParallel(runtime.NumCPU(), benchRows, func(i int) error {
+			return s.index.Add(usearch.Key(i), s.row(i))
+		})
 	})
 	if s.indexErr != nil {
 		b.Fatal(s.indexErr)

@@ -282,7 +282,7 @@ func TestIndexConversions(t *testing.T) {
 }
 
 func roundTrip[T Scalar](t *testing.T, rng *rand.Rand, q Quantization, m Metric) {
-	in := refKindOf[T]()
+	in := quantizationOf[T]()
 	const dims = 13
 	idx, err := NewIndexOf[T](IndexConfig{Quantization: q, Metric: m, Dimensions: dims})
 	require.NoError(t, err)

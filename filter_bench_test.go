@@ -28,7 +28,6 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/usearch-go/usearch"
@@ -288,28 +287,9 @@ func (v *fbMetricVariant) index(b *testing.B) *usearch.Index {
 		if v.built, v.err = v.newIndex(); v.err != nil {
 			return
 		}
-		var next atomic.Int64
-		var wg sync.WaitGroup
-		errs := make([]error, runtime.NumCPU())
-		for w := range errs {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := int(next.Add(1) - 1); i < fbMetricRows; i = int(next.Add(1) - 1) {
-					if err := v.built.Add(usearch.Key(i), fbMetricRow(i)); err != nil {
-						errs[w] = err
-						return
-					}
-				}
-			}()
-		}
-		wg.Wait()
-		for _, err := range errs {
-			if err != nil {
-				v.err = err
-				break
-			}
-		}
+		v.err = dataset.AddParallel(runtime.NumCPU(), fbMetricRows, func(i int) error {
+			return v.built.Add(usearch.Key(i), fbMetricRow(i))
+		})
 	})
 	if v.err != nil {
 		b.Fatal(v.err)

@@ -102,7 +102,7 @@ func checkRanking(t *testing.T, c metricCase, dims int, stored [][]byte, rowOf m
 // and checks Get and Search against the reference over the stored rows.
 func checkIndexAgainstReference[T Scalar](t *testing.T, idx tstIndex[T], c metricCase, dims int, inputs, queries [][]T) {
 	t.Helper()
-	inKind := refKindOf[T]()
+	inKind := quantizationOf[T]()
 	stored := make([][]byte, len(inputs))
 	rowOf := map[Key]int{}
 	for i, v := range inputs {

@@ -27,7 +27,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/usearch-go/usearch"
@@ -179,26 +178,10 @@ func pbBuildAndSave(conf usearch.IndexConfig, data []float32, rows int, path str
 		return err
 	}
 	dims := int(conf.Dimensions)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	errs := make([]error, runtime.NumCPU())
-	for w := range errs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := int(next.Add(1) - 1); i < rows; i = int(next.Add(1) - 1) {
-				if err := idx.Add(usearch.Key(i), data[i*dims:(i+1)*dims]); err != nil {
-					errs[w] = err
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
+	if err := dataset.AddParallel(runtime.NumCPU(), rows, func(i int) error {
+		return idx.Add(usearch.Key(i), data[i*dims:(i+1)*dims])
+	}); err != nil {
+		return err
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err

@@ -374,28 +374,6 @@ func refTyped[T Scalar](row []byte) []T {
 	return out
 }
 
-// refKindOf is the storage kind whose Go type is T.
-func refKindOf[T Scalar]() Quantization {
-	var zero T
-	switch any(zero).(type) {
-	case float64:
-		return F64
-	case float32:
-		return F32
-	case Float16:
-		return F16
-	case BFloat16:
-		return BF16
-	case int8:
-		return I8
-	case uint8:
-		return U8
-	case B1x8:
-		return B1
-	}
-	panic("refKindOf: unknown type")
-}
-
 // ---- distances --------------------------------------------------------------------------
 
 // refCosine is 1 − ab/(|a||b|) in float64, clamped at 0; both zero → 0; ab == 0 → 1.

@@ -27,8 +27,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/usearch-go/usearch"
@@ -190,26 +188,10 @@ func build(path string, conf usearch.IndexConfig, data []float32, rows, threads 
 		return err
 	}
 	dims := int(conf.Dimensions)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	errs := make([]error, threads)
-	for w := range errs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := int(next.Add(1) - 1); i < rows; i = int(next.Add(1) - 1) {
-				if err := idx.Add(usearch.Key(i), data[i*dims:(i+1)*dims]); err != nil {
-					errs[w] = err
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
+	if err := dataset.AddParallel(threads, rows, func(i int) error {
+		return idx.Add(usearch.Key(i), data[i*dims:(i+1)*dims])
+	}); err != nil {
+		return err
 	}
 	return idx.Save(path)
 }
