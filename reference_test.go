@@ -108,45 +108,33 @@ func refRowBytes(q Quantization, dims int) int {
 
 // ---- binary16 and bfloat16 ----------------------------------------------------------------
 
-// refF16Value decodes a binary16 bit pattern from its fields.
-func refF16Value(h uint16) float64 {
+// refHalfValue decodes a 16-bit binary floating-point pattern with a sign bit, expBits
+// exponent bits (bias 2^(expBits-1)-1) and manBits mantissa bits, from its fields.
+func refHalfValue(h uint16, expBits, manBits int) float64 {
 	sign := 1.0
 	if h&0x8000 != 0 {
 		sign = -1
 	}
-	e := int(h>>10) & 0x1F
-	m := float64(h & 0x3FF)
+	bias, maxExp := 1<<(expBits-1)-1, 1<<expBits-1
+	e := int(h>>manBits) & maxExp
+	m := float64(int(h) & (1<<manBits - 1))
 	switch e {
 	case 0:
-		return sign * math.Ldexp(m, -24)
-	case 31:
+		return sign * math.Ldexp(m, 1-bias-manBits)
+	case maxExp:
 		if m != 0 {
 			return math.NaN()
 		}
 		return math.Inf(int(sign))
 	}
-	return sign * math.Ldexp(1+m/1024, e-15)
+	return sign * math.Ldexp(1+m/float64(int(1)<<manBits), e-bias)
 }
 
-// refBF16Value decodes a bfloat16 bit pattern from its fields.
-func refBF16Value(h uint16) float64 {
-	sign := 1.0
-	if h&0x8000 != 0 {
-		sign = -1
-	}
-	e := int(h>>7) & 0xFF
-	m := float64(h & 0x7F)
-	switch e {
-	case 0:
-		return sign * math.Ldexp(m, -133)
-	case 255:
-		if m != 0 {
-			return math.NaN()
-		}
-		return math.Inf(int(sign))
-	}
-	return sign * math.Ldexp(1+m/128, e-127)
-}
+// refF16Value decodes a binary16 bit pattern (5 exponent, 10 mantissa bits).
+func refF16Value(h uint16) float64 { return refHalfValue(h, 5, 10) }
+
+// refBF16Value decodes a bfloat16 bit pattern (8 exponent, 7 mantissa bits).
+func refBF16Value(h uint16) float64 { return refHalfValue(h, 8, 7) }
 
 // refRoundToGrid rounds |x| to the grid of a binary format with mb mantissa bits and
 // minimum normal exponent emin (RNE to the nearest multiple of the local spacing), as
