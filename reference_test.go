@@ -1,10 +1,10 @@
 package usearch
 
-// A pure-Go reference for the distance functions of FORMAT.md §6.8 and the value
-// conversions of FORMAT.md §3.3/§3.4 and C_API.md §5.2. It is written from the specs, not
-// from the C++ core, and deliberately uses different algorithms where the core is clever
-// (for example, f16/bf16 rounding is done with float64 arithmetic instead of bit tricks),
-// so that agreement between the two means something.
+// A pure-Go reference for the distance functions (docs/file-format.md, "Distance
+// functions") and the value conversions (docs/file-format.md, "Conversions"). It is written
+// from those rules, not from the C++ core, and deliberately uses different algorithms where
+// the core is clever (for example, f16/bf16 rounding is done with float64 arithmetic
+// instead of bit tricks), so that agreement between the two means something.
 //
 // Vectors are handled as raw little-endian bytes in a storage kind ("rows"), exactly as the
 // core stores them. Decoded values are float64 (i8/u8 rows decode to their raw integers,
@@ -67,7 +67,7 @@ var refAllKinds = []Quantization{F32, BF16, F16, F64, I8, B1, U8}
 var refAllMetrics = []Metric{InnerProduct, Cosine, L2sq, Haversine, Divergence, Pearson, Hamming, Tanimoto, Sorensen, Jaccard}
 
 // refSupported is the table of metric × storage pairs the Go API accepts, written from the
-// brief and FORMAT.md §6.8 (binary metrics on B1 only; haversine on F32/F64; divergence on
+// docs/file-format.md, "Distance functions" (binary metrics on B1 only; haversine on F32/F64; divergence on
 // float kinds; ip/cos/l2sq/pearson on every numeric kind).
 func refSupported(m Metric, q Quantization) bool {
 	switch m {
@@ -138,7 +138,7 @@ func refBF16Value(h uint16) float64 { return refHalfValue(h, 8, 7) }
 
 // refRoundToGrid rounds |x| to the grid of a binary format with mb mantissa bits and
 // minimum normal exponent emin (RNE to the nearest multiple of the local spacing), as
-// FORMAT.md §3.3 describes it.
+// docs/file-format.md, "Conversions" describes it.
 func refRoundToGrid(a float64, mb, emin int) float64 {
 	if a == 0 {
 		return 0
@@ -152,7 +152,7 @@ func refRoundToGrid(a float64, mb, emin int) float64 {
 	return math.RoundToEven(a/q) * q
 }
 
-// refF32ToF16 converts per FORMAT.md §3.3: RNE including subnormals; beyond 65504 after
+// refF32ToF16 converts per docs/file-format.md, "Conversions": RNE including subnormals; beyond 65504 after
 // rounding → inf; NaN → 0x7E00 with the sign.
 func refF32ToF16(x float32) uint16 {
 	var sign uint16
@@ -178,7 +178,7 @@ func refF32ToF16(x float32) uint16 {
 	return sign | uint16(exp-1+15)<<10 | mant
 }
 
-// refF32ToBF16 converts per FORMAT.md §3.3: RNE on the bfloat16 grid; overflow → inf;
+// refF32ToBF16 converts per docs/file-format.md, "Conversions": RNE on the bfloat16 grid; overflow → inf;
 // NaN → 0x7FC0 with the sign.
 func refF32ToBF16(x float32) uint16 {
 	var sign uint16
@@ -251,8 +251,9 @@ func refStoreFloat(q Quantization, row []byte, i int, x float64) {
 	}
 }
 
-// refQuantize applies FORMAT.md §3.3.1: normalise by the L2 norm (summed in double in
-// order), scale by 127 or 255, clamp, truncate toward zero; zero or NaN norm → zeros.
+// refQuantize applies the i8/u8 rule of docs/file-format.md, "Conversions": normalise by
+// the L2 norm (summed in double in order), scale by 127 or 255, clamp, truncate toward
+// zero; zero or NaN norm → zeros.
 func refQuantize(xs []float64, to Quantization) []byte {
 	out := make([]byte, len(xs))
 	norm2 := 0.0
@@ -279,7 +280,7 @@ func refQuantize(xs []float64, to Quantization) []byte {
 	return out
 }
 
-// refPack packs "x > 0" bits most significant bit first (FORMAT.md §3.3.2), padding zero.
+// refPack packs "x > 0" bits most significant bit first (docs/file-format.md, "Conversions"), padding zero.
 func refPack(xs []float64) []byte {
 	out := make([]byte, (len(xs)+7)/8)
 	for i, x := range xs {
@@ -290,7 +291,7 @@ func refPack(xs []float64) []byte {
 	return out
 }
 
-// refCast converts one row between kinds following FORMAT.md §3.3/§3.4 and C_API.md §5.2.
+// refCast converts one row between kinds following docs/file-format.md, "Conversions".
 func refCast(src []byte, from, to Quantization, dims int) []byte {
 	if from == to {
 		return append([]byte(nil), src[:refRowBytes(from, dims)]...)
@@ -377,7 +378,8 @@ func refCosine(a, b []float64) float64 {
 	return math.Max(d, 0)
 }
 
-// refPearson computes 1 − r with sums accumulated in F (FORMAT.md: f32 for every kind).
+// refPearson computes 1 − r with sums accumulated in F (f32 for every kind, see
+// docs/file-format.md, "Distance functions").
 // Explicit conversions keep every operation rounded to F.
 func refPearson[F constraints.Float](a, b []float64) float64 {
 	n := len(a)
@@ -607,7 +609,7 @@ func refRandomF32(rng *rand.Rand, m Metric, dims int) []float32 {
 
 // ---- self-tests of the reference ----------------------------------------------------------
 
-// refFormatF16BF16 is FORMAT.md §3.3's sample table, the bf16 and f16 columns.
+// refFormatF16BF16 holds sample f32 values with their bf16 and f16 bits (docs/file-format.md, "Conversions").
 var refFormatF16BF16 = []struct {
 	in       float32
 	bf16, fp uint16
@@ -638,14 +640,14 @@ var refFormatF16BF16 = []struct {
 	{-float32(math.NaN()), 0xFFC0, 0xFE00},
 }
 
-// refFormatA and refFormatB are the vectors of FORMAT.md §6.8's table.
+// refFormatA and refFormatB are the sample vectors of docs/file-format.md, "Distance functions".
 var (
 	refFormatA = []float32{1, 0.5, 0, 0.25, 1, 0, 1, 0.75}
 	refFormatB = []float32{0.5, 1, 0.25, 0, 1, 1, 0, 0.5}
 )
 
-// refFormatTable lists §6.8's distances for the pairs the Go API supports; digits is the
-// number of decimals printed in the table.
+// refFormatTable lists the sample distances (docs/file-format.md, "Distance functions")
+// for the pairs the Go API supports; digits is the number of decimals printed in the table.
 var refFormatTable = []struct {
 	m      Metric
 	q      Quantization
@@ -680,7 +682,7 @@ func TestReferenceConversionsMatchFormatTable(t *testing.T) {
 	assert.Equal(t, []byte{7, 10, 0, 0, 0, 1, 0, 0}, refQuantize(in, U8))
 	assert.Equal(t, []byte{0xF0, 0xAA}, refPack([]float64{1, 1, 1, 1, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0}))
 	assert.Equal(t, []byte{0x98, 0x80}, refPack([]float64{1, -1, 0, 2, 0.1, 0, 0, 0, 5, -3}))
-	// C_API.md §5.2 examples.
+	// Quantization examples (docs/file-format.md, "Conversions").
 	assert.Equal(t, refRow([]int8{76, 101}), refCast(refRow([]float32{3, 4}), F32, I8, 2))
 	assert.Equal(t, []byte{153, 0}, refCast(refRow([]float32{3, -4}), F32, U8, 2))
 	assert.Equal(t, []byte{0, 111, 222}, refCast(refRow([]int8{-10, 20, 40}), I8, U8, 3))
@@ -688,7 +690,7 @@ func TestReferenceConversionsMatchFormatTable(t *testing.T) {
 	back := refTyped[float32](refCast(refRow([]int8{76, 101}), I8, F32, 2))
 	assert.InDelta(t, 0.598425, back[0], 1e-6)
 	assert.InDelta(t, 0.795276, back[1], 1e-6)
-	// f64 input is double-rounded through f32 (FORMAT.md §3.4).
+	// f64 input is double-rounded through f32 (docs/file-format.md, "Conversions").
 	x := 1 + math.Ldexp(1, -11) + math.Ldexp(1, -40)
 	assert.Equal(t, uint16(0x3C00), binary.LittleEndian.Uint16(refCast(refRow([]float64{x}), F64, F16, 1)))
 }
@@ -742,7 +744,7 @@ func TestReferenceEdgeCases(t *testing.T) {
 	assert.True(t, math.IsNaN(refDistance(Sorensen, B1, []byte{0}, []byte{0}, 8)))
 	assert.Equal(t, 0.0, refDistance(Tanimoto, B1, []byte{0}, []byte{0}, 8))
 	assert.Equal(t, 0.0, refDivergence[float32](zero, zero))
-	// i8 examples of FORMAT.md §6.8: raw integer quantities.
+	// i8 examples (docs/file-format.md, "Distance functions"): raw integer quantities.
 	raw := refRow([]int8{10, 20, 30, 40})
 	assert.Equal(t, -299.0, refDistance(InnerProduct, I8, raw, refRow([]int8{1, 2, 3, 4}), 4))
 	assert.Equal(t, 2430.0, refDistance(L2sq, I8, raw, refRow([]int8{1, 2, 3, 4}), 4))

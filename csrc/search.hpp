@@ -15,8 +15,8 @@
 namespace usg {
 
 // search_tuning holds the thresholds that choose between walking the graph and scanning
-// exactly under a filter, and the group sizes of the scans. docs/filtered-search.md explains
-// where the numbers come from.
+// exactly under a filter, and the group sizes of the scans (the design is described in
+// docs/filtered-search.md).
 namespace search_tuning {
 // An index with at most this many live entries is scanned exactly under any filter.
 constexpr size_t exact_scan_max_live = 1024;
