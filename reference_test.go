@@ -152,53 +152,41 @@ func refRoundToGrid(a float64, mb, emin int) float64 {
 	return math.RoundToEven(a/q) * q
 }
 
-// refF32ToF16 converts per docs/file-format.md, "Conversions": RNE including subnormals; beyond 65504 after
-// rounding → inf; NaN → 0x7E00 with the sign.
-func refF32ToF16(x float32) uint16 {
+// refHalfFrom converts x to a 16-bit binary format with expBits exponent and manBits
+// mantissa bits (docs/file-format.md, "Conversions"): round to nearest even on the
+// format's grid, subnormals included; beyond the largest finite value after rounding → inf;
+// NaN → the quiet NaN with x's sign.
+func refHalfFrom(x float32, expBits, manBits int) uint16 {
 	var sign uint16
 	if math.Signbit(float64(x)) {
 		sign = 0x8000
 	}
+	bias, maxExp := 1<<(expBits-1)-1, 1<<expBits-1
+	inf := uint16(maxExp << manBits)
 	a := math.Abs(float64(x))
 	switch {
 	case math.IsNaN(a):
-		return sign | 0x7E00
+		return sign | inf | 1<<(manBits-1)
 	case math.IsInf(a, 0):
-		return sign | 0x7C00
+		return sign | inf
 	}
-	v := refRoundToGrid(a, 10, -14)
+	v := refRoundToGrid(a, manBits, 1-bias)
 	switch {
-	case v > 65504:
-		return sign | 0x7C00
-	case v < math.Ldexp(1, -14):
-		return sign | uint16(v*(1<<24)) // subnormal: multiple of 2^-24
+	case v > refHalfValue(inf-1, expBits, manBits):
+		return sign | inf
+	case v < math.Ldexp(1, 1-bias):
+		return sign | uint16(math.Ldexp(v, bias-1+manBits)) // subnormal: a multiple of the smallest one
 	}
 	frac, exp := math.Frexp(v)
-	mant := uint16((frac*2 - 1) * 1024)
-	return sign | uint16(exp-1+15)<<10 | mant
+	mant := uint16(math.Ldexp(frac*2-1, manBits))
+	return sign | uint16(exp-1+bias)<<manBits | mant
 }
 
-// refF32ToBF16 converts per docs/file-format.md, "Conversions": RNE on the bfloat16 grid; overflow → inf;
-// NaN → 0x7FC0 with the sign.
-func refF32ToBF16(x float32) uint16 {
-	var sign uint16
-	if math.Signbit(float64(x)) {
-		sign = 0x8000
-	}
-	a := math.Abs(float64(x))
-	switch {
-	case math.IsNaN(a):
-		return sign | 0x7FC0
-	case math.IsInf(a, 0):
-		return sign | 0x7F80
-	}
-	v := refRoundToGrid(a, 7, -126)
-	if v > refBF16Value(0x7F7F) {
-		return sign | 0x7F80
-	}
-	// v is exactly representable in float32 with 16 trailing zero bits.
-	return sign | uint16(math.Float32bits(float32(v))>>16)
-}
+// refF32ToF16 converts to binary16: beyond 65504 after rounding → inf, NaN → 0x7E00.
+func refF32ToF16(x float32) uint16 { return refHalfFrom(x, 5, 10) }
+
+// refF32ToBF16 converts to bfloat16: NaN → 0x7FC0.
+func refF32ToBF16(x float32) uint16 { return refHalfFrom(x, 8, 7) }
 
 // ---- rows: encoding and decoding --------------------------------------------------------
 
