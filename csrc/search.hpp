@@ -208,6 +208,7 @@ inline void dense_index::exact_filtered(context& ctx, const uint8_t* q, size_t k
         for (size_t i = 0; i < filter.allowed_count; ++i) {
             if (i && filter.allowed[i] == filter.allowed[i - 1]) continue;
             keys_.find(filter.allowed[i], ~size_t(0), [&](slot_t s) {
+                if (after_walk && ctx.visited(s)) return;  // the walk judged it already: offered once
                 if (const uint8_t* v = vector_of(s)) ctx.batch_slots.push_back(s), ctx.batch_vectors.push_back(v);
             });
             if (ctx.batch_slots.size() >= search_tuning::score_batch) score();
