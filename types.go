@@ -47,9 +47,9 @@ type Quantization uint8
 
 // Quantizations, numbered as in upstream's Go binding; U8 is appended.
 const (
-	F32  Quantization = iota // IEEE binary32
-	BF16                     // bfloat16
-	F16                      // IEEE binary16
+	F32  Quantization = iota // IEEE binary32; float64 input beyond ±3.4028235e38 is refused
+	BF16                     // bfloat16; input beyond ±3.3895314e38 is refused
+	F16                      // IEEE binary16; input beyond ±65504 (after rounding) is refused
 	F64                      // IEEE binary64
 	I8                       // signed bytes; float input is scaled by 127 / L2 norm
 	B1                       // one bit per dimension, 8 per byte, most significant bit first

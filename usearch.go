@@ -476,14 +476,17 @@ func NewIndex(conf IndexConfig) (*Index, error) {
 	return idx, nil
 }
 
-// Add stores vec under key, converting it to the index's Quantization.
+// Add stores vec under key, converting it to the index's Quantization. It returns
+// ErrInvalidArgument, storing nothing, when an element is NaN or ±Inf or does not fit the
+// Quantization (beyond ±65504 for F16, for instance); queries are checked the same way.
 func (idx *Index) Add(key Key, vec []float32) error { return addVector(&idx.base, "Add", key, vec) }
 
 // AddI8 stores an int8 vector under key.
 func (idx *Index) AddI8(key Key, vec []int8) error { return addVector(&idx.base, "AddI8", key, vec) }
 
 // AddUnsafe stores the vector at vec, which must hold one vector in the index's
-// Quantization (Dimensions elements, or Dimensions/8 bytes rounded up for B1).
+// Quantization (Dimensions elements, or Dimensions/8 bytes rounded up for B1). A float
+// vector holding NaN or ±Inf is refused with ErrInvalidArgument.
 func (idx *Index) AddUnsafe(key Key, vec unsafe.Pointer) error {
 	h, err := idx.read("AddUnsafe")
 	if err != nil {
@@ -563,7 +566,9 @@ func NewIndexOf[T Scalar](conf IndexConfig) (*IndexOf[T], error) {
 	return idx, nil
 }
 
-// Add stores vec under key. For B1x8, vec holds Dimensions/8 bytes rounded up.
+// Add stores vec under key. For B1x8, vec holds Dimensions/8 bytes rounded up. Float
+// elements that are NaN, ±Inf or beyond the Quantization's finite range are refused with
+// ErrInvalidArgument and nothing is stored; queries are checked the same way.
 func (idx *IndexOf[T]) Add(key Key, vec []T) error { return addVector(&idx.base, "Add", key, vec) }
 
 // Search returns up to limit keys nearest to query with their distances, closest first.
