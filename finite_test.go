@@ -469,3 +469,24 @@ func TestNewIndexRefusesWhatTheFormatCannotHold(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []Key{1}, keys)
 }
+
+// BenchmarkFiniteCheck measures the per-call cost of the input check on the dimensions of
+// BenchmarkAdd and BenchmarkSearch, to compare with their ns/op: on a loaded machine the
+// end-to-end benchmarks vary far more than the check costs.
+func BenchmarkFiniteCheck(b *testing.B) {
+	for _, dims := range []int{96, 768} {
+		for _, q := range []Quantization{F32, F16} {
+			v := make([]float32, dims)
+			for i := range v {
+				v[i] = float32(i%13) - 6
+			}
+			b.Run(fmt.Sprintf("d=%d/%v", dims, q), func(b *testing.B) {
+				for i := 0; i < b.N; i++ {
+					if err := checkVector("Add", v, q); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
