@@ -324,7 +324,8 @@ func TestHugeF64QuantizesToNonZero(t *testing.T) {
 	}
 }
 
-// TestCosineOfZeroVectors pins FORMAT.md §6.8: both zero → 0, exactly one zero → 1, in
+// TestCosineOfZeroVectors pins upstream's definition (docs/file-format.md, "Distance
+// functions"): both zero → 0, exactly one zero → 1, in
 // every kernel variant, storage kind and length (SIMD bodies and tails).
 func TestCosineOfZeroVectors(t *testing.T) {
 	rng := rand.New(rand.NewSource(5))
