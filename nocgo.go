@@ -77,3 +77,6 @@ func coreAddCallback(handle, Key, unsafe.Pointer, Quantization) status { return 
 func coreSearchCallback(handle, unsafe.Pointer, Quantization, uint, *Key, *float32) (uint, status) {
 	return 0, noCgo
 }
+func coreSearchExact(handle, unsafe.Pointer, Quantization, uint, *Key, *float32) (uint, status) {
+	return 0, noCgo
+}

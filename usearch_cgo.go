@@ -399,3 +399,12 @@ func coreSearchCallback(h handle, query unsafe.Pointer, kind Quantization, k uin
 		(*C.usearch_key_t)(unsafe.Pointer(keys)), (*C.usearch_distance_t)(unsafe.Pointer(dists)), &found, &msg)
 	return uint(found), statusOf(code, msg)
 }
+
+// coreSearchExact may call a Go metric, so it is neither noescape nor nocallback.
+func coreSearchExact(h handle, query unsafe.Pointer, kind Quantization, k uint, keys *Key, dists *float32) (uint, status) {
+	var msg C.usearch_error_t
+	var found C.size_t
+	code := C.usearchx_search_exact(C.usearch_index_t(h), query, cScalar[kind], C.size_t(k),
+		(*C.usearch_key_t)(unsafe.Pointer(keys)), (*C.usearch_distance_t)(unsafe.Pointer(dists)), &found, &msg)
+	return uint(found), statusOf(code, msg)
+}

@@ -228,6 +228,7 @@ class mapped_file;
 
 class dense_index {
     friend struct persistence;
+    friend struct toolkit;  // whole-index operations, in toolkit.hpp
 
   public:
     struct slot_ref {

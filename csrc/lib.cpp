@@ -10,6 +10,7 @@
 
 #include "index.hpp"
 #include "persist.hpp"
+#include "toolkit.hpp"
 #include "usearch.h"
 #include "usearch_ext.h"
 
@@ -623,6 +624,16 @@ int usearchx_cast(void const* from, usearch_scalar_kind_t from_kind, void* to, u
     if (!cast_vector(from, scalar_of(&from_kind), to, scalar_of(&to_kind), dims))
         return report(fail(status_code::unsupported, "Unknown scalar kind!"), error);
     return 0;
+}
+
+// ---- whole-index toolkit (toolkit.hpp) ----
+
+int usearchx_search_exact(usearch_index_t index, void const* query, usearch_scalar_kind_t kind, size_t count,
+                          usearch_key_t* keys, usearch_distance_t* distances, size_t* found, usearch_error_t* error) {
+    *found = 0;
+    if (!index) return report(not_initialized(), error);
+    return report(toolkit::search_exact(*as_index(index), query, scalar_of(&kind), count, keys, distances, *found),
+                  error);
 }
 
 }  // extern "C"

@@ -133,6 +133,14 @@ USEARCH_EXPORT int usearchx_distance_isa(int isa, void const* first, void const*
 USEARCH_EXPORT int usearchx_cast(void const* from, usearch_scalar_kind_t from_kind, void* to,
                                  usearch_scalar_kind_t to_kind, size_t dimensions, usearch_error_t* error);
 
+/* ---- whole-index toolkit ---- */
+
+/* Brute force over the index's own live entries with its metric (a user metric included):
+ * the `count` nearest in ascending distance. May call back into Go. */
+USEARCH_EXPORT int usearchx_search_exact(usearch_index_t index, void const* query, usearch_scalar_kind_t query_kind,
+                                         size_t count, usearch_key_t* keys, usearch_distance_t* distances,
+                                         size_t* found, usearch_error_t* error);
+
 #ifdef __cplusplus
 }
 #endif
