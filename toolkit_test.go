@@ -169,3 +169,174 @@ func TestSearchExactTyped(t *testing.T) {
 		assert.Empty(t, keys)
 	}
 }
+
+// filled returns an index of rows under keys 0..n-1 with every third key removed, and the
+// live vectors by key.
+func filled(t *testing.T, conf IndexConfig, rows [][]float32) (*Index, map[Key][]float32) {
+	t.Helper()
+	idx := newTestIndex(t, conf)
+	live := map[Key][]float32{}
+	for i, r := range rows {
+		require.NoError(t, idx.Add(Key(i), r))
+		live[Key(i)] = r
+	}
+	for i := 0; i < len(rows); i += 3 {
+		require.NoError(t, idx.Remove(Key(i)))
+		delete(live, Key(i))
+	}
+	return idx, live
+}
+
+func TestClearAndReset(t *testing.T) {
+	rng := rand.New(rand.NewSource(13))
+	rows := toolkitData(rng, 3000, 32)
+	idx, _ := filled(t, IndexConfig{Dimensions: 32, Metric: L2sq, ExpansionSearch: 90}, rows)
+	require.NoError(t, idx.ChangeExpansionAdd(77))
+	before, err := idx.MemoryUsage()
+	require.NoError(t, err)
+
+	require.NoError(t, idx.Clear())
+	assert.Equal(t, uint(0), mustLen(t, idx))
+	keys, _, err := idx.Search(rows[1], 5)
+	require.NoError(t, err)
+	assert.Empty(t, keys)
+	ok, err := idx.Contains(1)
+	require.NoError(t, err)
+	assert.False(t, ok)
+	kept, err := idx.MemoryUsage()
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, kept, before*9/10, "Clear keeps the allocations")
+	ea, _ := idx.ExpansionAdd()
+	es, _ := idx.ExpansionSearch()
+	assert.Equal(t, []uint{77, 90}, []uint{ea, es})
+
+	// Refilling after Clear reuses the memory and works as new.
+	for i, r := range rows[:2000] {
+		require.NoError(t, idx.Add(Key(i), r))
+	}
+	refilled, _ := idx.MemoryUsage()
+	assert.LessOrEqual(t, refilled, before*11/10)
+	keys, _, err = idx.Search(rows[5], 1)
+	require.NoError(t, err)
+	assert.Equal(t, []Key{5}, keys)
+
+	require.NoError(t, idx.Reset())
+	assert.Equal(t, uint(0), mustLen(t, idx))
+	after, _ := idx.MemoryUsage()
+	assert.Less(t, after, before/4, "Reset frees the memory")
+	ea, _ = idx.ExpansionAdd()
+	assert.Equal(t, uint(77), ea)
+	require.NoError(t, idx.Add(7, rows[7]))
+	keys, _, err = idx.Search(rows[7], 3)
+	require.NoError(t, err)
+	assert.Equal(t, []Key{7}, keys)
+
+	require.NoError(t, idx.Close())
+	require.ErrorIs(t, idx.Clear(), ErrClosed)
+	require.ErrorIs(t, idx.Reset(), ErrClosed)
+}
+
+func TestKeysAndAll(t *testing.T) {
+	rng := rand.New(rand.NewSource(14))
+	rows := toolkitData(rng, 2500, 8)
+	idx, live := filled(t, IndexConfig{Dimensions: 8, Metric: L2sq}, rows)
+	got := map[Key]int{}
+	for k := range idx.Keys() {
+		got[k]++
+	}
+	assert.Len(t, got, len(live))
+	for k, n := range got {
+		assert.Equal(t, 1, n, "key %d", k)
+		assert.Contains(t, live, k)
+	}
+	seen := 0
+	for k, v := range idx.All() {
+		seen++
+		assert.Equal(t, live[k], v, "key %d", k)
+	}
+	assert.Equal(t, len(live), seen)
+	// Breaking out stops the iteration.
+	n := 0
+	for range idx.Keys() {
+		n++
+		if n == 10 {
+			break
+		}
+	}
+	assert.Equal(t, 10, n)
+
+	// Multi: each key once from Keys, each vector once from All; converted to T.
+	m, err := NewIndexOf[float64](IndexConfig{Dimensions: 8, Metric: L2sq, Multi: true})
+	require.NoError(t, err)
+	defer m.Close()
+	want := map[Key][][]float64{}
+	for i, r := range rows[:600] {
+		v := make([]float64, 8)
+		for j := range r {
+			v[j] = float64(r[j])
+		}
+		k := Key(i % 200)
+		require.NoError(t, m.Add(k, v))
+		want[k] = append(want[k], v)
+	}
+	keys := []Key{}
+	for k := range m.Keys() {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	require.Len(t, keys, 200)
+	for i, k := range keys {
+		assert.Equal(t, Key(i), k)
+	}
+	vectors := map[Key][][]float64{}
+	for k, v := range m.All() {
+		vectors[k] = append(vectors[k], v)
+	}
+	for k, vs := range want {
+		assert.ElementsMatch(t, vs, vectors[k], "key %d", k)
+	}
+
+	require.NoError(t, idx.Close())
+	for range idx.Keys() {
+		t.Fatal("a closed index yields nothing")
+	}
+	for range idx.All() {
+		t.Fatal("a closed index yields nothing")
+	}
+}
+
+func TestStats(t *testing.T) {
+	rng := rand.New(rand.NewSource(15))
+	rows := toolkitData(rng, 3000, 16)
+	idx := newTestIndex(t, IndexConfig{Dimensions: 16, Metric: L2sq})
+	s, err := idx.Stats()
+	require.NoError(t, err)
+	assert.Equal(t, IndexStats{MaxLevel: -1, LevelNodes: []uint{}, LevelEdges: []uint{}, MemoryBytes: s.MemoryBytes}, s)
+	for i, r := range rows {
+		require.NoError(t, idx.Add(Key(i), r))
+	}
+	for i := 0; i < 1000; i++ {
+		require.NoError(t, idx.Remove(Key(i)))
+	}
+	s, err = idx.Stats()
+	require.NoError(t, err)
+	assert.Equal(t, uint(3000), s.Nodes)
+	assert.Equal(t, uint(1000), s.Removed)
+	require.Len(t, s.LevelNodes, s.MaxLevel+1)
+	require.Len(t, s.LevelEdges, s.MaxLevel+1)
+	assert.Equal(t, s.Nodes, s.LevelNodes[0])
+	sum := uint(0)
+	for l := range s.LevelNodes {
+		if l > 0 {
+			assert.LessOrEqual(t, s.LevelNodes[l], s.LevelNodes[l-1])
+		}
+		assert.LessOrEqual(t, s.LevelEdges[l], s.LevelNodes[l]*32)
+		sum += s.LevelEdges[l]
+	}
+	assert.Equal(t, s.Edges, sum)
+	assert.Greater(t, s.Edges, s.Nodes*4, "a connected graph has several edges per node")
+	assert.GreaterOrEqual(t, s.LevelNodes[s.MaxLevel], uint(1))
+	assert.Greater(t, s.MaxLevel, 0, "3000 nodes span several levels")
+	mem, _ := idx.MemoryUsage()
+	assert.InDelta(t, float64(mem), float64(s.MemoryBytes), float64(mem)/100)
+}
