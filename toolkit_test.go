@@ -5,10 +5,13 @@ package usearch
 // The whole-index toolkit: SearchExact, Clear/Reset, Keys/All, Clone, Stats and Compact.
 
 import (
+	"context"
 	"math"
 	"math/rand"
 	"sort"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -339,4 +342,202 @@ func TestStats(t *testing.T) {
 	assert.Greater(t, s.MaxLevel, 0, "3000 nodes span several levels")
 	mem, _ := idx.MemoryUsage()
 	assert.InDelta(t, float64(mem), float64(s.MemoryBytes), float64(mem)/100)
+}
+
+// recallAt10 measures Search against SearchExact (the same metric over the same content).
+func recallAt10(t *testing.T, idx *Index, queries [][]float32) float64 {
+	t.Helper()
+	hit, total := 0, 0
+	for _, q := range queries {
+		truth, _, err := idx.SearchExact(q, 10)
+		require.NoError(t, err)
+		got, _, err := idx.Search(q, 10)
+		require.NoError(t, err)
+		in := map[Key]bool{}
+		for _, k := range got {
+			in[k] = true
+		}
+		for _, k := range truth {
+			if in[k] {
+				hit++
+			}
+		}
+		total += len(truth)
+	}
+	return float64(hit) / float64(total)
+}
+
+func TestCompact(t *testing.T) {
+	rng := rand.New(rand.NewSource(16))
+	const n, dims = 4000, 24
+	rows := toolkitData(rng, n, dims)
+	// A narrow search beam keeps recall below 1, so that a damaged graph would show.
+	conf := IndexConfig{Dimensions: dims, Metric: L2sq, Connectivity: 8, ExpansionSearch: 10}
+	idx := newTestIndex(t, conf)
+	for i, r := range rows {
+		require.NoError(t, idx.Add(Key(i), r))
+	}
+	live := map[Key][]float32{}
+	for i, r := range rows {
+		if rng.Intn(2) == 0 {
+			require.NoError(t, idx.Remove(Key(i)))
+		} else {
+			live[Key(i)] = r
+		}
+	}
+	queries := make([][]float32, 100)
+	for i := range queries {
+		q := append([]float32(nil), rows[rng.Intn(n)]...)
+		for j := range q {
+			q[j] += float32(rng.NormFloat64() * 0.3)
+		}
+		queries[i] = q
+	}
+	before := recallAt10(t, idx, queries)
+	memBefore, _ := idx.MemoryUsage()
+	fileBefore, _ := idx.SerializedLength()
+
+	require.NoError(t, idx.Compact(context.Background()))
+
+	s, err := idx.Stats()
+	require.NoError(t, err)
+	assert.Equal(t, uint(0), s.Removed)
+	assert.Equal(t, uint(len(live)), s.Nodes)
+	assert.Equal(t, uint(len(live)), mustLen(t, idx))
+	for k, v := range live {
+		got, err := idx.Get(k, 1)
+		require.NoError(t, err)
+		require.Equal(t, v, got, "key %d", k)
+	}
+	after := recallAt10(t, idx, queries)
+	fresh := newTestIndex(t, conf)
+	for k, v := range live {
+		require.NoError(t, fresh.Add(k, v))
+	}
+	rebuilt := recallAt10(t, fresh, queries)
+	fs, _ := fresh.Stats()
+	t.Logf("recall@10 before %.4f, after %.4f, fresh build of the survivors %.4f; edges %d, fresh %d", before, after, rebuilt, s.Edges, fs.Edges)
+	assert.GreaterOrEqual(t, after, rebuilt-0.03)
+	assert.GreaterOrEqual(t, after, before-0.03)
+	memAfter, _ := idx.MemoryUsage()
+	fileAfter, _ := idx.SerializedLength()
+	t.Logf("memory %d -> %d, file %d -> %d", memBefore, memAfter, fileBefore, fileAfter)
+	assert.Less(t, memAfter, memBefore) // at this size the arena's 1 MiB chunks dominate
+	assert.Less(t, fileAfter, fileBefore*6/10)
+
+	// Saved and loaded: no removed entry in the file, same answers.
+	path := t.TempDir() + "/compacted.usearch"
+	require.NoError(t, idx.Save(path))
+	loaded := newTestIndex(t, conf)
+	require.NoError(t, loaded.Load(path))
+	ls, err := loaded.Stats()
+	require.NoError(t, err)
+	assert.Equal(t, uint(0), ls.Removed)
+	assert.Equal(t, s.Nodes, ls.Nodes)
+	assert.Equal(t, s.Edges, ls.Edges)
+	for _, q := range queries[:10] {
+		a, _, _ := idx.Search(q, 10)
+		b, _, _ := loaded.Search(q, 10)
+		assert.Equal(t, a, b)
+	}
+	// Afterwards the index is an ordinary one: adds and removes work.
+	require.NoError(t, idx.Add(Key(n+1), rows[0]))
+	keys, _, err := idx.Search(rows[0], 1)
+	require.NoError(t, err)
+	assert.Contains(t, []Key{0, Key(n + 1)}, keys[0])
+	require.NoError(t, idx.Compact(context.Background())) // nothing removed: a renumbered copy
+	assert.Equal(t, uint(len(live)+1), mustLen(t, idx))
+
+	require.NoError(t, idx.Close())
+	require.ErrorIs(t, idx.Compact(context.Background()), ErrClosed)
+}
+
+func TestCompactEdgeCases(t *testing.T) {
+	rng := rand.New(rand.NewSource(17))
+	rows := toolkitData(rng, 600, 8)
+	// Everything removed: an empty index that accepts adds again.
+	idx := newTestIndex(t, IndexConfig{Dimensions: 8, Metric: L2sq})
+	for i, r := range rows {
+		require.NoError(t, idx.Add(Key(i), r))
+	}
+	for i := range rows {
+		require.NoError(t, idx.Remove(Key(i)))
+	}
+	require.NoError(t, idx.Compact(context.Background()))
+	s, _ := idx.Stats()
+	assert.Equal(t, IndexStats{MaxLevel: -1, LevelNodes: []uint{}, LevelEdges: []uint{}, MemoryBytes: s.MemoryBytes}, s)
+	require.NoError(t, idx.Add(1, rows[1]))
+	keys, _, _ := idx.Search(rows[1], 1)
+	assert.Equal(t, []Key{1}, keys)
+	// An empty index.
+	empty := newTestIndex(t, IndexConfig{Dimensions: 8})
+	require.NoError(t, empty.Compact(context.Background()))
+
+	// Multi with a Go metric: every vector of every key stays; the metric runs on the
+	// core's threads.
+	m, err := NewIndexOf[float32](IndexConfig{Dimensions: 8, Metric: L2sq, Multi: true})
+	require.NoError(t, err)
+	defer m.Close()
+	require.NoError(t, m.ChangeMetric(func(a, b []float32) float32 { return float32(l2sq64(a, b)) }))
+	for i, r := range rows {
+		require.NoError(t, m.Add(Key(i%150), r))
+	}
+	for k := Key(0); k < 150; k += 2 {
+		require.NoError(t, m.Remove(k))
+	}
+	require.NoError(t, m.Compact(context.Background()))
+	s, _ = m.Stats()
+	assert.Equal(t, uint(300), s.Nodes)
+	assert.Equal(t, uint(0), s.Removed)
+	for k := Key(1); k < 150; k += 2 {
+		c, _ := m.Count(k)
+		assert.Equal(t, uint(4), c, "key %d", k)
+	}
+
+	// A view cannot be compacted.
+	path := t.TempDir() + "/v.usearch"
+	require.NoError(t, idx.Save(path))
+	v := newTestIndex(t, IndexConfig{Dimensions: 8})
+	require.NoError(t, v.View(path))
+	require.ErrorIs(t, v.Compact(context.Background()), ErrReadOnly)
+}
+
+func TestCompactCancelled(t *testing.T) {
+	rng := rand.New(rand.NewSource(18))
+	rows := toolkitData(rng, 3000, 16)
+	idx, live := filled(t, IndexConfig{Dimensions: 16, Metric: L2sq}, rows)
+	before, _ := idx.Stats()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := idx.Compact(ctx)
+	require.ErrorIs(t, err, context.Canceled)
+
+	// Cancelled while it runs: the metric cancels on its first call and waits a little so
+	// that the core sees the flag before it is done.
+	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
+	var once sync.Once
+	require.NoError(t, idx.ChangeMetric(func(a, b []float32) float32 {
+		once.Do(func() { cancel(); time.Sleep(20 * time.Millisecond) })
+		return float32(l2sq64(a, b))
+	}))
+	err = idx.Compact(ctx)
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Contains(t, err.Error(), "unchanged")
+	after, _ := idx.Stats()
+	before.MemoryBytes, after.MemoryBytes = 0, 0 // the core's threads leave scratch behind
+	assert.Equal(t, before, after, "a cancelled Compact leaves the index as it was")
+	for k, v := range live {
+		keys, _, err := idx.Search(v, 1)
+		require.NoError(t, err)
+		if len(keys) == 1 && keys[0] == k {
+			continue
+		}
+		got, _ := idx.Get(k, 1)
+		require.Equal(t, v, got)
+	}
+	require.NoError(t, idx.Compact(context.Background()))
+	s, _ := idx.Stats()
+	assert.Equal(t, uint(len(live)), s.Nodes)
 }

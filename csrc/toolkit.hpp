@@ -302,7 +302,7 @@ struct toolkit {
                     to.set_size(uint32_t(kept));
                     continue;
                 }
-                choose_neighbors(ctx, s, l);
+                choose_neighbors(ctx, s, l, std::min<size_t>(from.size(), x.layout_.capacity(l)));
                 for (size_t j = 0; j < ctx.chosen.size(); ++j) to.set(j, new_id[ctx.chosen[j].slot]);
                 to.set_size(uint32_t(ctx.chosen.size()));
             }
@@ -355,7 +355,7 @@ struct toolkit {
         // level's capacity with the diversity heuristic new nodes are linked with. When the
         // neighborhood of the removed nodes yields too few live ones, a search of the old
         // graph (as for an insertion) adds candidates, so no node is left stranded.
-        void choose_neighbors(context& ctx, slot_t s, int l) {
+        void choose_neighbors(context& ctx, slot_t s, int l, size_t degree) {
             const uint8_t* v = x.vector_of(s);
             size_t capacity = x.layout_.capacity(l);
             ctx.batch_vectors.clear();
@@ -368,9 +368,18 @@ struct toolkit {
             if (count < std::max<size_t>(2, capacity / 4)) search_more(ctx, s, l, v);
             std::sort(ctx.sorted.begin(), ctx.sorted.end(),
                       [](const candidate& a, const candidate& b) { return a.distance < b.distance; });
-            // The closest few times the capacity are enough for the heuristic to choose from.
-            if (ctx.sorted.size() > 3 * capacity) ctx.sorted.resize(3 * capacity);
+            // The heuristic sees every candidate: the far ones it keeps are the long links
+            // between clusters that searches need (keeping only the nearest few costs recall).
             x.select_neighbors(ctx.sorted, capacity, ctx.chosen);
+            // Insertion grows lists through reverse links, which skip the heuristic while there
+            // is room; a repaired list gets back the size it had likewise, with the nearest
+            // candidates the heuristic passed over, or it would end up sparser than its peers.
+            for (const candidate& c : ctx.sorted) {
+                if (ctx.chosen.size() >= degree) break;
+                bool known = false;
+                for (const candidate& k : ctx.chosen) known = known || k.slot == c.slot;
+                if (!known) ctx.chosen.push_back(c);
+            }
         }
 
         // search_more appends to ctx.sorted the live nodes an insertion of s would find on
