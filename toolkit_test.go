@@ -6,10 +6,12 @@ package usearch
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -540,4 +542,237 @@ func TestCompactCancelled(t *testing.T) {
 	require.NoError(t, idx.Compact(context.Background()))
 	s, _ := idx.Stats()
 	assert.Equal(t, uint(len(live)), s.Nodes)
+}
+
+func TestClone(t *testing.T) {
+	rng := rand.New(rand.NewSource(19))
+	rows := toolkitData(rng, 2000, 16)
+	idx, live := filled(t, IndexConfig{Dimensions: 16, Metric: L2sq}, rows)
+	require.NoError(t, idx.ChangeExpansionSearch(33))
+	require.NoError(t, idx.ChangeMetric(l1))
+	c, err := idx.Clone()
+	require.NoError(t, err)
+	defer c.Close()
+
+	a, _ := idx.Stats()
+	b, _ := c.Stats()
+	a.MemoryBytes, b.MemoryBytes = 0, 0
+	assert.Equal(t, a, b, "same graph, removed nodes included")
+	es, _ := c.ExpansionSearch()
+	assert.Equal(t, uint(33), es)
+	for _, q := range rows[:20] {
+		k1, d1, err := idx.Search(q, 10)
+		require.NoError(t, err)
+		k2, d2, err := c.Search(q, 10)
+		require.NoError(t, err)
+		assert.Equal(t, k1, k2)
+		assert.Equal(t, d1, d2)
+		assert.InDelta(t, float64(l1(q, live[k2[0]])), float64(d2[0]), 1e-3, "the Go metric carried over")
+	}
+
+	// Independent: changes to one do not reach the other, nor does closing it.
+	require.NoError(t, idx.Remove(1))
+	require.NoError(t, c.Add(100000, rows[0]))
+	require.NoError(t, idx.ChangeExpansionSearch(12))
+	ok, _ := c.Contains(1)
+	assert.True(t, ok)
+	ok, _ = idx.Contains(100000)
+	assert.False(t, ok)
+	es, _ = c.ExpansionSearch()
+	assert.Equal(t, uint(33), es)
+	require.NoError(t, idx.Close())
+	keys, dists, err := c.SearchExact(rows[2], 1)
+	require.NoError(t, err)
+	assert.Equal(t, []Key{2}, keys)
+	assert.Equal(t, []float32{0}, dists)
+	n := 0
+	for k, v := range c.All() {
+		n++
+		if k != 100000 {
+			require.Equal(t, live[k], v)
+		}
+	}
+	assert.Equal(t, len(live)+1, n)
+	_, err = idx.Clone()
+	require.ErrorIs(t, err, ErrClosed)
+
+	// A typed index, cloned from a view: the copy owns its memory and is writable.
+	path := t.TempDir() + "/c.usearch"
+	require.NoError(t, c.Save(path))
+	v, err := NewIndexOf[float32](IndexConfig{Dimensions: 16})
+	require.NoError(t, err)
+	defer v.Close()
+	require.NoError(t, v.View(path))
+	vc, err := v.Clone()
+	require.NoError(t, err)
+	defer vc.Close()
+	require.NoError(t, v.Close())
+	require.NoError(t, vc.Add(200000, rows[3]))
+	assert.Equal(t, uint(len(live)+2), mustLen(t, vc))
+}
+
+// TestKeysDuringWrites iterates while other goroutines add, remove and re-add keys and
+// Compact renumbers everything: every key present throughout is yielded, none twice.
+func TestKeysDuringWrites(t *testing.T) {
+	rng := rand.New(rand.NewSource(20))
+	const stable, churn, dims = 1500, 500, 8
+	rows := toolkitData(rng, stable+churn, dims)
+	idx := newTestIndex(t, IndexConfig{Dimensions: dims, Metric: L2sq, Connectivity: 8, ExpansionAdd: 32})
+	for i := 0; i < stable; i++ {
+		require.NoError(t, idx.Add(Key(i), rows[i]))
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for w := 0; w < 2; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for round := 0; ; round++ {
+				for i := stable + w; i < stable+churn; i += 2 {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					var err error
+					if round%2 == 0 {
+						err = idx.Add(Key(i), rows[i])
+					} else {
+						err = idx.Remove(Key(i))
+					}
+					if err != nil {
+						errs <- err
+						return
+					}
+				}
+			}
+		}(w)
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if err := idx.Compact(context.Background()); err != nil {
+				errs <- err
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	for pass := 0; pass < 4; pass++ {
+		seen := map[Key]int{}
+		for k := range idx.Keys() {
+			seen[k]++
+		}
+		for k, n := range seen {
+			require.Equal(t, 1, n, "key %d yielded %d times", k, n)
+			require.Less(t, k, Key(stable+churn))
+		}
+		for k := Key(0); k < stable; k++ {
+			require.Contains(t, seen, k)
+		}
+		vectors := 0
+		for k, v := range idx.All() {
+			if k < stable {
+				require.Equal(t, rows[k], v)
+				vectors++
+			}
+		}
+		require.Equal(t, stable, vectors)
+	}
+	close(stop)
+	wg.Wait()
+	select {
+	case err := <-errs:
+		t.Fatal(err)
+	default:
+	}
+}
+
+// TestCompactDuringSearches compacts while searches run: every answer holds only live keys,
+// closest first, and searching for a stored vector finds it.
+func TestCompactDuringSearches(t *testing.T) {
+	rng := rand.New(rand.NewSource(21))
+	const n, dims = 3000, 16
+	rows := toolkitData(rng, n, dims)
+	idx, live := filled(t, IndexConfig{Dimensions: dims, Metric: L2sq}, rows)
+	liveKeys := make([]Key, 0, len(live))
+	for k := range live {
+		liveKeys = append(liveKeys, k)
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var searches, found atomic.Int64
+	errs := make(chan error, 8)
+	for g := 0; g < 3; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			r := rand.New(rand.NewSource(int64(g)))
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				k := liveKeys[r.Intn(len(liveKeys))]
+				keys, dists, err := idx.Search(live[k], 5)
+				if err != nil {
+					errs <- err
+					return
+				}
+				searches.Add(1)
+				for i, key := range keys {
+					if _, ok := live[key]; !ok {
+						errs <- fmt.Errorf("search returned key %d, which is not live", key)
+						return
+					}
+					if i > 0 && dists[i] < dists[i-1] {
+						errs <- fmt.Errorf("distances out of order: %v", dists)
+						return
+					}
+				}
+				if len(keys) > 0 && keys[0] == k {
+					found.Add(1)
+				}
+			}
+		}(g)
+	}
+	// A writer waits for each Compact and then goes on.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; i < 50; i++ {
+			key := Key(n + i)
+			if err := idx.Add(key, rows[i%n]); err != nil {
+				errs <- err
+				return
+			}
+			if err := idx.Remove(key); err != nil {
+				errs <- err
+				return
+			}
+		}
+	}()
+	for round := 0; round < 3; round++ {
+		require.NoError(t, idx.Compact(context.Background()))
+	}
+	close(stop)
+	wg.Wait()
+	select {
+	case err := <-errs:
+		t.Fatal(err)
+	default:
+	}
+	require.Greater(t, searches.Load(), int64(0))
+	assert.Greater(t, float64(found.Load()), 0.95*float64(searches.Load()), "a stored vector finds itself")
+	s, _ := idx.Stats()
+	assert.Equal(t, uint(len(live)), mustLen(t, idx))
+	assert.LessOrEqual(t, s.Removed, uint(1), "the writer's last removal may follow the last Compact")
 }
