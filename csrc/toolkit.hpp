@@ -192,6 +192,9 @@ struct toolkit {
         const volatile int32_t* cancel;
         std::vector<slot_t> new_id;  // old slot -> new slot, none for removed or empty slots
         std::vector<slot_t> old_of;  // new slot -> old slot
+        std::vector<uint64_t> live_bits;  // old slots that survive, as bits: stays in L1/L2
+
+        bool survives(slot_t s) const { return live_bits[s >> 6] >> (s & 63) & 1; }
 
         compaction(dense_index& from, dense_index& to, const volatile int32_t* stop) : x(from), y(to), cancel(stop) {}
 
@@ -202,10 +205,13 @@ struct toolkit {
             size_t n = x.size_.load(std::memory_order_acquire);
             try {
                 new_id.assign(n, none);
+                live_bits.assign((n + 63) / 64, 0);
                 for (size_t s = 0; s < n; ++s) {
                     const uint8_t* tape = x.tape_of(slot_t(s));
-                    if (tape && x.vector_of(slot_t(s)) && x.is_live(tape))
+                    if (tape && x.vector_of(slot_t(s)) && x.is_live(tape)) {
                         new_id[s] = slot_t(old_of.size()), old_of.push_back(slot_t(s));
+                        live_bits[s >> 6] |= uint64_t(1) << (s & 63);
+                    }
                 }
             } catch (...) {
                 return fail(status_code::out_of_memory, "Out of memory!");
@@ -321,18 +327,14 @@ struct toolkit {
             bool damaged = false;
             auto offer = [&](slot_t t, float hop) {
                 if (t >= n_old || ctx.visit(t)) return;
-                if (new_id[t] != none) {
-                    ctx.batch_slots.push_back(t);
-                    return;
-                }
-                const uint8_t* tape = x.tape_of(t);
-                if (tape && tape_level(tape) >= l) ctx.relink.push_back({hop, t});
+                if (survives(t)) ctx.batch_slots.push_back(t);
+                else ctx.relink.push_back({hop, t});  // its record is read only if it is opened
             };
             neighbor_list list = x.list_of(x.tape_of(s), l);
             size_t n = std::min<size_t>(list.size(), capacity);
             for (size_t j = 0; j < n; ++j) {
                 slot_t t = list[j];
-                if (t >= n_old || new_id[t] == none) damaged = true;
+                if (t >= n_old || !survives(t)) damaged = true;
                 offer(t, 1);
             }
             if (!damaged) return false;
@@ -340,11 +342,13 @@ struct toolkit {
             size_t opened = 0, budget = 2 * capacity;
             for (size_t r = 0; r < ctx.relink.size() && opened < budget; ++r, ++opened) {
                 candidate c = ctx.relink[r];
-                neighbor_list rl = x.list_of(x.tape_of(c.slot), l);
+                uint8_t* rtape = x.tape_of(c.slot);
+                if (!rtape || tape_level(rtape) < l) continue;
+                neighbor_list rl = x.list_of(rtape, l);
                 size_t rn = std::min<size_t>(rl.size(), capacity);
                 for (size_t j = 0; j < rn; ++j) {
                     slot_t t = rl[j];
-                    if (t < n_old && new_id[t] == none && c.distance >= 2) continue;  // no third hop
+                    if (t < n_old && !survives(t) && c.distance >= 2) continue;  // no third hop
                     offer(t, c.distance + 1);
                 }
             }
@@ -394,7 +398,7 @@ struct toolkit {
             size_t ef = x.config_.expansion_add ? x.config_.expansion_add : default_expansion_add;
             x.beam_search(ctx, v, best, best_distance, l, ef, s, true, filter_t());
             for (const candidate& c : ctx.results) {
-                if (new_id[c.slot] == none) continue;
+                if (!survives(c.slot)) continue;
                 bool known = false;
                 for (const candidate& k : ctx.sorted) known = known || k.slot == c.slot;
                 if (!known) ctx.sorted.push_back(c);
