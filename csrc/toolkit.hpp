@@ -24,7 +24,7 @@ struct toolkit {
         if (!query) return fail(status_code::invalid_argument, "Query pointer is NULL");
         if (!x.metric_.valid()) return fail(status_code::unsupported, "Index has no metric: set one before searching");
         if (k == 0) return {};
-        dense_index::context_guard guard(x);
+        context_pool::guard guard(x.pool_);
         if (!guard.get()) return fail(status_code::out_of_memory, "Out of memory!");
         context& ctx = *guard.get();
         metric_failed = false;
@@ -96,7 +96,7 @@ struct toolkit {
             uint8_t* tape = x.tape_of(slot_t(s));
             if (!tape) continue;
             ++out.nodes;
-            if (!x.is_live(tape)) ++out.removed;
+            if (tape_key(tape) == tombstone_key) ++out.removed;
             int level = std::min(tape_level(tape), 63);
             for (int l = 0; l <= level; ++l) {
                 size_t e = std::min<size_t>(x.list_of(tape, l).size(), x.layout_.capacity(l));
@@ -214,7 +214,7 @@ struct toolkit {
                 for (size_t s = 0; s < n; ++s) {
                     uint8_t* tape = x.tape_of(slot_t(s));
                     tapes[s] = tape, vectors[s] = x.vector_of(slot_t(s));
-                    if (tape && vectors[s] && x.is_live(tape)) {
+                    if (tape && vectors[s] && tape_key(tape) != tombstone_key) {
                         new_id[s] = slot_t(old_of.size()), old_of.push_back(slot_t(s));
                         live_bits[s >> 6] |= uint64_t(1) << (s & 63);
                     }
@@ -293,7 +293,7 @@ struct toolkit {
             std::atomic<int> failure{int(status_code::ok)};
             auto work = [&]() {
                 metric_failed = false;
-                dense_index::context_guard guard(x);
+                context_pool::guard guard(x.pool_);
                 if (!guard.get()) return void(failure.store(int(status_code::out_of_memory)));
                 context& ctx = *guard.get();
                 constexpr size_t block = 64;
