@@ -618,6 +618,8 @@ uint64_t usearchx_mutations(usearch_index_t index) {
 int usearchx_swap(usearch_index_t index, usearch_index_t other) {
     status st = check(index, need::handle);
     if (st) st = check(other, need::handle);
+    if (st && as_index(index)->initialized() && as_index(other)->initialized())
+        toolkit::take_settings(*as_index(other), *as_index(index));
     if (st) static_cast<handle_t*>(index)->index.swap(static_cast<handle_t*>(other)->index);
     return report(st, nullptr);
 }
