@@ -571,7 +571,8 @@ int usearchx_stats(usearch_index_t index, usearchx_stats_t* out) {
     return with_index(index, nullptr, [&](dense_index& x) {
         toolkit::stats st = toolkit::graph_stats(x);
         out->nodes = st.nodes, out->removed = st.removed, out->edges = st.edges, out->max_level = st.max_level;
-        for (size_t l = 0; l < 64; ++l) out->level_nodes[l] = st.level_nodes[l], out->level_edges[l] = st.level_edges[l];
+        for (size_t l = 0; l < 64; ++l)
+            out->level_nodes[l] = st.level_nodes[l], out->level_edges[l] = st.level_edges[l];
         out->memory_bytes = x.memory_usage();
         return status{};
     });
