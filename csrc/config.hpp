@@ -24,6 +24,7 @@ enum class status_code : int {
     invalid_file = usearchx_invalid_file_k,
     io = usearchx_io_k,
     callback = usearchx_callback_k,
+    cancelled = usearchx_cancelled_k,
 };
 
 struct status {

@@ -9,6 +9,7 @@
 #include "index.hpp"
 #include "persist.hpp"
 #include "search.hpp"
+#include "toolkit.hpp"
 #include "usearch.h"
 #include "usearch_ext.h"
 
@@ -126,6 +127,23 @@ status replace_from(usearch_index_t handle, const uint8_t* data, size_t len, boo
     if (!st) return st;
     if (mapping) fresh->keep_mapping(std::move(mapping));
     static_cast<handle_t*>(handle)->index.swap(fresh);
+    return {};
+}
+
+// fresh_like makes an empty index configured as the handle's: the start of Reset, Clone and Compact.
+status fresh_like(usearch_index_t index, std::unique_ptr<dense_index>& out) {
+    out.reset(new (std::nothrow) dense_index());
+    if (!out) return fail(status_code::out_of_memory, "Out of memory!");
+    toolkit::init_like(*out, *as_index(index));
+    return {};
+}
+
+// adopt wraps an index in a new handle.
+status adopt(std::unique_ptr<dense_index>& x, usearch_index_t* out) {
+    handle_t* h = new (std::nothrow) handle_t();
+    if (!h) return fail(status_code::out_of_memory, "Out of memory!");
+    h->index = std::move(x);
+    *out = h;
     return {};
 }
 
@@ -569,6 +587,83 @@ int usearchx_cast(void const* from, usearch_scalar_kind_t from_kind, void* to, u
     if (!cast_vector(from, scalar_of(&from_kind), to, scalar_of(&to_kind), dims))
         return report(fail(status_code::unsupported, "Unknown scalar kind!"), error);
     return 0;
+}
+
+// ---- whole-index toolkit (toolkit.hpp) ----
+
+int usearchx_search_exact(usearch_index_t index, void const* query, usearch_scalar_kind_t kind, size_t count,
+                          usearch_key_t* keys, usearch_distance_t* distances, size_t* found, usearch_error_t* error) {
+    *found = 0;
+    return with_index(index, error, [&](dense_index& x) {
+        return toolkit::search_exact(x, query, scalar_of(&kind), count, keys, distances, *found);
+    });
+}
+
+int usearchx_export(usearch_index_t index, unsigned part_bits, uint64_t part, usearch_key_t* keys, void* vectors,
+                    usearch_scalar_kind_t kind, size_t capacity, size_t* count, usearch_error_t* error) {
+    *count = 0;
+    return with_index(index, error, [&](dense_index& x) {
+        return toolkit::export_part(x, part_bits, part, keys, vectors, scalar_of(&kind), capacity, *count);
+    });
+}
+
+int usearchx_stats(usearch_index_t index, usearchx_stats_t* out) {
+    *out = usearchx_stats_t{};
+    return with_index(index, nullptr, [&](dense_index& x) {
+        toolkit::stats st = toolkit::graph_stats(x);
+        out->nodes = st.nodes, out->removed = st.removed, out->edges = st.edges, out->max_level = st.max_level;
+        for (size_t l = 0; l < 64; ++l)
+            out->level_nodes[l] = st.level_nodes[l], out->level_edges[l] = st.level_edges[l];
+        out->memory_bytes = x.memory_usage();
+        return status{};
+    });
+}
+
+int usearchx_clear(usearch_index_t index, bool free_memory, usearch_error_t* error) {
+    return with_index(index, error, [&](dense_index& x) {
+        if (!free_memory && !x.read_only()) {
+            x.clear();
+            return status{};
+        }
+        // Dropping the memory (or a view's file) is replacing the content with an empty copy.
+        std::unique_ptr<dense_index> fresh;
+        status st = fresh_like(index, fresh);
+        if (st) static_cast<handle_t*>(index)->index.swap(fresh);
+        return st;
+    });
+}
+
+int usearchx_clone(usearch_index_t index, usearch_index_t* clone, usearch_error_t* error) {
+    *clone = nullptr;
+    return with_index(index, error, [&](dense_index& x) {
+        std::unique_ptr<dense_index> copy(new (std::nothrow) dense_index());
+        status st = copy ? toolkit::clone(x, *copy) : fail(status_code::out_of_memory, "Out of memory!");
+        return st ? adopt(copy, clone) : st;
+    });
+}
+
+int usearchx_compact(usearch_index_t index, int32_t const volatile* cancel, size_t threads,
+                     usearch_index_t* compacted, uint64_t* epoch, usearch_error_t* error) {
+    *compacted = nullptr, *epoch = 0;
+    return with_index(index, error, [&](dense_index& x) {
+        std::unique_ptr<dense_index> copy(new (std::nothrow) dense_index());
+        status st = copy ? toolkit::compact(x, *copy, cancel, threads, *epoch)
+                         : fail(status_code::out_of_memory, "Out of memory!");
+        return st ? adopt(copy, compacted) : st;
+    });
+}
+
+uint64_t usearchx_mutations(usearch_index_t index) {
+    return check(index) ? toolkit::mutations(*as_index(index)) : 0;
+}
+
+int usearchx_swap(usearch_index_t index, usearch_index_t other) {
+    status st = check(index, need::handle);
+    if (st) st = check(other, need::handle);
+    if (st && as_index(index)->initialized() && as_index(other)->initialized())
+        toolkit::take_settings(*as_index(other), *as_index(index));
+    if (st) static_cast<handle_t*>(index)->index.swap(static_cast<handle_t*>(other)->index);
+    return report(st, nullptr);
 }
 
 }  // extern "C"
