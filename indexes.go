@@ -247,14 +247,16 @@ func firstError(errs []error) error {
 	return nil
 }
 
-// limitFor clamps a per-query limit to the largest index, so that result buffers stay as
-// small as the content allows.
-func (g *Indexes) limitFor(limit uint) int {
-	most := int64(0)
+// limitFor clamps a per-query limit to what one index can return (perIndex) and to what
+// all of them hold together (merged), so that result buffers stay as small as the content
+// allows.
+func (g *Indexes) limitFor(limit uint) (perIndex, merged int) {
+	most, sum := int64(0), uint64(0)
 	for _, idx := range g.list {
-		most = max(most, idx.live.Load())
+		n := max(idx.live.Load(), 0)
+		most, sum = max(most, n), sum+uint64(n)
 	}
-	return int(min(uint64(limit), uint64(most)))
+	return int(min(uint64(limit), uint64(most))), int(min(uint64(limit), sum))
 }
 
 // checkQuery validates a float32 query's length against the group's dimensions.
@@ -275,7 +277,7 @@ func (g *Indexes) search(op string, query []float32, limit uint, one func(idx *I
 	if err := g.checkQuery(op, len(query)); err != nil {
 		return nil, nil, err
 	}
-	lim := g.limitFor(limit)
+	lim, out := g.limitFor(limit)
 	if lim == 0 {
 		return []Key{}, []float32{}, nil
 	}
@@ -291,7 +293,7 @@ func (g *Indexes) search(op string, query []float32, limit uint, one func(idx *I
 	if err != nil {
 		return nil, nil, err
 	}
-	keys, dists := make([]Key, lim), make([]float32, lim)
+	keys, dists := make([]Key, out), make([]float32, out)
 	n := r.merge(keys, dists)
 	return keys[:n], dists[:n], nil
 }
@@ -335,11 +337,11 @@ func (g *Indexes) SearchBatch(ctx context.Context, queries []float32, limit uint
 			len(queries)/per, len(queries)%per, per, per, len(queries)), kind: ErrDimensionMismatch}
 	}
 	rows := len(queries) / per
-	lim := g.limitFor(limit)
-	if rows > 0 && uint64(lim) > maxResultElements/uint64(rows)/uint64(len(g.list)) {
-		return nil, &opError{op: op, detail: fmt.Sprintf("%d queries x %d results is too many to return", rows, lim), kind: ErrOutOfMemory}
+	lim, out := g.limitFor(limit)
+	if rows > 0 && uint64(out) > maxResultElements/uint64(rows) {
+		return nil, &opError{op: op, detail: fmt.Sprintf("%d queries x %d results is too many to return", rows, out), kind: ErrOutOfMemory}
 	}
-	m := &Matches{Keys: make([]Key, rows*lim), Distances: make([]float32, rows*lim), Counts: make([]int, rows), Limit: lim}
+	m := &Matches{Keys: make([]Key, rows*out), Distances: make([]float32, rows*out), Counts: make([]int, rows), Limit: out}
 	exact := opts != nil && opts.Exact
 	var progress func(int, int)
 	if opts != nil {
@@ -372,7 +374,7 @@ func (g *Indexes) SearchBatch(ctx context.Context, queries []float32, limit uint
 				return shardError(op, s, err)
 			}
 		}
-		m.Counts[i] = r.merge(m.Keys[i*lim:(i+1)*lim], m.Distances[i*lim:(i+1)*lim])
+		m.Counts[i] = r.merge(m.Keys[i*out:(i+1)*out], m.Distances[i*out:(i+1)*out])
 		return nil
 	})
 	if err := batchOutcome(ctx, op, "searched", done, rows, failure); err != nil {
