@@ -75,10 +75,11 @@ func (f *rowFailure) record(row int, err error) {
 	}
 }
 
-// runRows calls do(i) for every row i in [0, total) from up to threads goroutines that
-// claim chunks of at most 1% of the rows. It stops claiming rows once ctx is done or a
-// row fails, and returns how many rows succeeded. Progress is reported from the calling
-// goroutine after every chunk, partial chunks included, and once at the end.
+// runRows calls do(i) for every row i in [0, total) from up to threads goroutines, the
+// caller's included, that claim chunks of at most 1% of the rows. It stops claiming rows
+// once ctx is done or a row fails, and returns how many rows succeeded. Progress is called
+// on the calling goroutine for every chunk done, partial chunks included, between the
+// caller's own chunks and after the others finish, and once at the end if nothing was done.
 func runRows(ctx context.Context, threads, total int, progress func(done, total int), do func(i int) error) (int, *rowFailure) {
 	chunk := max(1, total/100)
 	chunks := (total + chunk - 1) / chunk
@@ -93,8 +94,13 @@ func runRows(ctx context.Context, threads, total int, progress func(done, total 
 	if progress != nil {
 		reports = make(chan int, chunks)
 	}
+	reported := 0
+	report := func(n int) {
+		reported += n
+		progress(reported, total)
+	}
 	cancelled := ctx.Done()
-	work := func() {
+	work := func(caller bool) {
 		for !stop.Load() {
 			c := int(next.Add(1) - 1)
 			if c >= chunks {
@@ -118,19 +124,24 @@ func runRows(ctx context.Context, threads, total int, progress func(done, total 
 				ok++
 			}
 			doneRows.Add(int64(ok))
-			if reports != nil && ok > 0 {
-				reports <- ok
+			if reports == nil || ok == 0 {
+				continue
+			}
+			reports <- ok
+			for caller && len(reports) > 0 {
+				report(<-reports)
 			}
 		}
 	}
 	var wg sync.WaitGroup
-	for range workers {
+	for range workers - 1 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			work()
+			work(false)
 		}()
 	}
+	work(true)
 	if reports == nil {
 		wg.Wait()
 	} else {
@@ -138,12 +149,10 @@ func runRows(ctx context.Context, threads, total int, progress func(done, total 
 			wg.Wait()
 			close(reports)
 		}()
-		done := 0
 		for n := range reports {
-			done += n
-			progress(done, total)
+			report(n)
 		}
-		if done == 0 {
+		if reported == 0 {
 			progress(0, total) // "once at the end", also for an empty or at once stopped batch
 		}
 	}
