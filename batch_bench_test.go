@@ -90,7 +90,7 @@ func BenchmarkBatchVsLoop(b *testing.B) {
 			}
 			d := time.Since(start)
 			tBatch += d
-			addRatios = append(addRatios, (tLoop - before).Seconds()/d.Seconds())
+			addRatios = append(addRatios, (tLoop-before).Seconds()/d.Seconds())
 		}
 		b.ReportMetric(median(addRatios), "add-speedup-median")
 		b.ReportMetric(batchRows/tLoop.Seconds(), "add-loop-rows/s")
