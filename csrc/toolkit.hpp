@@ -22,7 +22,7 @@ struct toolkit {
         if (!query) return fail(status_code::invalid_argument, "Query pointer is NULL");
         if (!x.metric_.valid()) return fail(status_code::unsupported, "Index has no metric: set one before searching");
         if (k == 0) return {};
-        dense_index::context_guard guard(x);
+        context_pool::guard guard(x.pool_);
         if (!guard.get()) return fail(status_code::out_of_memory, "Out of memory!");
         context& ctx = *guard.get();
         metric_failed = false;
