@@ -1,4 +1,4 @@
-//go:build cgo
+//go:build cgo && unix
 
 package usearch_test
 
@@ -17,6 +17,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -35,6 +36,18 @@ var batchData = sync.OnceValues(func() ([]float32, []float32) {
 	return dataset.Clustered(batchRows, batchDims, batchRows/1000, benchSeed),
 		dataset.Queries(batchQueries, batchDims, batchRows/1000, benchSeed)
 })
+
+// cpuTime is the CPU time (user + system) of the whole process so far. On a shared machine
+// a batch's wall-clock speed-up depends on how many cores others leave free; the CPU time
+// per row of the batch against the loop's shows the work parallelism adds (contention, merging),
+// which is what a free machine would show as a speed-up below the thread count.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
 
 // median of per-chunk ratios: robust to the bursts of load a shared machine adds to one
 // side of a pair.
@@ -71,12 +84,12 @@ func BenchmarkBatchVsLoop(b *testing.B) {
 	one := &usearch.BatchOptions{Threads: 1}
 	for range b.N {
 		loop, batch := batchIndex(b, batchRows), batchIndex(b, batchRows)
-		var tLoop, tBatch time.Duration
+		var tLoop, tBatch, cLoop, cBatch time.Duration
 		var addRatios []float64
 		per := batchRows / batchChunks
 		for c := range batchChunks {
 			from, to := c*per, (c+1)*per
-			start := time.Now()
+			start, cpu := time.Now(), cpuTime()
 			before := tLoop
 			for i := from; i < to; i++ {
 				if err := loop.Add(usearch.Key(i), data[i*batchDims:(i+1)*batchDims]); err != nil {
@@ -84,25 +97,28 @@ func BenchmarkBatchVsLoop(b *testing.B) {
 				}
 			}
 			tLoop += time.Since(start)
-			start = time.Now()
+			cLoop += cpuTime() - cpu
+			start, cpu = time.Now(), cpuTime()
 			if err := batch.AddBatch(ctx, batchKeys(from, to), data[from*batchDims:to*batchDims], two); err != nil {
 				b.Fatal(err)
 			}
 			d := time.Since(start)
 			tBatch += d
+			cBatch += cpuTime() - cpu
 			addRatios = append(addRatios, (tLoop-before).Seconds()/d.Seconds())
 		}
 		b.ReportMetric(median(addRatios), "add-speedup-median")
 		b.ReportMetric(batchRows/tLoop.Seconds(), "add-loop-rows/s")
 		b.ReportMetric(batchRows/tBatch.Seconds(), "add-batch2-rows/s")
 		b.ReportMetric(tLoop.Seconds()/tBatch.Seconds(), "add-speedup")
+		b.ReportMetric(cBatch.Seconds()/cLoop.Seconds(), "add-cpu-batch/loop")
 
-		var tsLoop, tsBatch, tsOne time.Duration
+		var tsLoop, tsBatch, tsOne, csLoop, csBatch time.Duration
 		var searchRatios []float64
 		qPer := batchQueries / batchChunks
 		for c := range batchChunks {
 			chunk := queries[c*qPer*batchDims : (c+1)*qPer*batchDims]
-			start := time.Now()
+			start, cpu := time.Now(), cpuTime()
 			for i := range qPer {
 				if _, _, err := batch.Search(chunk[i*batchDims:(i+1)*batchDims], benchK); err != nil {
 					b.Fatal(err)
@@ -110,12 +126,14 @@ func BenchmarkBatchVsLoop(b *testing.B) {
 			}
 			dLoop := time.Since(start)
 			tsLoop += dLoop
-			start = time.Now()
+			csLoop += cpuTime() - cpu
+			start, cpu = time.Now(), cpuTime()
 			if _, err := batch.SearchBatch(ctx, chunk, benchK, two); err != nil {
 				b.Fatal(err)
 			}
 			dBatch := time.Since(start)
 			tsBatch += dBatch
+			csBatch += cpuTime() - cpu
 			searchRatios = append(searchRatios, dLoop.Seconds()/dBatch.Seconds())
 			start = time.Now()
 			if _, err := batch.SearchBatch(ctx, chunk, benchK, one); err != nil {
@@ -127,6 +145,7 @@ func BenchmarkBatchVsLoop(b *testing.B) {
 		b.ReportMetric(batchQueries/tsBatch.Seconds(), "search-batch2-QPS")
 		b.ReportMetric(tsLoop.Seconds()/tsBatch.Seconds(), "search-speedup")
 		b.ReportMetric(median(searchRatios), "search-speedup-median")
+		b.ReportMetric(csBatch.Seconds()/csLoop.Seconds(), "search-cpu-batch/loop")
 		b.ReportMetric(tsOne.Seconds()/tsLoop.Seconds(), "search-batch1/loop")
 	}
 }
@@ -201,26 +220,27 @@ func BenchmarkIndexesVsOne(b *testing.B) {
 			b.Fatal(err)
 		}
 		gotOne, gotShards := make([][]usearch.Key, nq), make([][]usearch.Key, nq)
-		var tOne, tShards time.Duration
+		var tOne, tShards, cOne, cShards time.Duration
 		var ratios []float64
 		for pass := range 3 { // the first pass warms caches and is not timed
 			for i := range nq {
 				q := queries[i*batchDims : (i+1)*batchDims]
-				start := time.Now()
+				start, cpu := time.Now(), cpuTime()
 				k1, _, err := whole.Search(q, benchK)
-				d1 := time.Since(start)
+				d1, c1 := time.Since(start), cpuTime()-cpu
 				if err != nil {
 					b.Fatal(err)
 				}
-				start = time.Now()
+				start, cpu = time.Now(), cpuTime()
 				k2, _, err := group.Search(q, benchK)
-				d2 := time.Since(start)
+				d2, c2 := time.Since(start), cpuTime()-cpu
 				if err != nil {
 					b.Fatal(err)
 				}
 				gotOne[i], gotShards[i] = k1, k2
 				if pass > 0 {
 					tOne, tShards = tOne+d1, tShards+d2
+					cOne, cShards = cOne+c1, cShards+c2
 					ratios = append(ratios, d2.Seconds()/d1.Seconds())
 				}
 			}
@@ -232,6 +252,7 @@ func BenchmarkIndexesVsOne(b *testing.B) {
 		b.ReportMetric(float64(tShards.Microseconds())/(2*nq), "shards-µs/search")
 		b.ReportMetric(tShards.Seconds()/tOne.Seconds(), "shards/one")
 		b.ReportMetric(median(ratios), "shards/one-median")
+		b.ReportMetric(cShards.Seconds()/cOne.Seconds(), "shards/one-cpu")
 		b.ReportMetric(float64(runtime.GOMAXPROCS(0)), "GOMAXPROCS")
 	}
 }
