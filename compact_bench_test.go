@@ -1,3 +1,5 @@
+//go:build unix
+
 package usearch_test
 
 // BenchmarkCompact measures Compact against its goals on 100k x 96 cosine vectors with half
@@ -14,23 +16,12 @@ package usearch_test
 import (
 	"context"
 	"runtime"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/usearch-go/usearch"
 	"github.com/usearch-go/usearch/internal/dataset"
 )
-
-// cpuTime is the CPU time the process has used, every thread included: on a shared machine
-// it compares work where wall time also measures the neighbours' load.
-func cpuTime() time.Duration {
-	var u syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &u); err != nil {
-		return 0
-	}
-	return time.Duration(u.Utime.Nano() + u.Stime.Nano())
-}
 
 func BenchmarkCompact(b *testing.B) {
 	const rows, dims, queries, clusters, seed = 100_000, 96, 1000, 100, 7
