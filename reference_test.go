@@ -61,7 +61,7 @@ func refMapSlice[From, To refNumber](xs []From) []To {
 // ---- storage kinds ----------------------------------------------------------------------
 
 // refAllKinds lists every storage kind, in Quantization order.
-var refAllKinds = []Quantization{F32, BF16, F16, F64, I8, B1, U8}
+var refAllKinds = []Quantization{F32, BF16, F16, F64, I8, B1, U8, E5M2, E4M3, E3M2, E2M3}
 
 // refAllMetrics lists every metric, in Metric order.
 var refAllMetrics = []Metric{InnerProduct, Cosine, L2sq, Haversine, Divergence, Pearson, Hamming, Tanimoto, Sorensen, Jaccard}
@@ -76,9 +76,9 @@ func refSupported(m Metric, q Quantization) bool {
 	case Haversine:
 		return q == F32 || q == F64
 	case Divergence:
-		return q == F32 || q == F64 || q == F16 || q == BF16
+		return q == F32 || q == F64 || q == F16 || q == BF16 || refIsMini(q)
 	case InnerProduct, Cosine, L2sq, Pearson:
-		return q == F32 || q == F64 || q == F16 || q == BF16 || q == I8 || q == U8
+		return q == F32 || q == F64 || q == F16 || q == BF16 || q == I8 || q == U8 || refIsMini(q)
 	}
 	return false
 }
@@ -234,6 +234,8 @@ func refLoad(q Quantization, row []byte, i int) float64 {
 			return 1
 		}
 		return 0
+	case E5M2, E4M3, E3M2, E2M3:
+		return refMiniValue(q, row[i])
 	}
 	panic("refLoad: unknown kind")
 }
@@ -258,6 +260,8 @@ func refStoreFloat(q Quantization, row []byte, i int, x float64) {
 		binary.LittleEndian.PutUint16(row[2*i:], refF32ToF16(float32(x)))
 	case BF16:
 		binary.LittleEndian.PutUint16(row[2*i:], refF32ToBF16(float32(x)))
+	case E5M2, E4M3, E3M2, E2M3:
+		row[i] = refF32ToMini(q, float32(x))
 	default:
 		panic("refStoreFloat: not a float kind")
 	}

@@ -50,6 +50,50 @@ struct bf16x16 {
     }
 };
 
+// Mini-floats widen through binary16: each byte's fields are moved to where an f16 keeps
+// them, the hardware converts f16 to f32 (subnormals included), and a power of two fixes
+// the exponent bias. e5m2 is exactly the upper byte of an f16 (bias 15, inf and NaN at
+// exponent 31), so it needs no scaling. For e4m3 the placement turns the NaN code x1111111
+// into a finite value, so those lanes are replaced by NaN to match the tables.
+template <uint16_t SignBit, int SignShift, uint16_t FieldMask, int FieldShift, int Scale2, bool NaNAtMax>
+struct mini_widen {
+    static constexpr uint16_t sign_bit = SignBit, field_mask = FieldMask;
+    static constexpr int sign_shift = SignShift, field_shift = FieldShift;
+    static constexpr bool scaled = Scale2 != 0;
+    static constexpr bool nan_at_max = NaNAtMax;  // magnitude == field_mask decodes as NaN
+    static constexpr float scale() {
+        float s = 1;
+        for (int i = 0; i < Scale2; ++i) s *= 2;
+        return s;
+    }
+};
+using e5m2_widen = mini_widen<0x80, 8, 0x7F, 8, 0, false>;    // S EEEEE MM -> f16 bits 15, 14..8
+using e4m3_widen = mini_widen<0x80, 8, 0x7F, 7, 8, true>;     // S EEEE MMM -> 15, 13..7; x 2^(15-7)
+using e3m2_widen = mini_widen<0x20, 10, 0x1F, 8, 12, false>;  // S EEE MM   -> 15, 12..8; x 2^(15-3)
+using e2m3_widen = mini_widen<0x20, 10, 0x1F, 7, 14, false>;  // S EE MMM   -> 15, 11..7; x 2^(15-1)
+
+template <typename W> struct minix16 {
+    static USG_TARGET_SKYLAKE inline __m512 widen(__m128i bytes) {
+        __m256i w = _mm256_cvtepu8_epi16(bytes);
+        __m256i mag = _mm256_and_si256(w, _mm256_set1_epi16(short(W::field_mask)));
+        __m256i h = _mm256_or_si256(_mm256_slli_epi16(_mm256_and_si256(w, _mm256_set1_epi16(short(W::sign_bit))), W::sign_shift),
+                                    _mm256_slli_epi16(mag, W::field_shift));
+        __m512 f = _mm512_cvtph_ps(h);
+        if (W::scaled) f = _mm512_mul_ps(f, _mm512_set1_ps(W::scale()));
+        if (W::nan_at_max) {
+            __mmask16 nan = _mm256_cmpeq_epi16_mask(mag, _mm256_set1_epi16(short(W::field_mask)));
+            f = _mm512_mask_mov_ps(f, nan, _mm512_set1_ps(std::numeric_limits<float>::quiet_NaN()));
+        }
+        return f;
+    }
+    static USG_TARGET_SKYLAKE inline __m512 load(const uint8_t* p, size_t i) {
+        return widen(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)));
+    }
+    static USG_TARGET_SKYLAKE inline __m512 load_tail(const uint8_t* p, size_t i, __mmask16 m) {
+        return widen(_mm_maskz_loadu_epi8(m, p + i));
+    }
+};
+
 template <int Mode, typename L>
 USG_TARGET_SKYLAKE inline float skylake_pair(const void* va, const void* vb, size_t n) {
     const uint8_t *a = static_cast<const uint8_t*>(va), *b = static_cast<const uint8_t*>(vb);
@@ -105,6 +149,24 @@ struct bf16x8 {
         return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
     }
     static inline float one(const uint8_t* p, size_t i) { return dec_bf16::get(p, i); }
+};
+
+template <typename W, typename D> struct minix8 {
+    static USG_TARGET_HASWELL inline __m256 load(const uint8_t* p, size_t i) {
+        __m128i w = _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + i)));
+        __m128i mag = _mm_and_si128(w, _mm_set1_epi16(short(W::field_mask)));
+        __m128i h = _mm_or_si128(_mm_slli_epi16(_mm_and_si128(w, _mm_set1_epi16(short(W::sign_bit))), W::sign_shift),
+                                 _mm_slli_epi16(mag, W::field_shift));
+        __m256 f = _mm256_cvtph_ps(h);
+        if (W::scaled) f = _mm256_mul_ps(f, _mm256_set1_ps(W::scale()));
+        if (W::nan_at_max) {
+            __m128i nan16 = _mm_cmpeq_epi16(mag, _mm_set1_epi16(short(W::field_mask)));
+            __m256 nan = _mm256_castsi256_ps(_mm256_cvtepi16_epi32(nan16));
+            f = _mm256_blendv_ps(f, _mm256_set1_ps(std::numeric_limits<float>::quiet_NaN()), nan);
+        }
+        return f;
+    }
+    static inline float one(const uint8_t* p, size_t i) { return D::get(p, i); }
 };
 
 USG_TARGET_HASWELL inline float hsum256(__m256 v) {
@@ -171,12 +233,23 @@ template <int Mode, typename L> USG_TARGET_HASWELL void haswell_batch(const void
 template <int Mode, typename L> USG_TARGET_SKYLAKE float skylake_entry(const void* a, const void* b, size_t n) { return skylake_pair<Mode, L>(a, b, n); }
 template <int Mode, typename L> USG_TARGET_HASWELL float haswell_entry(const void* a, const void* b, size_t n) { return haswell_pair<Mode, L>(a, b, n); }
 
+template <int Mode, typename L> inline kernel_t skylake_kernel() {
+    return {skylake_entry<Mode, L>, skylake_batch<Mode, L>, "skylake"};
+}
+template <int Mode, typename L> inline kernel_t haswell_kernel() {
+    return {haswell_entry<Mode, L>, haswell_batch<Mode, L>, "haswell"};
+}
+
 template <int Mode> inline kernel_t pick(scalar_kind k, int isa) {
     if (isa == isa_skylake) {
         switch (k) {
         case scalar_kind::f32: return {skylake_entry<Mode, f32x16>, skylake_batch<Mode, f32x16>, "skylake"};
         case scalar_kind::f16: return {skylake_entry<Mode, f16x16>, skylake_batch<Mode, f16x16>, "skylake"};
         case scalar_kind::bf16: return {skylake_entry<Mode, bf16x16>, skylake_batch<Mode, bf16x16>, "skylake"};
+        case scalar_kind::e5m2: return skylake_kernel<Mode, minix16<e5m2_widen>>();
+        case scalar_kind::e4m3: return skylake_kernel<Mode, minix16<e4m3_widen>>();
+        case scalar_kind::e3m2: return skylake_kernel<Mode, minix16<e3m2_widen>>();
+        case scalar_kind::e2m3: return skylake_kernel<Mode, minix16<e2m3_widen>>();
         default: return {};
         }
     }
@@ -185,6 +258,10 @@ template <int Mode> inline kernel_t pick(scalar_kind k, int isa) {
         case scalar_kind::f32: return {haswell_entry<Mode, f32x8>, haswell_batch<Mode, f32x8>, "haswell"};
         case scalar_kind::f16: return {haswell_entry<Mode, f16x8>, haswell_batch<Mode, f16x8>, "haswell"};
         case scalar_kind::bf16: return {haswell_entry<Mode, bf16x8>, haswell_batch<Mode, bf16x8>, "haswell"};
+        case scalar_kind::e5m2: return haswell_kernel<Mode, minix8<e5m2_widen, dec_e5m2>>();
+        case scalar_kind::e4m3: return haswell_kernel<Mode, minix8<e4m3_widen, dec_e4m3>>();
+        case scalar_kind::e3m2: return haswell_kernel<Mode, minix8<e3m2_widen, dec_e3m2>>();
+        case scalar_kind::e2m3: return haswell_kernel<Mode, minix8<e2m3_widen, dec_e2m3>>();
         default: return {};
         }
     }

@@ -371,7 +371,12 @@ void usearch_change_metric(usearch_index_t index, usearch_metric_t metric, void*
 
 void usearch_add(usearch_index_t index, usearch_key_t key, void const* vector, usearch_scalar_kind_t kind,
                  usearch_error_t* error) {
-    if (ready(index, error)) report(as_index(index)->add(key, vector, scalar_of(&kind), false), error);
+    if (!ready(index, error)) return;
+    if (!is_caller_kind(raw(&kind))) {  // upstream stores mini-floats but takes no input in them
+        set_error(error, "Unknown scalar kind!");
+        return;
+    }
+    report(as_index(index)->add(key, vector, scalar_of(&kind), false), error);
 }
 
 bool usearch_contains(usearch_index_t index, usearch_key_t key, usearch_error_t*) {
@@ -384,7 +389,7 @@ size_t usearch_count(usearch_index_t index, usearch_key_t key, usearch_error_t*)
 size_t usearch_get(usearch_index_t index, usearch_key_t key, size_t count, void* vector,
                    usearch_scalar_kind_t kind, usearch_error_t* error) {
     if (!index || !as_index(index)->initialized()) return 0;
-    if (!is_storage_kind(raw(&kind))) {
+    if (!is_caller_kind(raw(&kind))) {
         set_error(error, "Unknown scalar kind!");
         return 0;
     }
@@ -413,6 +418,10 @@ size_t usearch_filtered_search(usearch_index_t index, void const* query, usearch
                                usearch_filtered_search_callback_t filter, void* filter_state, usearch_key_t* keys,
                                usearch_distance_t* distances, usearch_error_t* error) {
     if (!ready(index, error)) return 0;
+    if (!is_caller_kind(raw(&kind))) {
+        set_error(error, "Unknown scalar kind!");
+        return 0;
+    }
     if (count && (!keys || !distances)) {
         set_error(error, "Output arrays must not be NULL");
         return 0;
