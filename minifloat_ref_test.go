@@ -76,8 +76,7 @@ func refF32ToMini(q Quantization, x float32) byte {
 			sign = 0x20
 		}
 	}
-	maxCode := map[Quantization]byte{E5M2: 0x7B, E4M3: 0x7E, E3M2: 0x1F, E2M3: 0x1F}[q]
-	overflow := maxCode
+	overflow := map[Quantization]byte{E5M2: 0x7B, E4M3: 0x7E, E3M2: 0x1F, E2M3: 0x1F}[q] // the maximum
 	if q == E5M2 {
 		overflow = 0x7C
 	}
@@ -94,11 +93,27 @@ func refF32ToMini(q Quantization, x float32) byte {
 	if v > refMiniMax(q) {
 		return sign | overflow
 	}
-	// v is on the grid: find its code by searching the magnitudes (a table, not arithmetic).
-	for c := byte(0); c <= maxCode; c++ {
-		if refMiniValue(q, c) == v {
-			return sign | c
+	// v is on the grid: its code comes from inverting the decode table, not from fields.
+	c, ok := refMiniCodeOf[q][v]
+	if !ok {
+		panic("refF32ToMini: value not on the grid")
+	}
+	return sign | c
+}
+
+// refMiniCodeOf maps each non-negative finite value of a kind to its code.
+var refMiniCodeOf = func() map[Quantization]map[float64]byte {
+	out := map[Quantization]map[float64]byte{}
+	for _, q := range refMiniKinds {
+		out[q] = map[float64]byte{}
+		for c := 0; c < 0x80; c++ {
+			if v := refMiniValue(q, byte(c)); v >= 0 && !math.Signbit(v) && !math.IsInf(v, 0) {
+				if refMini(q).fp6 && c >= 0x20 {
+					continue
+				}
+				out[q][v] = byte(c)
+			}
 		}
 	}
-	panic("refF32ToMini: value not on the grid")
-}
+	return out
+}()
