@@ -493,3 +493,27 @@ func TestMiniFloatSaveLoad(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkMiniFloatKernels times one distance of 768 dimensions per kind and instruction
+// set; compare the mini-floats with F16 (same f32 accumulation) in the same run.
+func BenchmarkMiniFloatKernels(b *testing.B) {
+	const dims = 768
+	rng := rand.New(rand.NewSource(1))
+	for _, q := range []Quantization{F16, BF16, E5M2, E4M3, E3M2, E2M3} {
+		for _, m := range []Metric{L2sq, Cosine, InnerProduct} {
+			x, y := refRandomRow(rng, q, m, dims), refRandomRow(rng, q, m, dims)
+			for isa := 0; isa < coreISACount(); isa++ {
+				if !coreISAUsable(isa) {
+					continue
+				}
+				b.Run(fmt.Sprintf("%v/%v/%s", q, m, coreISAName(isa)), func(b *testing.B) {
+					for i := 0; i < b.N; i++ {
+						if _, st := coreDistanceISA(isa, unsafe.Pointer(&x[0]), unsafe.Pointer(&y[0]), q, dims, m); !st.ok() {
+							b.Fatal(st.msg)
+						}
+					}
+				})
+			}
+		}
+	}
+}
