@@ -517,3 +517,14 @@ func BenchmarkMiniFloatKernels(b *testing.B) {
 		}
 	}
 }
+
+func ExampleFloat8E4M3From() {
+	for _, x := range []float32{0.3, 1.0625, 500} {
+		v := Float8E4M3From(x)
+		fmt.Printf("%v -> %#02x = %v\n", x, uint8(v), v.Float32())
+	}
+	// Output:
+	// 0.3 -> 0x2a = 0.3125
+	// 1.0625 -> 0x38 = 1
+	// 500 -> 0x7e = 448
+}
