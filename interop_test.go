@@ -222,13 +222,6 @@ func TestInteropWithUpstream(t *testing.T) {
 	}
 }
 
-func must(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 // interopKey is the key of the j-th vector of a case.
 func interopKey(j int) usearch.Key { return usearch.Key(j*7919 + 3) }
 
