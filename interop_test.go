@@ -241,7 +241,7 @@ func writeKeysAndVectors(t *testing.T, dir string, c *interopCase) {
 }
 
 // storedRows returns the vectors section of an index file: the rows after the two u32
-// counts at its start (FORMAT.md §3.1).
+// counts at its start (docs/file-format.md, "Layout").
 func storedRows(t *testing.T, path string) []byte {
 	t.Helper()
 	raw, err := os.ReadFile(path)

@@ -4,7 +4,7 @@ import "math"
 
 // The one-byte floating-point kinds of upstream USearch 2.26 ("mini-floats"). Each keeps a
 // sign, a few exponent bits with a bias and a few mantissa bits, with subnormals at exponent
-// field 0 (FORMAT.md §3.2). Conversions from float32 round to the nearest representable
+// field 0 (docs/file-format.md, "Kind codes"). Conversions from float32 round to the nearest representable
 // value, ties to even, and give the same bytes as upstream for every input; what happens to
 // values beyond the range, infinities and NaN depends on the kind and is documented on each
 // From function.

@@ -4,7 +4,7 @@ package usearch
 
 // The mini-float kinds E5M2, E4M3, E3M2 and E2M3: conversions of every code and of every
 // rounding class of float32 input against the reference of minifloat_ref_test.go (written
-// from FORMAT.md) through both the Go functions and the C core; kernels on arbitrary bytes
+// from docs/file-format.md) through both the Go functions and the C core; kernels on arbitrary bytes
 // (inf/NaN codes included) on every instruction set; typed indexes; recall; files.
 
 import (
@@ -60,7 +60,7 @@ func sameFloat(a, b float64) bool {
 	return a == b && math.Signbit(a) == math.Signbit(b)
 }
 
-// FORMAT.md §3.3's sample table, the mini-float columns.
+// Sample conversions of docs/file-format.md, "Conversions", the mini-float columns.
 var miniFormatTable = []struct {
 	in                     float32
 	e5m2, e4m3, e3m2, e2m3 byte
@@ -117,7 +117,7 @@ func TestMiniFloatFormatTable(t *testing.T) {
 			assert.Equalf(t, want, core[i], "core %v(%v)", q, c.in)
 		}
 	}
-	// The extremes named in FORMAT.md §3.2.
+	// The extremes of each kind (docs/file-format.md, "Kind codes").
 	assert.Equal(t, float32(57344), Float8E5M2(0x7B).Float32())
 	assert.Equal(t, float32(448), Float8E4M3(0x7E).Float32())
 	assert.Equal(t, float32(28), Float6E3M2(0x1F).Float32())
@@ -214,7 +214,7 @@ func TestMiniFloatEncodeEveryRoundingClass(t *testing.T) {
 	}
 }
 
-// TestMiniFloatDoubleRounding: f64 input is rounded to f32 first (FORMAT.md §3.4), which
+// TestMiniFloatDoubleRounding: f64 input is rounded to f32 first (docs/file-format.md, "Conversions"), which
 // can turn a value just above a tie into the tie itself.
 func TestMiniFloatDoubleRounding(t *testing.T) {
 	x := 1 + math.Ldexp(1, -4) + math.Ldexp(1, -40) // above the e4m3 tie 1.0625, by 2^-40
@@ -392,7 +392,7 @@ func TestMiniFloatRecall(t *testing.T) {
 }
 
 // TestMiniFloatSaveLoad saves an index of each kind, checks the header's kind code
-// (FORMAT.md §2.2: e5m2 5, e4m3 6, e2m3 7, e3m2 8) and the stored rows, then loads and
+// (docs/file-format.md, "Kind codes": e5m2 5, e4m3 6, e2m3 7, e3m2 8) and the stored rows, then loads and
 // views it back: same configuration, same vectors, same search results.
 func TestMiniFloatSaveLoad(t *testing.T) {
 	fileCode := map[Quantization]byte{E5M2: 5, E4M3: 6, E2M3: 7, E3M2: 8}

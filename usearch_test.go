@@ -48,7 +48,7 @@ func TestMetricAndQuantizationNames(t *testing.T) {
 		assert.Equal(t, Metric(i), m)
 		assert.Equal(t, metrics[m], m.String())
 	}
-	// GO_API.md layer 3: the mini-floats are appended after U8 in this order.
+	// The mini-floats are appended after U8 in this order.
 	kinds := []Quantization{F32, BF16, F16, F64, I8, B1, U8, E5M2, E4M3, E3M2, E2M3}
 	names := []string{"F32", "BF16", "F16", "F64", "I8", "B1", "U8", "E5M2", "E4M3", "E3M2", "E2M3"}
 	for i, q := range kinds {

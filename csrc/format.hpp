@@ -58,7 +58,7 @@ inline uint8_t scalar_file_code(scalar_kind k) {
     case scalar_kind::bf16: return 4;
     case scalar_kind::e5m2: return 5;
     case scalar_kind::e4m3: return 6;
-    case scalar_kind::e2m3: return 7;  // sic: e2m3 before e3m2 (FORMAT.md §2.2)
+    case scalar_kind::e2m3: return 7;  // sic: e2m3 before e3m2 (docs/file-format.md, "Kind codes")
     case scalar_kind::e3m2: return 8;
     case scalar_kind::f64: return 10;
     case scalar_kind::f32: return 11;

@@ -118,7 +118,7 @@ inline uint16_t f32_to_bf16(float x) {
 
 // --- FP8 and FP6 ("mini-floats") ---------------------------------------------------------
 //
-// Four one-byte kinds of upstream 2.26 (FORMAT.md §3.2/§3.3). Each has a sign bit, E
+// Four one-byte kinds of upstream 2.26 (docs/file-format.md, "Kind codes", "Conversions"). Each has a sign bit, E
 // exponent bits with a bias, MB mantissa bits and subnormals at exponent field 0:
 //   e5m2  S EEEEE MM     bias 15  exponent 31 holds inf (M = 0) and NaN (M != 0)
 //   e4m3  S EEEE MMM     bias 7   no infinity; only x1111111 is NaN (max 448)
@@ -169,7 +169,7 @@ inline uint8_t f32_to_mini(float x, const mini_format& f) {
     return uint8_t(sign | code);
 }
 
-// mini_value decodes one byte by the formula of FORMAT.md §3.2; it builds the tables below.
+// mini_value decodes one byte by the format's formula; it builds the tables below.
 constexpr float mini_value(unsigned code, const mini_format& f) {
     unsigned mag = code & (f.sign - 1u);
     bool negative = (code & f.sign) != 0;

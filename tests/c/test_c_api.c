@@ -1747,9 +1747,9 @@ static void test_extensions(void) {
     usearch_free(index, NULL);
 }
 
-/* ---- mini-float storage kinds (spec/FORMAT.md sections 2.2, 3.2, 3.3, 6.8) ------------------ */
+/* ---- mini-float storage kinds (docs/file-format.md: kind codes, conversions, distances) ------ */
 
-/* Storage in e5m2, e4m3, e3m2, e2m3: f32 input is rounded as FORMAT.md's sample table says,
+/* Storage in e5m2, e4m3, e3m2, e2m3: f32 input is rounded as the format's sample table says,
  * reads convert back, the kernels give the table's distances, files carry the kind. */
 static void test_mini_floats(void) {
     static usearch_scalar_kind_t const kinds[4] = {usearch_scalar_e5m2_k, usearch_scalar_e4m3_k,
@@ -1793,7 +1793,7 @@ static void test_mini_floats(void) {
         CHECK_OK(err);
         CHECK(keys[0] == 2 && distances[0] == 0);
 
-        /* The kernels on this kind: FORMAT.md section 6.8's distances for a and b. */
+        /* The kernels on this kind: the format's sample distances for a and b. */
         CHECK(usearchx_cast(a, usearch_scalar_f32_k, ka, kind, 8, &err) == usearchx_ok_k);
         CHECK(usearchx_cast(b, usearch_scalar_f32_k, kb, kind, 8, &err) == usearchx_ok_k);
         CHECK_NEAR(usearch_distance(ka, kb, kind, 8, usearch_metric_cos_k, &err), 0.3608, 5e-5);
