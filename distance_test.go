@@ -176,6 +176,16 @@ func TestIndexSearchMatchesReference(t *testing.T) {
 					runNaturalIndex[uint8](t, rng, c, dims)
 				case B1:
 					runNaturalIndex[B1x8](t, rng, c, dims)
+				case E5M2:
+					runNaturalIndex[Float8E5M2](t, rng, c, dims)
+				case E4M3:
+					runNaturalIndex[Float8E4M3](t, rng, c, dims)
+				case E3M2:
+					runNaturalIndex[Float6E3M2](t, rng, c, dims)
+				case E2M3:
+					runNaturalIndex[Float6E2M3](t, rng, c, dims)
+				default:
+					t.Fatalf("no natural Go type for %v", c.q)
 				}
 			})
 			t.Run("float32", func(t *testing.T) {
@@ -216,6 +226,14 @@ func distanceOfRows(q Quantization, a, b []byte, m Metric) (float32, error) {
 		return DistanceOf(refTyped[int8](a), refTyped[int8](b), m)
 	case U8:
 		return DistanceOf(refTyped[uint8](a), refTyped[uint8](b), m)
+	case E5M2:
+		return DistanceOf(refTyped[Float8E5M2](a), refTyped[Float8E5M2](b), m)
+	case E4M3:
+		return DistanceOf(refTyped[Float8E4M3](a), refTyped[Float8E4M3](b), m)
+	case E3M2:
+		return DistanceOf(refTyped[Float6E3M2](a), refTyped[Float6E3M2](b), m)
+	case E2M3:
+		return DistanceOf(refTyped[Float6E2M3](a), refTyped[Float6E2M3](b), m)
 	}
 	return DistanceOf(refTyped[B1x8](a), refTyped[B1x8](b), m)
 }
@@ -434,7 +452,7 @@ func TestDistanceArgumentErrors(t *testing.T) {
 	assert.ErrorIs(t, err, ErrInvalidArgument)
 	_, err = DistanceUnsafe(unsafe.Pointer(&a[0]), nil, 3, L2sq, F32)
 	assert.ErrorIs(t, err, ErrInvalidArgument)
-	_, err = DistanceUnsafe(unsafe.Pointer(&a[0]), unsafe.Pointer(&b[0]), 3, L2sq, Quantization(9))
+	_, err = DistanceUnsafe(unsafe.Pointer(&a[0]), unsafe.Pointer(&b[0]), 3, L2sq, Quantization(len(quantizationNames)))
 	assert.ErrorIs(t, err, ErrInvalidArgument)
 	d, err := Distance(a, []float32{1, 2, 5}, 3, L2sq)
 	require.NoError(t, err)
@@ -659,7 +677,7 @@ func TestExactSearchArguments(t *testing.T) {
 	assert.ErrorIs(t, err, ErrInvalidArgument)
 	_, _, err = ExactSearchUnsafe(p, nil, 2, 1, 0, 0, 4, L2sq, F32, 1, 0, 0, 0)
 	assert.ErrorIs(t, err, ErrInvalidArgument)
-	_, _, err = ExactSearchUnsafe(p, p, 2, 1, 0, 0, 4, L2sq, Quantization(7), 1, 0, 0, 0)
+	_, _, err = ExactSearchUnsafe(p, p, 2, 1, 0, 0, 4, L2sq, Quantization(len(quantizationNames)), 1, 0, 0, 0)
 	assert.ErrorIs(t, err, ErrInvalidArgument)
 	keys, _, err = ExactSearchUnsafe(nil, p, 0, 1, 0, 0, 4, L2sq, F32, 2, 0, 0, 0)
 	require.NoError(t, err, "a nil dataset of 0 rows is fine")

@@ -24,8 +24,12 @@ func f32Limit(storage Quantization) uint32 {
 		return 0x477FF000 // 65520: rounds to +Inf in binary16 (max finite 65504)
 	case BF16:
 		return 0x7F7F8000 // halfway above the largest bfloat16, which rounds to +Inf
+	case E5M2:
+		return 0x47700000 // 61440: rounds to +Inf in e5m2 (max finite 57344)
 	}
-	return 0x7F800000 // +Inf: every finite float32 fits
+	// +Inf: every finite float32 fits. E4M3, E3M2 and E2M3 saturate at their largest value
+	// as upstream stores them, so for them too only NaN and ±Inf are refused.
+	return 0x7F800000
 }
 
 // kindRange names the finite range of a storage kind for error messages.
@@ -35,7 +39,9 @@ func kindRange(storage Quantization) string {
 		return "±65504"
 	case BF16:
 		return "±3.3895314e+38"
-	case F32:
+	case E5M2:
+		return "±57344"
+	case F32, E4M3, E3M2, E2M3: // the saturating kinds round through float32
 		return "±3.4028235e+38"
 	}
 	return "±1.7976931348623157e+308"
@@ -116,7 +122,21 @@ func checkInput(op string, p unsafe.Pointer, n int, in, storage Quantization) er
 		return checkF16(op, unsafe.Slice((*Float16)(p), n), storage)
 	case BF16:
 		return checkBF16(op, unsafe.Slice((*BFloat16)(p), n), storage)
+	case E5M2:
+		for i, x := range unsafe.Slice((*Float8E5M2)(p), n) {
+			if x&0x7F >= 0x7C { // exponent all ones: ±Inf or NaN
+				return finiteError(op, i, float64(x.Float32()), storage)
+			}
+		}
+	case E4M3:
+		for i, x := range unsafe.Slice((*Float8E4M3)(p), n) {
+			if x&0x7F == 0x7F { // the only NaN code; e4m3 has no infinity
+				return finiteError(op, i, float64(x.Float32()), storage)
+			}
+		}
 	}
+	// E3M2 and E2M3 have no NaN or infinity codes, and every mini-float value fits every
+	// float storage kind.
 	return nil
 }
 

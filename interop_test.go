@@ -3,6 +3,7 @@
 package usearch_test
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -46,6 +47,8 @@ type interopCase struct {
 	ExpansionSearch int    `json:"expansion_search"`
 	Queries         int    `json:"queries"`
 	K               int    `json:"k"`
+	Probe           bool   `json:"probe"` // conversion probe: upstream only builds and saves
+	rows            int
 	metric          usearch.Metric
 	quant           usearch.Quantization
 	vectors         []float32
@@ -65,9 +68,17 @@ type nodeResults map[string]struct {
 	NodeFileResults   nodeMatches `json:"node_file_results"`
 }
 
+// interopKinds names the storage kinds as upstream's JavaScript binding spells them.
+var interopKinds = map[usearch.Quantization]string{usearch.F32: "f32", usearch.F64: "f64", usearch.F16: "f16",
+	usearch.BF16: "bf16", usearch.I8: "i8", usearch.U8: "u8", usearch.B1: "b1",
+	usearch.E5M2: "e5m2", usearch.E4M3: "e4m3", usearch.E3M2: "e3m2", usearch.E2M3: "e2m3"}
+
 // TestInteropWithUpstream: Go writes an index for every metric x storage kind, upstream
 // loads, views and searches it; upstream builds the same index and Go loads it. On the same
-// file both walk the graph identically, so their search results must agree key for key.
+// file both walk the graph identically, so their search results must agree key for key, and
+// both files must hold the same stored rows (upstream converted the same float32 input).
+// Conversion probes give upstream every rounding edge of the 16- and 8-bit float kinds
+// (ties, overflow, subnormals, infinities, NaN) and compare the bytes it stores with Go's.
 func TestInteropWithUpstream(t *testing.T) {
 	node, modules := upstreamNode(t)
 	dir := t.TempDir()
@@ -75,11 +86,11 @@ func TestInteropWithUpstream(t *testing.T) {
 	var cases []*interopCase
 	add := func(metric usearch.Metric, q usearch.Quantization, dims int) {
 		cases = append(cases, &interopCase{Name: fmt.Sprintf("%v_%v", metric, q), Metric: metric.String(),
-			Quantization: map[usearch.Quantization]string{usearch.F32: "f32", usearch.F64: "f64", usearch.F16: "f16",
-				usearch.BF16: "bf16", usearch.I8: "i8", usearch.U8: "u8", usearch.B1: "b1"}[q],
+			Quantization: interopKinds[q], rows: n,
 			Dimensions: dims, Connectivity: 8, ExpansionAdd: 64, ExpansionSearch: 32, Queries: 40, K: 5, metric: metric, quant: q})
 	}
-	for _, q := range []usearch.Quantization{usearch.F32, usearch.F64, usearch.F16, usearch.BF16, usearch.I8, usearch.U8} {
+	for _, q := range []usearch.Quantization{usearch.F32, usearch.F64, usearch.F16, usearch.BF16, usearch.I8, usearch.U8,
+		usearch.E5M2, usearch.E4M3, usearch.E3M2, usearch.E2M3} {
 		for _, m := range []usearch.Metric{usearch.Cosine, usearch.L2sq, usearch.InnerProduct, usearch.Pearson} {
 			add(m, q, 24)
 		}
@@ -92,8 +103,19 @@ func TestInteropWithUpstream(t *testing.T) {
 	for _, m := range []usearch.Metric{usearch.Hamming, usearch.Tanimoto, usearch.Sorensen} {
 		add(m, usearch.B1, 64)
 	}
+	probe := probeValues()
+	for _, q := range []usearch.Quantization{usearch.E5M2, usearch.E4M3, usearch.E3M2, usearch.E2M3, usearch.F16, usearch.BF16} {
+		const dims = 64
+		cases = append(cases, &interopCase{Name: "probe_" + interopKinds[q], Metric: "l2sq", Quantization: interopKinds[q],
+			Dimensions: dims, Connectivity: 8, ExpansionAdd: 16, ExpansionSearch: 16, Probe: true, rows: len(probe) / dims,
+			metric: usearch.L2sq, quant: q, vectors: probe})
+	}
 
 	for i, c := range cases {
+		if c.Probe {
+			writeKeysAndVectors(t, dir, c)
+			continue
+		}
 		r := rand.New(rand.NewSource(int64(i)))
 		c.vectors = make([]float32, n*c.Dimensions)
 		for j := range c.vectors {
@@ -115,20 +137,12 @@ func TestInteropWithUpstream(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		keys := make([]byte, 8*n)
-		vecs := make([]byte, 4*len(c.vectors))
 		for j := 0; j < n; j++ {
-			key := usearch.Key(j*7919 + 3)
-			binary.LittleEndian.PutUint64(keys[8*j:], key)
-			if err := idx.Add(key, c.vectors[j*c.Dimensions:(j+1)*c.Dimensions]); err != nil {
+			if err := idx.Add(interopKey(j), c.vectors[j*c.Dimensions:(j+1)*c.Dimensions]); err != nil {
 				t.Fatal(err)
 			}
 		}
-		for j, v := range c.vectors {
-			binary.LittleEndian.PutUint32(vecs[4*j:], math.Float32bits(v))
-		}
-		must(t, os.WriteFile(filepath.Join(dir, c.Name+".vectors.bin"), vecs, 0o644))
-		must(t, os.WriteFile(filepath.Join(dir, c.Name+".keys.bin"), keys, 0o644))
+		writeKeysAndVectors(t, dir, c)
 		must(t, idx.Save(filepath.Join(dir, "go_"+c.Name+".usearch")))
 		idx.Close()
 	}
@@ -153,6 +167,14 @@ func TestInteropWithUpstream(t *testing.T) {
 			if !ok {
 				t.Fatal("no result from node")
 			}
+			if c.Probe {
+				checkProbe(t, dir, c, r.NodeFileSize)
+				return
+			}
+			goRows, nodeRows := storedRows(t, filepath.Join(dir, "go_"+c.Name+".usearch")), storedRows(t, filepath.Join(dir, "node_"+c.Name+".usearch"))
+			if !bytes.Equal(goRows, nodeRows) {
+				t.Errorf("the stored rows differ between Go's file and upstream's (%d and %d bytes)", len(goRows), len(nodeRows))
+			}
 			if r.GoFileSize != n || r.GoFileViewSize != n || r.NodeFileSize != n {
 				t.Fatalf("sizes: upstream loaded %d, viewed %d, built %d; want %d", r.GoFileSize, r.GoFileViewSize, r.NodeFileSize, n)
 			}
@@ -168,7 +190,7 @@ func TestInteropWithUpstream(t *testing.T) {
 				for q := 0; q < c.Queries; q++ {
 					keys, dists, err := idx.Search(c.vectors[q*c.Dimensions:(q+1)*c.Dimensions], uint(c.K))
 					must(t, err)
-					if len(keys) > 0 && keys[0] == usearch.Key(q*7919+3) {
+					if len(keys) > 0 && keys[0] == interopKey(q) {
 						self++
 					}
 					if len(keys) != len(upstream[q].Keys) {
@@ -197,5 +219,160 @@ func TestInteropWithUpstream(t *testing.T) {
 				idx.Close()
 			}
 		})
+	}
+}
+
+// interopKey is the key of the j-th vector of a case.
+func interopKey(j int) usearch.Key { return usearch.Key(j*7919 + 3) }
+
+// writeKeysAndVectors writes a case's keys and float32 vectors for roundtrip.js.
+func writeKeysAndVectors(t *testing.T, dir string, c *interopCase) {
+	t.Helper()
+	keys := make([]byte, 8*c.rows)
+	for j := 0; j < c.rows; j++ {
+		binary.LittleEndian.PutUint64(keys[8*j:], interopKey(j))
+	}
+	vecs := make([]byte, 4*len(c.vectors))
+	for j, v := range c.vectors {
+		binary.LittleEndian.PutUint32(vecs[4*j:], math.Float32bits(v))
+	}
+	must(t, os.WriteFile(filepath.Join(dir, c.Name+".vectors.bin"), vecs, 0o644))
+	must(t, os.WriteFile(filepath.Join(dir, c.Name+".keys.bin"), keys, 0o644))
+}
+
+// storedRows returns the vectors section of an index file: the rows after the two u32
+// counts at its start (docs/file-format.md, "Layout").
+func storedRows(t *testing.T, path string) []byte {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	must(t, err)
+	if len(raw) < 8 {
+		t.Fatalf("%s: %d bytes, no vectors section", path, len(raw))
+	}
+	size := uint64(binary.LittleEndian.Uint32(raw)) * uint64(binary.LittleEndian.Uint32(raw[4:]))
+	if uint64(len(raw)-8) < size {
+		t.Fatalf("%s: vectors section of %d bytes does not fit", path, size)
+	}
+	return raw[8 : 8+size]
+}
+
+// probeValues lists float32 inputs at every rounding edge of the mini-float kinds (each
+// value, each midpoint between neighbours and the floats just beside it, both signs) and
+// of binary16 and bfloat16 (midpoints of a spread of neighbours), plus infinities, NaN,
+// zeros, float32 subnormals and the extremes, padded with zeros to whole rows of 64.
+func probeValues() []float32 {
+	seen := map[uint32]bool{}
+	var out []float32
+	add := func(xs ...float32) {
+		for _, x := range xs {
+			for _, v := range []float32{x, -x} {
+				if b := math.Float32bits(v); !seen[b] {
+					seen[b] = true
+					out = append(out, v)
+				}
+			}
+		}
+	}
+	edges := func(values []float32) {
+		for i := 0; i+1 < len(values); i++ {
+			a, b := values[i], values[i+1]
+			if a >= b || math.IsInf(float64(b), 0) || math.IsNaN(float64(b)) {
+				continue
+			}
+			mid := a + (b-a)/2 // exact: neighbours differ in one low bit
+			add(a, mid, math.Nextafter32(mid, 0), math.Nextafter32(mid, b))
+		}
+	}
+	for _, decode := range []func(c int) float32{
+		func(c int) float32 { return usearch.Float8E5M2(c).Float32() },
+		func(c int) float32 { return usearch.Float8E4M3(c).Float32() },
+		func(c int) float32 { return usearch.Float6E3M2(c).Float32() },
+		func(c int) float32 { return usearch.Float6E2M3(c).Float32() },
+	} {
+		values := make([]float32, 0, 128)
+		for c := 0; c < 0x80; c++ {
+			values = append(values, decode(c))
+		}
+		edges(values)
+	}
+	var halves, brains []float32
+	for c := 0; c < 0x7C00; c += 7 {
+		halves = append(halves, usearch.Float16(c).Float32(), usearch.Float16(c+1).Float32())
+	}
+	for c := 0; c < 0x7F80; c += 61 {
+		brains = append(brains, usearch.BFloat16(c).Float32(), usearch.BFloat16(c+1).Float32())
+	}
+	for i := 0; i+1 < len(halves); i += 2 {
+		edges(halves[i : i+2])
+	}
+	for i := 0; i+1 < len(brains); i += 2 {
+		edges(brains[i : i+2])
+	}
+	add(0, float32(math.Inf(1)), float32(math.NaN()), math.SmallestNonzeroFloat32, math.MaxFloat32, 1e-30, 1e-8,
+		57344, 61439.996, 61440, 61440.004, 65504, 65519.996, 65520, 448, 464, 464.00003, 480, 500, 28, 30, 32, 7.5, 7.75, 8)
+	for len(out)%64 != 0 {
+		out = append(out, 0)
+	}
+	return out
+}
+
+// checkProbe compares the rows upstream stored for the probe input with Go's conversion
+// of the same values, and has Go load upstream's file and read the rows back.
+func checkProbe(t *testing.T, dir string, c *interopCase, upstreamSize int) {
+	if upstreamSize != c.rows {
+		t.Fatalf("upstream built %d vectors, want %d", upstreamSize, c.rows)
+	}
+	path := filepath.Join(dir, "node_"+c.Name+".usearch")
+	rows := storedRows(t, path)
+	var want []byte
+	for _, x := range c.vectors {
+		switch c.quant {
+		case usearch.E5M2:
+			want = append(want, byte(usearch.Float8E5M2From(x)))
+		case usearch.E4M3:
+			want = append(want, byte(usearch.Float8E4M3From(x)))
+		case usearch.E3M2:
+			want = append(want, byte(usearch.Float6E3M2From(x)))
+		case usearch.E2M3:
+			want = append(want, byte(usearch.Float6E2M3From(x)))
+		case usearch.F16:
+			want = binary.LittleEndian.AppendUint16(want, uint16(usearch.Float16From(x)))
+		case usearch.BF16:
+			want = binary.LittleEndian.AppendUint16(want, uint16(usearch.BFloat16From(x)))
+		}
+	}
+	if len(rows) != len(want) {
+		t.Fatalf("upstream stored %d bytes of rows, Go converts to %d", len(rows), len(want))
+	}
+	size := len(want) / len(c.vectors)
+	differ := 0
+	for i, x := range c.vectors {
+		got, exp := rows[i*size:(i+1)*size], want[i*size:(i+1)*size]
+		if !bytes.Equal(got, exp) {
+			if differ++; differ <= 10 {
+				t.Errorf("%v(%v = %#08x): upstream stored % x, Go converts to % x", c.quant, x, math.Float32bits(x), got, exp)
+			}
+		}
+	}
+	if differ > 0 {
+		t.Fatalf("%d of %d conversions differ from upstream", differ, len(c.vectors))
+	}
+	t.Logf("%d float32 values converted to %v exactly as upstream does", len(c.vectors), c.quant)
+
+	// Go loads upstream's file: its configuration and the stored bytes, unchanged.
+	conf, err := usearch.Metadata(path)
+	must(t, err)
+	if conf.Quantization != c.quant || conf.Metric != usearch.L2sq || conf.Dimensions != uint(c.Dimensions) {
+		t.Fatalf("metadata %+v, want %v l2sq %d dims", conf, c.quant, c.Dimensions)
+	}
+	idx, err := usearch.NewIndex(usearch.DefaultConfig(1))
+	must(t, err)
+	defer idx.Close()
+	must(t, idx.Load(path))
+	var buf bytes.Buffer
+	_, err = idx.WriteTo(&buf)
+	must(t, err)
+	if !bytes.Equal(buf.Bytes()[8:8+len(rows)], rows) {
+		t.Fatal("Go re-saved upstream's rows differently")
 	}
 }

@@ -45,7 +45,9 @@ func (m Metric) isBinary() bool {
 // Quantization is the scalar kind vectors are stored in.
 type Quantization uint8
 
-// Quantizations, numbered as in upstream's Go binding; U8 is appended.
+// Quantizations, numbered as in upstream's Go binding; U8 and upstream 2.26's one-byte
+// mini-floats are appended. Float input is rounded to the nearest mini-float (ties to
+// even); E5M2 overflows to infinity, the others saturate at their largest value.
 const (
 	F32  Quantization = iota // IEEE binary32; float64 input beyond ±3.4028235e38 is refused
 	BF16                     // bfloat16; input beyond ±3.3895314e38 is refused
@@ -54,9 +56,13 @@ const (
 	I8                       // signed bytes; float input is scaled by 127 / L2 norm
 	B1                       // one bit per dimension, 8 per byte, most significant bit first
 	U8                       // unsigned bytes; float input is scaled by 255 / L2 norm
+	E5M2                     // FP8: 1 sign, 5 exponent, 2 mantissa bits; largest finite 57344 (Float8E5M2)
+	E4M3                     // FP8: 1 sign, 4 exponent, 3 mantissa bits; largest 448, no infinity (Float8E4M3)
+	E3M2                     // FP6 in a byte: 1 sign, 3 exponent, 2 mantissa bits; largest 28 (Float6E3M2)
+	E2M3                     // FP6 in a byte: 1 sign, 2 exponent, 3 mantissa bits; largest 7.5 (Float6E2M3)
 )
 
-var quantizationNames = [...]string{"F32", "BF16", "F16", "F64", "I8", "B1", "U8"}
+var quantizationNames = [...]string{"F32", "BF16", "F16", "F64", "I8", "B1", "U8", "E5M2", "E4M3", "E3M2", "E2M3"}
 
 // String returns the quantization's name.
 func (q Quantization) String() string {
@@ -75,7 +81,7 @@ func (q Quantization) bytesPerVector(dims uint) uint {
 		return dims * 4
 	case F16, BF16:
 		return dims * 2
-	case I8, U8:
+	case I8, U8, E5M2, E4M3, E3M2, E2M3:
 		return dims
 	case B1:
 		return (dims + 7) / 8
@@ -95,9 +101,18 @@ func (q Quantization) supports(m Metric) bool {
 	case m == Haversine:
 		return q == F32 || q == F64
 	case m == Divergence:
-		return q == F32 || q == F64 || q == F16 || q == BF16
+		return q.isFloat()
 	}
 	return int(m) < len(metricNames)
+}
+
+// isFloat tells whether the kind stores floating-point numbers (mini-floats included).
+func (q Quantization) isFloat() bool {
+	switch q {
+	case F32, F64, F16, BF16, E5M2, E4M3, E3M2, E2M3:
+		return true
+	}
+	return false
 }
 
 // IndexConfig describes an index. Zero Connectivity, ExpansionAdd and ExpansionSearch mean
@@ -145,7 +160,7 @@ func (c IndexConfig) validate() error {
 	case int(c.Metric) >= len(metricNames):
 		return &opError{op: "NewIndex", detail: fmt.Sprintf("unknown metric %d; want InnerProduct..Jaccard", uint8(c.Metric)), kind: ErrInvalidConfig}
 	case int(c.Quantization) >= len(quantizationNames):
-		return &opError{op: "NewIndex", detail: fmt.Sprintf("unknown quantization %d; want F32..U8", uint8(c.Quantization)), kind: ErrInvalidConfig}
+		return &opError{op: "NewIndex", detail: fmt.Sprintf("unknown quantization %d; want F32..E2M3", uint8(c.Quantization)), kind: ErrInvalidConfig}
 	case c.Connectivity == 1:
 		return &opError{op: "NewIndex", detail: "Connectivity 1 is too small; want 0 (default 16) or at least 2", kind: ErrInvalidConfig}
 	case c.Connectivity > 1<<20:
@@ -285,7 +300,7 @@ func Bit(v []B1x8, i int) bool { return v[i/8]&(0x80>>(i%8)) != 0 }
 
 // Scalar is the set of element types vectors can be given and read back in.
 type Scalar interface {
-	float64 | float32 | Float16 | BFloat16 | int8 | uint8 | B1x8
+	float64 | float32 | Float16 | BFloat16 | int8 | uint8 | B1x8 | Float8E5M2 | Float8E4M3 | Float6E3M2 | Float6E2M3
 }
 
 // quantizationOf is the scalar kind of T.
@@ -304,6 +319,14 @@ func quantizationOf[T Scalar]() Quantization {
 		return U8
 	case B1x8:
 		return B1
+	case Float8E5M2:
+		return E5M2
+	case Float8E4M3:
+		return E4M3
+	case Float6E3M2:
+		return E3M2
+	case Float6E2M3:
+		return E2M3
 	}
 	return F32
 }

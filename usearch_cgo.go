@@ -83,6 +83,10 @@ var cScalar = [...]C.usearch_scalar_kind_t{
 	I8:   C.usearch_scalar_i8_k,
 	B1:   C.usearch_scalar_b1_k,
 	U8:   C.usearch_scalar_u8_k,
+	E5M2: C.usearch_scalar_e5m2_k,
+	E4M3: C.usearch_scalar_e4m3_k,
+	E3M2: C.usearch_scalar_e3m2_k,
+	E2M3: C.usearch_scalar_e2m3_k,
 }
 
 // statusKinds maps each failing usearchx_status_t code of the core to the sentinel error

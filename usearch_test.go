@@ -48,8 +48,9 @@ func TestMetricAndQuantizationNames(t *testing.T) {
 		assert.Equal(t, Metric(i), m)
 		assert.Equal(t, metrics[m], m.String())
 	}
-	kinds := []Quantization{F32, BF16, F16, F64, I8, B1, U8}
-	names := []string{"F32", "BF16", "F16", "F64", "I8", "B1", "U8"}
+	// The mini-floats are appended after U8 in this order.
+	kinds := []Quantization{F32, BF16, F16, F64, I8, B1, U8, E5M2, E4M3, E3M2, E2M3}
+	names := []string{"F32", "BF16", "F16", "F64", "I8", "B1", "U8", "E5M2", "E4M3", "E3M2", "E2M3"}
 	for i, q := range kinds {
 		assert.Equal(t, Quantization(i), q)
 		assert.Equal(t, names[i], q.String())
@@ -61,7 +62,7 @@ func TestMetricAndQuantizationNames(t *testing.T) {
 			assert.NotEmpty(t, s)
 			assert.NotContains(t, metrics, s)
 		}
-		for v := 7; v < 256; v++ {
+		for v := len(kinds); v < 256; v++ {
 			assert.NotEmpty(t, Quantization(v).String())
 		}
 	})
@@ -144,7 +145,7 @@ func TestInvalidConfigs(t *testing.T) {
 		"zero dimensions":       {Dimensions: 0, Metric: L2sq},
 		"unknown metric":        {Dimensions: 4, Metric: Metric(10)},
 		"unknown metric 255":    {Dimensions: 4, Metric: Metric(255)},
-		"unknown quantization":  {Dimensions: 4, Quantization: Quantization(7)},
+		"unknown quantization":  {Dimensions: 4, Quantization: Quantization(len(quantizationNames))},
 		"connectivity 1":        {Dimensions: 4, Connectivity: 1},
 		"huge connectivity":     {Dimensions: 4, Connectivity: 1<<20 + 1},
 		"haversine 1 dimension": {Dimensions: 1, Metric: Haversine},

@@ -56,6 +56,10 @@ inline uint8_t scalar_file_code(scalar_kind k) {
     switch (k) {
     case scalar_kind::b1: return 1;
     case scalar_kind::bf16: return 4;
+    case scalar_kind::e5m2: return 5;
+    case scalar_kind::e4m3: return 6;
+    case scalar_kind::e2m3: return 7;  // sic: e2m3 before e3m2 (docs/file-format.md, "Kind codes")
+    case scalar_kind::e3m2: return 8;
     case scalar_kind::f64: return 10;
     case scalar_kind::f32: return 11;
     case scalar_kind::f16: return 12;
@@ -70,6 +74,10 @@ inline bool scalar_from_file(uint8_t code, scalar_kind& k) {
     switch (code) {
     case 1: k = scalar_kind::b1; return true;
     case 4: k = scalar_kind::bf16; return true;
+    case 5: k = scalar_kind::e5m2; return true;
+    case 6: k = scalar_kind::e4m3; return true;
+    case 7: k = scalar_kind::e2m3; return true;
+    case 8: k = scalar_kind::e3m2; return true;
     case 10: k = scalar_kind::f64; return true;
     case 11: k = scalar_kind::f32; return true;
     case 12: k = scalar_kind::f16; return true;

@@ -95,6 +95,11 @@ struct dec_f16 { using acc = float; static USG_INLINE float get(const uint8_t* p
 struct dec_bf16 { using acc = float; static USG_INLINE float get(const uint8_t* p, size_t i) { uint16_t h; std::memcpy(&h, p + 2 * i, 2); return bf16_to_f32(h); } };
 struct dec_i8 { using acc = int32_t; static USG_INLINE int32_t get(const uint8_t* p, size_t i) { return int8_t(p[i]); } };
 struct dec_u8 { using acc = int32_t; static USG_INLINE int32_t get(const uint8_t* p, size_t i) { return p[i]; } };
+// Mini-floats decode through their 256-entry tables and accumulate in f32, like f16.
+struct dec_e5m2 { using acc = float; static USG_INLINE float get(const uint8_t* p, size_t i) { return e5m2_table.value[p[i]]; } };
+struct dec_e4m3 { using acc = float; static USG_INLINE float get(const uint8_t* p, size_t i) { return e4m3_table.value[p[i]]; } };
+struct dec_e3m2 { using acc = float; static USG_INLINE float get(const uint8_t* p, size_t i) { return e3m2_table.value[p[i]]; } };
+struct dec_e2m3 { using acc = float; static USG_INLINE float get(const uint8_t* p, size_t i) { return e2m3_table.value[p[i]]; } };
 
 constexpr size_t lanes = 32;
 
@@ -282,6 +287,10 @@ template <template <typename> class M> inline kernel_t by_kind(scalar_kind k, in
     case scalar_kind::bf16: return make_kernel<M<dec_bf16>>(isa);
     case scalar_kind::i8: return make_kernel<M<dec_i8>>(isa);
     case scalar_kind::u8: return make_kernel<M<dec_u8>>(isa);
+    case scalar_kind::e5m2: return make_kernel<M<dec_e5m2>>(isa);
+    case scalar_kind::e4m3: return make_kernel<M<dec_e4m3>>(isa);
+    case scalar_kind::e3m2: return make_kernel<M<dec_e3m2>>(isa);
+    case scalar_kind::e2m3: return make_kernel<M<dec_e2m3>>(isa);
     default: return {};
     }
 }

@@ -50,6 +50,58 @@ struct bf16x16 {
     }
 };
 
+// Mini-floats widen through binary16: a few integer operations move each byte's fields to
+// where an f16 keeps them, the hardware converts f16 to f32 (subnormals included), and a
+// power of two fixes the exponent bias. e5m2 is exactly the upper byte of an f16 (bias 15,
+// inf and NaN at exponent 31), so it needs no scaling. For e4m3 the placement would turn
+// the NaN code x1111111 into 480, so those lanes are replaced by NaN to match the tables.
+// The FP6 kinds start with a left shift that drops the ignored bits 6-7.
+enum mini_kind_t { mini_e5m2, mini_e4m3, mini_e3m2, mini_e2m3 };
+
+// mini_scale is 2^(15 - bias): the factor between the f16 reading and the true value.
+template <int K> constexpr float mini_scale() {
+    return K == mini_e5m2 ? 1.0f : K == mini_e4m3 ? 256.0f : K == mini_e3m2 ? 4096.0f : 16384.0f;
+}
+
+// f16_fields_x16 turns 16 mini-float bytes into 16 binary16 bit patterns:
+//   e5m2  byte << 8
+//   e4m3  sign-extend, << 7, keep bits 15 and 13..7    (S EEEE MMM -> S 0 EEEE MMM 0000000)
+//   e3m2  << 10, arithmetic >> 2, keep 15 and 12..8     (S EEE MM   -> S 00 EEE MM 00000000)
+//   e2m3  << 10, arithmetic >> 3, keep 15 and 11..7     (S EE MMM   -> S 000 EE MMM 0000000)
+template <int K> USG_TARGET_SKYLAKE inline __m256i f16_fields_x16(__m128i bytes) {
+    if (K == mini_e5m2) return _mm256_slli_epi16(_mm256_cvtepu8_epi16(bytes), 8);
+    if (K == mini_e4m3)
+        return _mm256_and_si256(_mm256_slli_epi16(_mm256_cvtepi8_epi16(bytes), 7), _mm256_set1_epi16(short(0xBF80)));
+    __m256i top = _mm256_slli_epi16(_mm256_cvtepu8_epi16(bytes), 10);
+    if (K == mini_e3m2) return _mm256_and_si256(_mm256_srai_epi16(top, 2), _mm256_set1_epi16(short(0x9F00)));
+    return _mm256_and_si256(_mm256_srai_epi16(top, 3), _mm256_set1_epi16(short(0x8F80)));
+}
+template <int K> USG_TARGET_HASWELL inline __m128i f16_fields_x8(__m128i bytes) {
+    if (K == mini_e5m2) return _mm_slli_epi16(_mm_cvtepu8_epi16(bytes), 8);
+    if (K == mini_e4m3) return _mm_and_si128(_mm_slli_epi16(_mm_cvtepi8_epi16(bytes), 7), _mm_set1_epi16(short(0xBF80)));
+    __m128i top = _mm_slli_epi16(_mm_cvtepu8_epi16(bytes), 10);
+    if (K == mini_e3m2) return _mm_and_si128(_mm_srai_epi16(top, 2), _mm_set1_epi16(short(0x9F00)));
+    return _mm_and_si128(_mm_srai_epi16(top, 3), _mm_set1_epi16(short(0x8F80)));
+}
+
+template <int K> struct minix16 {
+    static USG_TARGET_SKYLAKE inline __m512 widen(__m128i bytes) {
+        __m512 f = _mm512_cvtph_ps(f16_fields_x16<K>(bytes));
+        if (K == mini_e5m2) return f;
+        __m512 scale = _mm512_set1_ps(mini_scale<K>());
+        if (K != mini_e4m3) return _mm512_mul_ps(f, scale);
+        // One masked multiply scales the numbers and leaves NaN in the x1111111 lanes.
+        __mmask16 number = _mm_cmpneq_epi8_mask(_mm_or_si128(bytes, _mm_set1_epi8(char(0x80))), _mm_set1_epi8(char(0xFF)));
+        return _mm512_mask_mul_ps(_mm512_set1_ps(std::numeric_limits<float>::quiet_NaN()), number, f, scale);
+    }
+    static USG_TARGET_SKYLAKE inline __m512 load(const uint8_t* p, size_t i) {
+        return widen(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)));
+    }
+    static USG_TARGET_SKYLAKE inline __m512 load_tail(const uint8_t* p, size_t i, __mmask16 m) {
+        return widen(_mm_maskz_loadu_epi8(m, p + i));
+    }
+};
+
 template <int Mode, typename L>
 USG_TARGET_SKYLAKE inline float skylake_pair(const void* va, const void* vb, size_t n) {
     const uint8_t *a = static_cast<const uint8_t*>(va), *b = static_cast<const uint8_t*>(vb);
@@ -105,6 +157,21 @@ struct bf16x8 {
         return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
     }
     static inline float one(const uint8_t* p, size_t i) { return dec_bf16::get(p, i); }
+};
+
+template <int K, typename D> struct minix8 {
+    static USG_TARGET_HASWELL inline __m256 load(const uint8_t* p, size_t i) {
+        __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + i));
+        __m256 f = _mm256_cvtph_ps(f16_fields_x8<K>(bytes));
+        if (K != mini_e5m2) f = _mm256_mul_ps(f, _mm256_set1_ps(mini_scale<K>()));
+        if (K == mini_e4m3) {
+            __m128i nan8 = _mm_cmpeq_epi8(_mm_or_si128(bytes, _mm_set1_epi8(char(0x80))), _mm_set1_epi8(char(0xFF)));
+            __m256 nan = _mm256_castsi256_ps(_mm256_cvtepi8_epi32(nan8));
+            f = _mm256_blendv_ps(f, _mm256_set1_ps(std::numeric_limits<float>::quiet_NaN()), nan);
+        }
+        return f;
+    }
+    static inline float one(const uint8_t* p, size_t i) { return D::get(p, i); }
 };
 
 USG_TARGET_HASWELL inline float hsum256(__m256 v) {
@@ -171,12 +238,23 @@ template <int Mode, typename L> USG_TARGET_HASWELL void haswell_batch(const void
 template <int Mode, typename L> USG_TARGET_SKYLAKE float skylake_entry(const void* a, const void* b, size_t n) { return skylake_pair<Mode, L>(a, b, n); }
 template <int Mode, typename L> USG_TARGET_HASWELL float haswell_entry(const void* a, const void* b, size_t n) { return haswell_pair<Mode, L>(a, b, n); }
 
+template <int Mode, typename L> inline kernel_t skylake_kernel() {
+    return {skylake_entry<Mode, L>, skylake_batch<Mode, L>, "skylake"};
+}
+template <int Mode, typename L> inline kernel_t haswell_kernel() {
+    return {haswell_entry<Mode, L>, haswell_batch<Mode, L>, "haswell"};
+}
+
 template <int Mode> inline kernel_t pick(scalar_kind k, int isa) {
     if (isa == isa_skylake) {
         switch (k) {
         case scalar_kind::f32: return {skylake_entry<Mode, f32x16>, skylake_batch<Mode, f32x16>, "skylake"};
         case scalar_kind::f16: return {skylake_entry<Mode, f16x16>, skylake_batch<Mode, f16x16>, "skylake"};
         case scalar_kind::bf16: return {skylake_entry<Mode, bf16x16>, skylake_batch<Mode, bf16x16>, "skylake"};
+        case scalar_kind::e5m2: return skylake_kernel<Mode, minix16<mini_e5m2>>();
+        case scalar_kind::e4m3: return skylake_kernel<Mode, minix16<mini_e4m3>>();
+        case scalar_kind::e3m2: return skylake_kernel<Mode, minix16<mini_e3m2>>();
+        case scalar_kind::e2m3: return skylake_kernel<Mode, minix16<mini_e2m3>>();
         default: return {};
         }
     }
@@ -185,6 +263,10 @@ template <int Mode> inline kernel_t pick(scalar_kind k, int isa) {
         case scalar_kind::f32: return {haswell_entry<Mode, f32x8>, haswell_batch<Mode, f32x8>, "haswell"};
         case scalar_kind::f16: return {haswell_entry<Mode, f16x8>, haswell_batch<Mode, f16x8>, "haswell"};
         case scalar_kind::bf16: return {haswell_entry<Mode, bf16x8>, haswell_batch<Mode, bf16x8>, "haswell"};
+        case scalar_kind::e5m2: return haswell_kernel<Mode, minix8<mini_e5m2, dec_e5m2>>();
+        case scalar_kind::e4m3: return haswell_kernel<Mode, minix8<mini_e4m3, dec_e4m3>>();
+        case scalar_kind::e3m2: return haswell_kernel<Mode, minix8<mini_e3m2, dec_e3m2>>();
+        case scalar_kind::e2m3: return haswell_kernel<Mode, minix8<mini_e2m3, dec_e2m3>>();
         default: return {};
         }
     }

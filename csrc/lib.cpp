@@ -184,6 +184,9 @@ bool fits_storage(double x, scalar_kind storage) {
     case scalar_kind::f32: return std::isfinite(float(x));
     case scalar_kind::f16: return (f32_to_f16(float(x)) & 0x7C00u) != 0x7C00u;
     case scalar_kind::bf16: return (f32_to_bf16(float(x)) & 0x7F80u) != 0x7F80u;
+    case scalar_kind::e5m2: return (f32_to_mini(float(x), e5m2_format) & 0x7Fu) < 0x7Cu;
+    case scalar_kind::e4m3: case scalar_kind::e3m2: case scalar_kind::e2m3:
+        return std::isfinite(float(x));  // rounded through f32, then saturated as upstream does
     default: return std::isfinite(x);  // f64 keeps it; i8, u8 and b1 normalise or threshold
     }
 }
@@ -338,6 +341,8 @@ void usearch_change_metric(usearch_index_t index, usearch_metric_t metric, void*
 void usearch_add(usearch_index_t index, usearch_key_t key, void const* vector, usearch_scalar_kind_t kind,
                  usearch_error_t* error) {
     with_index(index, error, [&](dense_index& x) {
+        // Upstream stores mini-floats but takes no input in them.
+        if (!is_caller_kind(raw(&kind))) return fail(status_code::unsupported, "Unknown scalar kind!");
         status st = check_input(x, vector, scalar_of(&kind));
         return st ? x.add(key, vector, scalar_of(&kind), false) : st;
     });
@@ -353,7 +358,7 @@ size_t usearch_count(usearch_index_t index, usearch_key_t key, usearch_error_t*)
 size_t usearch_get(usearch_index_t index, usearch_key_t key, size_t count, void* vector,
                    usearch_scalar_kind_t kind, usearch_error_t* error) {
     if (!check(index)) return 0;  // upstream answers 0 without an error
-    if (!is_storage_kind(raw(&kind))) {
+    if (!is_caller_kind(raw(&kind))) {
         set_error(error, "Unknown scalar kind!");
         return 0;
     }
@@ -383,6 +388,7 @@ size_t usearch_filtered_search(usearch_index_t index, void const* query, usearch
                                usearch_distance_t* distances, usearch_error_t* error) {
     size_t found = 0;
     int code = with_index(index, error, [&](dense_index& x) {
+        if (!is_caller_kind(raw(&kind))) return fail(status_code::unsupported, "Unknown scalar kind!");
         if (count && (!keys || !distances)) return fail(status_code::invalid_argument, "Output arrays must not be NULL");
         filter_t f{filter, filter_state};  // a NULL filter searches unfiltered
         status st = check_input(x, query, scalar_of(&kind));

@@ -2,7 +2,9 @@
  * usearch_ext.h: extensions of the usearch-go core beyond the upstream C API, used by the Go
  * package. Every call returns a usearchx_status_t (0 on success) so that callers can tell
  * failures apart without matching message text; the message, when wanted, goes to `error`.
- * Unlike usearch_add, usearchx_add grows capacity on demand.
+ * Unlike usearch_add, usearchx_add grows capacity on demand, and the usearchx_ calls take
+ * vectors in every storage kind, the mini-floats e5m2/e4m3/e3m2/e2m3 included (upstream's
+ * usearch_add/search/get refuse those as the caller's kind).
  */
 #ifndef USEARCH_GO_EXT_H
 #define USEARCH_GO_EXT_H

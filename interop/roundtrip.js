@@ -5,7 +5,8 @@
 // (float32 rows) and keys.bin (uint64). For each case this script loads and views Go's
 // file, checks its size and searches every stored vector, builds the same index itself and
 // saves node_<name>.usearch, then searches that too. Results go to DIR/node_results.json so
-// the Go test can compare them with its own walk over the same files.
+// the Go test can compare them with its own walk over the same files. Cases marked `probe`
+// are only built and saved: Go compares the rows upstream stored with its own conversions.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -41,6 +42,15 @@ for (const c of manifest.cases) {
   const vectors = readF32(path.join(dir, c.name + '.vectors.bin'));
   const keys = readU64(path.join(dir, c.name + '.keys.bin'));
   const r = { name: c.name };
+  if (c.probe) {
+    // Conversion probe: only build from the float32 input and save; Go reads the rows.
+    const built = new usearch.Index(opts);
+    built.add(keys, vectors, 1);
+    built.save(path.join(dir, 'node_' + c.name + '.usearch'));
+    r.node_file_size = Number(built.size());
+    results[c.name] = r;
+    continue;
+  }
 
   const loaded = new usearch.Index(opts);
   loaded.load(path.join(dir, 'go_' + c.name + '.usearch'));

@@ -1629,7 +1629,7 @@ static void test_extensions(void) {
     CHECK(usearchx_add(index, 5, v, usearch_scalar_f32_k, &err) == usearchx_duplicate_key_k);
     CHECK_STR(err, "Duplicate keys not allowed in high-level wrappers");
     CHECK(usearchx_add(index, UINT64_MAX, v, usearch_scalar_f32_k, &err) == usearchx_reserved_key_k);
-    CHECK(usearchx_add(index, 5000, v, usearch_scalar_e4m3_k, &err) == usearchx_unsupported_k);
+    CHECK(usearchx_add(index, 5000, v, (usearch_scalar_kind_t)42, &err) == usearchx_unsupported_k);
     CHECK_STR(err, "Unknown scalar kind!");
     CHECK(usearchx_add(index, 5000, NULL, usearch_scalar_f32_k, &err) == usearchx_invalid_argument_k);
     CHECK(usearchx_add(NULL, 5000, v, usearch_scalar_f32_k, &err) == usearchx_not_initialized_k);
@@ -1646,7 +1646,7 @@ static void test_extensions(void) {
     CHECK(usearchx_search(index, v, usearch_scalar_f32_k, 0, keys, distances, &found, &err) == usearchx_ok_k);
     CHECK_SIZE(found, 0);
     found = 99;
-    CHECK(usearchx_search(index, v, usearch_scalar_e5m2_k, 3, keys, distances, &found, &err) ==
+    CHECK(usearchx_search(index, v, usearch_scalar_unknown_k, 3, keys, distances, &found, &err) ==
           usearchx_unsupported_k);
     CHECK_SIZE(found, 0);
     CHECK(usearchx_search(NULL, v, usearch_scalar_f32_k, 3, keys, distances, &found, &err) ==
@@ -1665,7 +1665,7 @@ static void test_extensions(void) {
     CHECK(usearchx_get(index, 123456, 1, out, usearch_scalar_f32_k, &found, &err) == usearchx_ok_k);
     CHECK_SIZE(found, 0);
     CHECK_OK(err);
-    CHECK(usearchx_get(index, 500, 1, out, usearch_scalar_e3m2_k, &found, &err) == usearchx_unsupported_k);
+    CHECK(usearchx_get(index, 500, 1, out, (usearch_scalar_kind_t)42, &found, &err) == usearchx_unsupported_k);
     CHECK_STR(err, "Unknown scalar kind!");
     CHECK(usearchx_get(NULL, 500, 1, out, usearch_scalar_f32_k, &found, &err) == usearchx_not_initialized_k);
 
@@ -1725,7 +1725,7 @@ static void test_extensions(void) {
         err = NULL;
         CHECK(usearchx_cast(f34, usearch_scalar_f32_k, i8, usearch_scalar_i8_k, 2, &err) == usearchx_ok_k);
         CHECK(i8[0] == 76 && i8[1] == 101);
-        CHECK(usearchx_cast(f34, usearch_scalar_f32_k, bytes, usearch_scalar_e5m2_k, 2, &err) ==
+        CHECK(usearchx_cast(f34, usearch_scalar_f32_k, bytes, usearch_scalar_unknown_k, 2, &err) ==
               usearchx_unsupported_k);
         CHECK(usearchx_cast(NULL, usearch_scalar_f32_k, bytes, usearch_scalar_i8_k, 2, &err) ==
               usearchx_invalid_argument_k);
@@ -1804,6 +1804,128 @@ static void test_non_finite(void) {
     }
 }
 
+/* ---- mini-float storage kinds (docs/file-format.md: kind codes, conversions, distances) ------ */
+
+/* Storage in e5m2, e4m3, e3m2, e2m3: f32 input is rounded as the format's sample table says,
+ * reads convert back, the kernels give the table's distances, files carry the kind. */
+static void test_mini_floats(void) {
+    static usearch_scalar_kind_t const kinds[4] = {usearch_scalar_e5m2_k, usearch_scalar_e4m3_k,
+                                                   usearch_scalar_e3m2_k, usearch_scalar_e2m3_k};
+    static float const input[8] = {1, -2.5f, 0.1f, 0.3f, 3.14159f, 7.5f, 28, 448};
+    static unsigned char const stored[4][8] = {
+        {0x3C, 0xC1, 0x2E, 0x35, 0x42, 0x48, 0x4F, 0x5F}, /* e5m2 */
+        {0x38, 0xC2, 0x1D, 0x2A, 0x45, 0x4F, 0x5E, 0x7E}, /* e4m3 */
+        {0x0C, 0x31, 0x02, 0x05, 0x12, 0x18, 0x1F, 0x1F}, /* e3m2 */
+        {0x08, 0x32, 0x01, 0x02, 0x15, 0x1F, 0x1F, 0x1F}, /* e2m3 */
+    };
+    static float const a[8] = {1, 0.5f, 0, 0.25f, 1, 0, 1, 0.75f}, b[8] = {0.5f, 1, 0.25f, 0, 1, 1, 0, 0.5f};
+    static unsigned char const file_code[4] = {5, 6, 8, 7}; /* e2m3 is 7, e3m2 is 8 */
+    static char const path[] = "test_c_api_mini.usearch";
+    size_t k, i;
+    for (k = 0; k < 4; ++k) {
+        usearch_scalar_kind_t kind = kinds[k];
+        usearch_error_t err = NULL;
+        usearch_index_t index = new_index(usearch_metric_l2sq_k, kind, 8, false, 4);
+        unsigned char bytes[9], ka[8], kb[8];
+        float back[8], exact[8] = {1, -2.5f, 0.5f, 0.25f, -1, 2, 0.75f, 0};
+        usearch_key_t keys[2];
+        usearch_distance_t distances[2];
+        usearch_init_options_t meta;
+        size_t found;
+
+        usearch_add(index, 1, input, usearch_scalar_f32_k, &err);
+        CHECK_OK(err);
+        memset(bytes, 0xAB, sizeof(bytes));
+        CHECK(usearchx_get(index, 1, 1, bytes, kind, &found, &err) == usearchx_ok_k);
+        CHECK_SIZE(found, 1);
+        CHECK(memcmp(bytes, stored[k], 8) == 0);
+        CHECK(bytes[8] == 0xAB); /* one byte per dimension */
+
+        /* Values on every kind's grid come back unchanged; search finds them at distance 0. */
+        usearch_add(index, 2, exact, usearch_scalar_f32_k, &err);
+        CHECK_OK(err);
+        CHECK_SIZE(usearch_get(index, 2, 1, back, usearch_scalar_f32_k, &err), 1);
+        CHECK(memcmp(back, exact, sizeof(exact)) == 0);
+        CHECK_SIZE(usearch_search(index, exact, usearch_scalar_f32_k, 2, keys, distances, &err), 2);
+        CHECK_OK(err);
+        CHECK(keys[0] == 2 && distances[0] == 0);
+
+        /* The kernels on this kind: the format's sample distances for a and b. */
+        CHECK(usearchx_cast(a, usearch_scalar_f32_k, ka, kind, 8, &err) == usearchx_ok_k);
+        CHECK(usearchx_cast(b, usearch_scalar_f32_k, kb, kind, 8, &err) == usearchx_ok_k);
+        CHECK_NEAR(usearch_distance(ka, kb, kind, 8, usearch_metric_cos_k, &err), 0.3608, 5e-5);
+        CHECK_NEAR(usearch_distance(ka, kb, kind, 8, usearch_metric_ip_k, &err), -1.375, 5e-4);
+        CHECK_NEAR(usearch_distance(ka, kb, kind, 8, usearch_metric_l2sq_k, &err), 2.6875, 5e-5);
+        CHECK_NEAR(usearch_distance(ka, kb, kind, 8, usearch_metric_divergence_k, &err), 0.964, 5e-4);
+        CHECK_NEAR(usearch_distance(ka, kb, kind, 8, usearch_metric_pearson_k, &err), 1.0118, 5e-5);
+        CHECK_OK(err);
+        err = NULL;
+        CHECK(isnan(usearch_distance(ka, kb, kind, 2, usearch_metric_haversine_k, &err)));
+        CHECK(err != NULL);
+        {
+            unsigned char dataset[16];
+            usearch_key_t found_keys[1];
+            usearch_distance_t found_distances[1];
+            memcpy(dataset, ka, 8), memcpy(dataset + 8, kb, 8);
+            err = NULL;
+            usearch_exact_search(dataset, 2, 8, kb, 1, 8, kind, 8, usearch_metric_l2sq_k, 1, 1, found_keys,
+                                 sizeof(found_keys[0]), found_distances, sizeof(found_distances[0]), &err);
+            CHECK_OK(err);
+            CHECK(found_keys[0] == 1 && found_distances[0] == 0);
+        }
+
+        /* Upstream's add/search/get take no mini-float vectors (section 5.1). */
+        err = NULL;
+        usearch_add(index, 3, ka, kind, &err);
+        CHECK_STR(err, "Unknown scalar kind!");
+        CHECK(!usearch_contains(index, 3, NULL));
+
+        /* Files carry the kind's code; load and metadata give it back. */
+        err = NULL;
+        usearch_save(index, path, &err);
+        CHECK_OK(err);
+        {
+            FILE* f = fopen(path, "rb");
+            unsigned char head[8 + 16 + 64];
+            CHECK(f != NULL);
+            if (f) {
+                CHECK_SIZE(fread(head, 1, sizeof(head), f), sizeof(head));
+                fclose(f);
+                CHECK(head[0] == 2 && head[4] == 8); /* 2 rows of 8 bytes */
+                CHECK(memcmp(head + 8, stored[k], 8) == 0);
+                CHECK(memcmp(head + 24, "usearch", 7) == 0);
+                CHECK(head[24 + 14] == file_code[k]);
+            }
+        }
+        memset(&meta, 0, sizeof(meta));
+        usearch_metadata(path, &meta, &err);
+        CHECK_OK(err);
+        CHECK(meta.quantization == kind && meta.metric_kind == usearch_metric_l2sq_k && meta.dimensions == 8);
+        usearch_free(index, NULL);
+        index = new_index(usearch_metric_cos_k, usearch_scalar_f32_k, 3, false, 0);
+        usearch_load(index, path, &err);
+        CHECK_OK(err);
+        CHECK_SIZE(usearch_get(index, 2, 1, back, usearch_scalar_f32_k, &err), 1);
+        CHECK(memcmp(back, exact, sizeof(exact)) == 0);
+        CHECK(usearchx_get(index, 1, 1, bytes, kind, &found, &err) == usearchx_ok_k);
+        CHECK(memcmp(bytes, stored[k], 8) == 0);
+        usearch_free(index, NULL);
+        remove(path);
+
+        /* Metric support as upstream: haversine needs f32/f64; bit metrics take any kind. */
+        {
+            usearch_init_options_t o = make_options(usearch_metric_haversine_k, kind, 2);
+            err = NULL;
+            CHECK(usearch_init(&o, &err) == NULL);
+            CHECK_STR(err, "Unknown metric kind!");
+            index = new_index(usearch_metric_hamming_k, kind, 8, false, 0);
+            usearch_free(index, NULL);
+            for (i = 0; i < 8; ++i)
+                if (a[i] == 1) CHECK(ka[i] == stored[k][0]); /* the cast rounds 1 like add does */
+        }
+    }
+}
+
 int main(void) {
     test_layout();
     test_version_and_hardware();
@@ -1826,6 +1948,7 @@ int main(void) {
     test_concurrency();
     test_extensions();
     test_non_finite();
+    test_mini_floats();
     printf("%d passed, %d failed\n", passed_count, failed_count);
     return failed_count == 0 ? 0 : 1;
 }
