@@ -399,3 +399,69 @@ func coreSearchCallback(h handle, query unsafe.Pointer, kind Quantization, k uin
 		(*C.usearch_key_t)(unsafe.Pointer(keys)), (*C.usearch_distance_t)(unsafe.Pointer(dists)), &found, &msg)
 	return uint(found), statusOf(code, msg)
 }
+
+// coreSearchExact may call a Go metric, so it is neither noescape nor nocallback.
+func coreSearchExact(h handle, query unsafe.Pointer, kind Quantization, k uint, keys *Key, dists *float32) (uint, status) {
+	var msg C.usearch_error_t
+	var found C.size_t
+	code := C.usearchx_search_exact(C.usearch_index_t(h), query, cScalar[kind], C.size_t(k),
+		(*C.usearch_key_t)(unsafe.Pointer(keys)), (*C.usearch_distance_t)(unsafe.Pointer(dists)), &found, &msg)
+	return uint(found), statusOf(code, msg)
+}
+
+// coreExport copies one part of the live entries (see usearchx_export); vectors may be nil.
+// It returns the part's size, which exceeds len(keys) when nothing was copied.
+func coreExport(h handle, partBits uint, part uint64, keys []Key, vectors unsafe.Pointer, kind Quantization) (uint, status) {
+	var msg C.usearch_error_t
+	var count C.size_t
+	var keyPtr *C.usearch_key_t
+	if len(keys) > 0 {
+		keyPtr = (*C.usearch_key_t)(unsafe.Pointer(&keys[0]))
+	}
+	code := C.usearchx_export(C.usearch_index_t(h), C.unsigned(partBits), C.uint64_t(part), keyPtr, vectors,
+		cScalar[kind], C.size_t(len(keys)), &count, &msg)
+	return uint(count), statusOf(code, msg)
+}
+
+type graphStats struct {
+	nodes, removed, edges, memory uint
+	maxLevel                      int
+	levelNodes, levelEdges        [64]uint
+}
+
+func coreGraphStats(h handle) graphStats {
+	var s C.usearchx_stats_t
+	C.usearchx_stats(C.usearch_index_t(h), &s)
+	out := graphStats{nodes: uint(s.nodes), removed: uint(s.removed), edges: uint(s.edges),
+		memory: uint(s.memory_bytes), maxLevel: int(s.max_level)}
+	for l := range out.levelNodes {
+		out.levelNodes[l], out.levelEdges[l] = uint(s.level_nodes[l]), uint(s.level_edges[l])
+	}
+	return out
+}
+
+func coreClear(h handle, freeMemory bool) status {
+	var msg C.usearch_error_t
+	return statusOf(C.usearchx_clear(C.usearch_index_t(h), C.bool(freeMemory), &msg), msg)
+}
+
+func coreClone(h handle) (handle, status) {
+	var msg C.usearch_error_t
+	var out C.usearch_index_t
+	code := C.usearchx_clone(C.usearch_index_t(h), &out, &msg)
+	return handle(out), statusOf(code, msg)
+}
+
+// coreCompact builds the compacted copy; cancel is polled by C while it runs. It may call a
+// Go metric, from the core's threads too.
+func coreCompact(h handle, cancel *int32, threads uint) (handle, uint64, status) {
+	var msg C.usearch_error_t
+	var out C.usearch_index_t
+	var epoch C.uint64_t
+	code := C.usearchx_compact(C.usearch_index_t(h), (*C.int32_t)(unsafe.Pointer(cancel)), C.size_t(threads), &out, &epoch, &msg)
+	return handle(out), uint64(epoch), statusOf(code, msg)
+}
+
+func coreMutations(h handle) uint64 { return uint64(C.usearchx_mutations(C.usearch_index_t(h))) }
+
+func coreSwap(h, other handle) { C.usearchx_swap(C.usearch_index_t(h), C.usearch_index_t(other)) }

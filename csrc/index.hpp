@@ -36,6 +36,7 @@ enum class status_code {
     invalid_file,
     io,
     callback,
+    cancelled,
 };
 
 struct status {
@@ -228,6 +229,7 @@ class mapped_file;
 
 class dense_index {
     friend struct persistence;
+    friend struct toolkit;  // whole-index operations, in toolkit.hpp
 
   public:
     struct slot_ref {
@@ -251,6 +253,13 @@ class dense_index {
     std::atomic<size_t> size_{0};  // slots in use, removed ones included
     std::atomic<size_t> live_{0};
     std::atomic<size_t> capacity_{0};
+    // mutations_ counts finished adds, removes, renames and clears, so that a copy built
+    // aside (compaction) can tell whether the index changed meanwhile.
+    std::atomic<uint64_t> mutations_{0};
+    struct mutation_mark {
+        std::atomic<uint64_t>& n;
+        ~mutation_mark() { n.fetch_add(1, std::memory_order_release); }
+    };
     std::mutex free_mutex_;
     std::deque<slot_t> free_;
 
@@ -760,6 +769,7 @@ class dense_index {
     // add stores a vector under a key. With grow unset it fails when no slot is free, as
     // the upstream C API does; the Go layer grows capacity on demand.
     status add(key_t key, const void* vector, scalar_kind kind, bool grow) {
+        mutation_mark mark{mutations_};
         if (!initialized_) return fail(status_code::not_initialized, "Index is not initialized");
         if (!vector) return fail(status_code::invalid_argument, "Vector pointer is NULL");
         if (!is_storage_kind(int(kind))) return fail(status_code::unsupported, "Unknown scalar kind!");
@@ -851,6 +861,7 @@ class dense_index {
 
     // remove tombstones every vector of the key; returns how many.
     status remove(key_t key, size_t& removed) {
+        mutation_mark mark{mutations_};
         removed = 0;
         if (!initialized_) return fail(status_code::not_initialized, "Index is not initialized");
         if (read_only_) return fail(status_code::read_only, "Can't remove from an immutable index");
@@ -873,6 +884,7 @@ class dense_index {
     }
 
     status rename(key_t from, key_t to, size_t& moved) {
+        mutation_mark mark{mutations_};
         moved = 0;
         if (!initialized_) return fail(status_code::not_initialized, "Index is not initialized");
         if (from == to) {
@@ -952,14 +964,15 @@ class dense_index {
         return {};
     }
 
-    // clear drops every entry and keeps configuration and capacity.
+    // clear drops every entry and keeps configuration, capacity and allocated memory.
     void clear() {
+        mutation_mark mark{mutations_};
         size_t n = size_.load();
         for (size_t i = 0; i < n; ++i) {
             slots_[i].tape.store(nullptr), slots_[i].vector.store(nullptr);
         }
-        arena_.clear();
-        keys_.clear();
+        arena_.rewind();
+        keys_.clear(true);
         free_.clear();
         size_ = 0, live_ = 0;
         entry_ = pack_entry(-1, 0);

@@ -10,6 +10,7 @@
 
 #include "index.hpp"
 #include "persist.hpp"
+#include "toolkit.hpp"
 #include "usearch.h"
 #include "usearch_ext.h"
 
@@ -118,6 +119,23 @@ status replace_from(usearch_index_t handle, const uint8_t* data, size_t len, boo
     if (!st) return st;
     if (mapping) fresh->keep_mapping(std::move(mapping));
     static_cast<handle_t*>(handle)->index.swap(fresh);
+    return {};
+}
+
+// fresh_like makes an empty index configured as the handle's: the start of Reset, Clone and Compact.
+status fresh_like(usearch_index_t index, std::unique_ptr<dense_index>& out) {
+    out.reset(new (std::nothrow) dense_index());
+    if (!out) return fail(status_code::out_of_memory, "Out of memory!");
+    toolkit::init_like(*out, *as_index(index));
+    return {};
+}
+
+// adopt wraps an index in a new handle.
+status adopt(std::unique_ptr<dense_index>& x, usearch_index_t* out) {
+    handle_t* h = new (std::nothrow) handle_t();
+    if (!h) return fail(status_code::out_of_memory, "Out of memory!");
+    h->index = std::move(x);
+    *out = h;
     return {};
 }
 
@@ -622,6 +640,80 @@ int usearchx_cast(void const* from, usearch_scalar_kind_t from_kind, void* to, u
     if (!from || !to) return report(fail(status_code::invalid_argument, "Vector pointer is NULL"), error);
     if (!cast_vector(from, scalar_of(&from_kind), to, scalar_of(&to_kind), dims))
         return report(fail(status_code::unsupported, "Unknown scalar kind!"), error);
+    return 0;
+}
+
+// ---- whole-index toolkit (toolkit.hpp) ----
+
+int usearchx_search_exact(usearch_index_t index, void const* query, usearch_scalar_kind_t kind, size_t count,
+                          usearch_key_t* keys, usearch_distance_t* distances, size_t* found, usearch_error_t* error) {
+    *found = 0;
+    if (!index) return report(not_initialized(), error);
+    return report(toolkit::search_exact(*as_index(index), query, scalar_of(&kind), count, keys, distances, *found),
+                  error);
+}
+
+int usearchx_export(usearch_index_t index, unsigned part_bits, uint64_t part, usearch_key_t* keys, void* vectors,
+                    usearch_scalar_kind_t kind, size_t capacity, size_t* count, usearch_error_t* error) {
+    *count = 0;
+    if (!index) return report(not_initialized(), error);
+    return report(toolkit::export_part(*as_index(index), part_bits, part, keys, vectors, scalar_of(&kind), capacity,
+                                       *count),
+                  error);
+}
+
+int usearchx_stats(usearch_index_t index, usearchx_stats_t* out) {
+    if (!index || !as_index(index)->initialized()) return int(status_code::not_initialized);
+    dense_index& x = *as_index(index);
+    toolkit::stats st = toolkit::graph_stats(x);
+    *out = usearchx_stats_t{};
+    out->nodes = st.nodes, out->removed = st.removed, out->edges = st.edges, out->max_level = st.max_level;
+    for (size_t l = 0; l < 64; ++l) out->level_nodes[l] = st.level_nodes[l], out->level_edges[l] = st.level_edges[l];
+    out->memory_bytes = x.memory_usage();
+    return 0;
+}
+
+int usearchx_clear(usearch_index_t index, bool free_memory, usearch_error_t* error) {
+    if (!ready(index, error)) return int(status_code::not_initialized);
+    dense_index& x = *as_index(index);
+    if (!free_memory && !x.read_only()) {
+        x.clear();
+        return 0;
+    }
+    // Dropping the memory (or a view's file) is replacing the content with an empty copy.
+    std::unique_ptr<dense_index> fresh;
+    status st = fresh_like(index, fresh);
+    if (st) static_cast<handle_t*>(index)->index.swap(fresh);
+    return report(st, error);
+}
+
+int usearchx_clone(usearch_index_t index, usearch_index_t* clone, usearch_error_t* error) {
+    *clone = nullptr;
+    if (!ready(index, error)) return int(status_code::not_initialized);
+    std::unique_ptr<dense_index> copy(new (std::nothrow) dense_index());
+    status st = copy ? toolkit::clone(*as_index(index), *copy) : fail(status_code::out_of_memory, "Out of memory!");
+    if (st) st = adopt(copy, clone);
+    return report(st, error);
+}
+
+int usearchx_compact(usearch_index_t index, int32_t const volatile* cancel, size_t threads,
+                     usearch_index_t* compacted, uint64_t* epoch, usearch_error_t* error) {
+    *compacted = nullptr, *epoch = 0;
+    if (!ready(index, error)) return int(status_code::not_initialized);
+    std::unique_ptr<dense_index> copy(new (std::nothrow) dense_index());
+    status st = copy ? toolkit::compact(*as_index(index), *copy, cancel, threads, *epoch)
+                     : fail(status_code::out_of_memory, "Out of memory!");
+    if (st) st = adopt(copy, compacted);
+    return report(st, error);
+}
+
+uint64_t usearchx_mutations(usearch_index_t index) {
+    return index && as_index(index)->initialized() ? toolkit::mutations(*as_index(index)) : 0;
+}
+
+int usearchx_swap(usearch_index_t index, usearch_index_t other) {
+    if (!index || !other) return int(status_code::not_initialized);
+    static_cast<handle_t*>(index)->index.swap(static_cast<handle_t*>(other)->index);
     return 0;
 }
 
