@@ -479,6 +479,20 @@ func writeData(o options, metric usearch.Metric, quant usearch.Quantization, dat
 	if err := dataset.WriteUint64s(path(mt.Truth), dataset.Flatten(truth)); err != nil {
 		return err
 	}
+	// The same data as .npy, for usearch build and search -gt (the README's worked example).
+	npyFiles := []struct {
+		name string
+		fn   func(w io.Writer) error
+	}{
+		{"vectors.npy", func(w io.Writer) error { return writeNpy(w, data, o.n, o.dims) }},
+		{"queries.npy", func(w io.Writer) error { return writeNpy(w, queries, o.queries, o.dims) }},
+		{"truth.npy", func(w io.Writer) error { return writeNpy(w, dataset.Flatten(truth), o.queries, o.k) }},
+	}
+	for _, f := range npyFiles {
+		if err := writeAtomic(path(f.name), f.fn); err != nil {
+			return err
+		}
+	}
 	js, err := json.MarshalIndent(mt, "", "  ")
 	if err != nil {
 		return err

@@ -693,3 +693,31 @@ func writeIDX(t *testing.T, path string, n int, r *rand.Rand) {
 	bw.Flush()
 	gz.Close()
 }
+
+// TestWorkedExample runs the README's worked example at a small size: synthetic data
+// written as .npy by bench -write-data, built, searched with its ground truth, sharded.
+func TestWorkedExample(t *testing.T) {
+	dir := t.TempDir()
+	mustCLI(t, "bench", "-n", "3000", "-d", "24", "-q", "100", "-min-search-time", "1ms", "-write-data", dir)
+	v, err := readMatrix(filepath.Join(dir, "vectors.npy"), 0, 0)
+	if err != nil || v.rows != 3000 || v.dims != 24 || v.kind != kF32 {
+		t.Fatalf("vectors.npy: %v %+v", err, v)
+	}
+	raw, _ := os.ReadFile(filepath.Join(dir, "vectors.f32"))
+	if !bytes.Equal(raw, v.data) {
+		t.Error("vectors.npy and vectors.f32 hold different values")
+	}
+	idx := filepath.Join(dir, "index.usearch")
+	mustCLI(t, "build", "-i", filepath.Join(dir, "vectors.npy"), "-o", idx)
+	_, errs := mustCLI(t, "search", "-index", idx, "-q", filepath.Join(dir, "queries.npy"), "-gt", filepath.Join(dir, "truth.npy"))
+	if r := recallLine(errs); r < 0.95 {
+		t.Errorf("recall@10 %v from the bench's own ground truth", r)
+	}
+	mustCLI(t, "build", "-i", filepath.Join(dir, "vectors.npy"), "-o", filepath.Join(dir, "shard.usearch"), "-shards", "2")
+	// With -out, the results go to the file and the recall line to stdout.
+	out, _ := mustCLI(t, "search", "-view", "-index", filepath.Join(dir, "shard.0.usearch"), "-index", filepath.Join(dir, "shard.1.usearch"),
+		"-q", filepath.Join(dir, "queries.npy"), "-gt", filepath.Join(dir, "truth.npy"), "-out", filepath.Join(dir, "res.tsv"))
+	if r := recallLine(out); r < 0.95 {
+		t.Errorf("sharded recall@10 %v", r)
+	}
+}

@@ -183,17 +183,16 @@ func writeResults(stdout io.Writer, out, format string, results []result, k int)
 				}
 			}
 		case "npy":
-			keys := make([][]uint64, len(results))
+			keys := make([]uint64, len(results)*k)
 			for i, r := range results {
-				keys[i] = make([]uint64, k)
-				for j := range keys[i] {
-					keys[i][j] = math.MaxUint64
+				for j := range k {
+					keys[i*k+j] = math.MaxUint64
 					if j < len(r.keys) {
-						keys[i][j] = r.keys[j]
+						keys[i*k+j] = r.keys[j]
 					}
 				}
 			}
-			return writeNpy(w, keys)
+			return writeNpy(w, keys, len(results), k)
 		}
 		return nil
 	}
@@ -204,18 +203,17 @@ func writeResults(stdout io.Writer, out, format string, results []result, k int)
 		return fmt.Errorf("%s: %w", out, err)
 	}
 	if format == "npy" {
-		dists := make([][]float32, len(results))
+		dists := make([]float32, len(results)*k)
 		for i, r := range results {
-			dists[i] = make([]float32, k)
-			for j := range dists[i] {
-				dists[i][j] = float32(math.Inf(1))
+			for j := range k {
+				dists[i*k+j] = float32(math.Inf(1))
 				if j < len(r.dists) {
-					dists[i][j] = r.dists[j]
+					dists[i*k+j] = r.dists[j]
 				}
 			}
 		}
 		dpath := distancesPath(out)
-		if err := writeAtomic(dpath, func(w io.Writer) error { return writeNpy(w, dists) }); err != nil {
+		if err := writeAtomic(dpath, func(w io.Writer) error { return writeNpy(w, dists, len(results), k) }); err != nil {
 			return fmt.Errorf("%s: %w", dpath, err)
 		}
 	}
