@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -114,10 +116,12 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 			os.Remove(p)
 		}
 	}()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
 	p := newProgress(stderr, o.quiet, "build", m.rows)
 	for s := range o.shards {
 		lo, hi := s*m.rows/o.shards, (s+1)*m.rows/o.shards
-		if err := buildShard(conf, m, keys, lo, hi, o.threads, p, paths[s]+".partial"); err != nil {
+		if err := buildShard(ctx, conf, m, keys, lo, hi, o.threads, p, lo, paths[s]+".partial"); err != nil {
 			p.Finish()
 			return err
 		}
@@ -141,25 +145,6 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	if !o.quiet {
 		fmt.Fprintf(stderr, "built %d vectors (%s, %s, %d dimensions) into %d file(s) in %s\n",
 			m.rows, metric, strings.ToLower(quant.String()), m.dims, len(paths), time.Since(start).Round(time.Millisecond))
-	}
-	return nil
-}
-
-// buildShard indexes rows [lo, hi) and saves them to path.
-func buildShard(conf usearch.IndexConfig, m *matrix, keys []uint64, lo, hi, threads int, p *progress, path string) error {
-	idx, err := usearch.NewIndex(conf)
-	if err != nil {
-		return err
-	}
-	defer idx.Close()
-	if err := idx.Reserve(uint(hi - lo)); err != nil {
-		return err
-	}
-	if err := addRows(idx, conf.Quantization, m, keys, lo, hi, threads, p); err != nil {
-		return err
-	}
-	if err := idx.Save(path); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil
 }

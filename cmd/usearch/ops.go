@@ -1,55 +1,100 @@
 package main
 
-// ops.go holds every call the commands make on indexes, so the way rows reach the library
-// (one Add/Search per row from a pool of goroutines, or batches) changes in one place.
+// ops.go holds every call the commands make on indexes: rows go in and out as batches
+// (AddBatch, SearchBatch, Indexes), in the file's own element type where the index stores
+// that type, so the commands never convert more than they must.
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"slices"
-	"sync"
-	"sync/atomic"
 	"unsafe"
 
 	"github.com/usearch-go/usearch"
 )
 
-// vectorSink passes row i of m to the index: in place when the row already has the
-// storage kind, otherwise converted to float32 by value (the library then converts it to
-// the storage kind, normalizing for i8/u8 storage as upstream does). Bytes (u8) for b1
-// storage are taken as packed bits.
-type vectorSink struct {
-	m      *matrix
-	native bool
-}
-
-func newVectorSink(m *matrix, q usearch.Quantization) vectorSink {
+// native tells whether rows of m go to an index of quantization q as they are: the same
+// element type, or bytes (u8) taken as packed bits for b1 storage. Other rows are
+// converted to float32 by value, and the library converts those to the storage kind
+// (normalizing for i8/u8 storage, as upstream does).
+func native(m *matrix, q usearch.Quantization) bool {
 	nq, ok := m.kind.quantization()
-	packedBits := q == usearch.B1 && m.kind == kU8
-	return vectorSink{m: m, native: ok && nq == q || packedBits}
+	return ok && nq == q || q == usearch.B1 && m.kind == kU8
 }
 
-// addRows adds rows [lo, hi) of m under keys[i] (or the row number when keys is nil) from
-// `threads` goroutines, reporting each row to p.
-func addRows(idx *usearch.Index, q usearch.Quantization, m *matrix, keys []uint64, lo, hi, threads int, p *progress) error {
-	s := newVectorSink(m, q)
-	return parallelRows(lo, hi, threads, func(buf []float32, i int) error {
-		key := usearch.Key(i)
-		if keys != nil {
-			key = keys[i]
-		}
-		var err error
-		if s.native {
-			err = idx.AddUnsafe(key, m.rowPointer(i))
-		} else {
-			err = idx.Add(key, m.floats(i, buf))
-		}
-		if err != nil {
-			return fmt.Errorf("%s: row %d (key %d): %w", m.path, i, key, err)
-		}
-		p.Add(1)
+// rowsAs views rows [lo, hi) of m as a slice of T without copying; T must be m's element
+// type (or B1x8 for bytes).
+func rowsAs[T usearch.Scalar](m *matrix, lo, hi int) []T {
+	if hi == lo {
 		return nil
-	}, m.dims)
+	}
+	var zero T
+	n := m.dims * m.kind.size()
+	b := m.data[lo*n : hi*n]
+	return unsafe.Slice((*T)(unsafe.Pointer(&b[0])), len(b)/int(unsafe.Sizeof(zero)))
+}
+
+// floatRows converts rows [lo, hi) of m to float32 by value.
+func floatRows(m *matrix, lo, hi int) []float32 {
+	out := make([]float32, (hi-lo)*m.dims)
+	for i := lo; i < hi; i++ {
+		m.floats(i, out[(i-lo)*m.dims:(i-lo+1)*m.dims])
+	}
+	return out
+}
+
+// buildShard indexes rows [lo, hi) of m under keys[lo:hi] (row numbers when keys is nil)
+// with AddBatch and saves the index to path. Progress counts rows from `before`.
+func buildShard(ctx context.Context, conf usearch.IndexConfig, m *matrix, keys []uint64, lo, hi, threads int, p *progress, before int, path string) error {
+	var k []usearch.Key
+	if keys != nil {
+		k = keys[lo:hi]
+	} else {
+		k = make([]usearch.Key, hi-lo)
+		for i := range k {
+			k[i] = usearch.Key(lo + i)
+		}
+	}
+	opts := &usearch.BatchOptions{Threads: threads, Progress: func(done, _ int) { p.set(before + done) }}
+	var err error
+	switch q := conf.Quantization; {
+	case !native(m, q):
+		err = addAndSave(ctx, conf, k, floatRows(m, lo, hi), opts, path)
+	case q == usearch.F32:
+		err = addAndSave(ctx, conf, k, rowsAs[float32](m, lo, hi), opts, path)
+	case q == usearch.F64:
+		err = addAndSave(ctx, conf, k, rowsAs[float64](m, lo, hi), opts, path)
+	case q == usearch.F16:
+		err = addAndSave(ctx, conf, k, rowsAs[usearch.Float16](m, lo, hi), opts, path)
+	case q == usearch.I8:
+		err = addAndSave(ctx, conf, k, rowsAs[int8](m, lo, hi), opts, path)
+	case q == usearch.U8:
+		err = addAndSave(ctx, conf, k, rowsAs[uint8](m, lo, hi), opts, path)
+	case q == usearch.B1:
+		err = addAndSave(ctx, conf, k, rowsAs[usearch.B1x8](m, lo, hi), opts, path)
+	default:
+		err = fmt.Errorf("no native input path for %s storage", q)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: rows %d to %d: %w", m.path, lo, hi-1, err)
+	}
+	return nil
+}
+
+func addAndSave[T usearch.Scalar](ctx context.Context, conf usearch.IndexConfig, keys []usearch.Key, vectors []T, opts *usearch.BatchOptions, path string) error {
+	idx, err := usearch.NewIndexOf[T](conf)
+	if err != nil {
+		return err
+	}
+	defer idx.Close()
+	if err := idx.Reserve(uint(len(keys))); err != nil {
+		return err
+	}
+	if err := idx.AddBatch(ctx, keys, vectors, opts); err != nil {
+		return err
+	}
+	return idx.Save(path)
 }
 
 // result is one query's neighbors, nearest first.
@@ -58,31 +103,184 @@ type result struct {
 	dists []float32
 }
 
-// searchRows searches every row of queries in all shards as one index: each shard's k
-// nearest, merged by distance. exact scans every vector instead of walking the graph.
-func searchRows(shards []shard, queries *matrix, k int, exact bool, threads int, p *progress) ([]result, error) {
-	out := make([]result, queries.rows)
-	err := parallelRows(0, queries.rows, threads, func(buf []float32, i int) error {
-		var all result
-		for _, sh := range shards {
-			keys, dists, err := sh.search(i, buf, uint(k), exact)
-			if err != nil {
-				return fmt.Errorf("%s: query %d: %w", queries.path, i, err)
-			}
-			all.keys, all.dists = append(all.keys, keys...), append(all.dists, dists...)
-		}
-		if len(shards) > 1 {
-			all = mergeNearest(all, k)
-		}
-		out[i] = all
-		p.Add(1)
-		return nil
-	}, queries.dims)
-	return out, err
+// shards are opened index files that searchRows queries as one index.
+type shards struct {
+	conf   usearch.IndexConfig
+	closes []func() error
+	// parts are searched one after another with SearchBatch: one Indexes group for the
+	// files searched with float32 queries, one typed index per file for native queries.
+	parts []func(ctx context.Context, k uint, opts *usearch.BatchOptions) (*usearch.Matches, error)
+	count func() uint
 }
 
-// mergeNearest keeps the k nearest of several shards' results, nearest first (ties by key,
-// so the order does not depend on which shard answered first).
+func (s *shards) Close() {
+	for _, c := range s.closes {
+		c()
+	}
+}
+
+// openShards loads (or memory-maps, with view) each file for searching with queries, sets
+// the search expansion when it is not 0, and checks that the files agree with each other
+// and with the queries. On error nothing stays open.
+func openShards(paths []string, view bool, queries *matrix, expansion uint) (*shards, error) {
+	s := &shards{}
+	var float []*usearch.Index // files searched as one Indexes group with float32 queries
+	var typed []func(ctx context.Context, k uint, opts *usearch.BatchOptions) (*usearch.Matches, error)
+	var lens []func() (uint, error)
+	fail := func(err error) (*shards, error) {
+		s.Close()
+		return nil, err
+	}
+	for i, path := range paths {
+		conf, err := usearch.Metadata(path)
+		if err != nil {
+			return fail(fmt.Errorf("%s: %w", path, err))
+		}
+		if i == 0 {
+			s.conf = conf
+			want := uint(queries.dims)
+			if conf.Quantization == usearch.B1 && queries.kind == kU8 {
+				want *= 8
+			}
+			if want != conf.Dimensions {
+				return fail(fmt.Errorf("%s: %d dimensions, index %s has %d", queries.path, queries.dims, path, conf.Dimensions))
+			}
+		} else if conf.Dimensions != s.conf.Dimensions || conf.Metric != s.conf.Metric || conf.Quantization != s.conf.Quantization {
+			return fail(fmt.Errorf("%s: %d dimensions, %s, %s; %s has %d dimensions, %s, %s: shards must match",
+				path, conf.Dimensions, conf.Metric, conf.Quantization, paths[0], s.conf.Dimensions, s.conf.Metric, s.conf.Quantization))
+		}
+		var open func() error
+		if !native(queries, conf.Quantization) || conf.Quantization == usearch.F32 {
+			open = func() error {
+				idx, err := openIndex(conf, path, view, expansion, s)
+				if err == nil {
+					float, lens = append(float, idx), append(lens, idx.Len)
+				}
+				return err
+			}
+		} else {
+			add := func(search func(ctx context.Context, k uint, opts *usearch.BatchOptions) (*usearch.Matches, error), n func() (uint, error)) {
+				typed, lens = append(typed, search), append(lens, n)
+			}
+			switch conf.Quantization {
+			case usearch.F64:
+				open = func() error { return openTyped[float64](conf, path, view, expansion, s, queries, add) }
+			case usearch.F16:
+				open = func() error { return openTyped[usearch.Float16](conf, path, view, expansion, s, queries, add) }
+			case usearch.I8:
+				open = func() error { return openTyped[int8](conf, path, view, expansion, s, queries, add) }
+			case usearch.U8:
+				open = func() error { return openTyped[uint8](conf, path, view, expansion, s, queries, add) }
+			case usearch.B1:
+				open = func() error { return openTyped[usearch.B1x8](conf, path, view, expansion, s, queries, add) }
+			default:
+				open = func() error { return fmt.Errorf("no native query path for %s storage", conf.Quantization) }
+			}
+		}
+		if err := open(); err != nil {
+			return fail(fmt.Errorf("%s: %w", path, err))
+		}
+	}
+	if float != nil {
+		group, err := usearch.NewIndexes(float...)
+		if err != nil {
+			return fail(err)
+		}
+		s.closes = append(s.closes, group.Close)
+		qs := floatRows(queries, 0, queries.rows)
+		typed = append(typed, func(ctx context.Context, k uint, opts *usearch.BatchOptions) (*usearch.Matches, error) {
+			return group.SearchBatch(ctx, qs, k, opts)
+		})
+	}
+	s.parts = typed
+	s.count = func() uint {
+		var n uint
+		for _, l := range lens {
+			v, _ := l()
+			n += v
+		}
+		return n
+	}
+	return s, nil
+}
+
+// openIndex loads or views one file as an *Index for float32 queries.
+func openIndex(conf usearch.IndexConfig, path string, view bool, expansion uint, s *shards) (*usearch.Index, error) {
+	idx, err := usearch.NewIndex(conf)
+	if err != nil {
+		return nil, err
+	}
+	s.closes = append(s.closes, idx.Close)
+	if err := loadOrView(idx.Load, idx.View, path, view); err != nil {
+		return nil, err
+	}
+	if expansion > 0 {
+		if err := idx.ChangeExpansionSearch(expansion); err != nil {
+			return nil, err
+		}
+	}
+	return idx, nil
+}
+
+// openTyped loads or views one file as an IndexOf[T] searched with the query rows as
+// they are.
+func openTyped[T usearch.Scalar](conf usearch.IndexConfig, path string, view bool, expansion uint, s *shards, queries *matrix,
+	add func(func(context.Context, uint, *usearch.BatchOptions) (*usearch.Matches, error), func() (uint, error))) error {
+	idx, err := usearch.NewIndexOf[T](conf)
+	if err != nil {
+		return err
+	}
+	s.closes = append(s.closes, idx.Close)
+	if err := loadOrView(idx.Load, idx.View, path, view); err != nil {
+		return err
+	}
+	if expansion > 0 {
+		if err := idx.ChangeExpansionSearch(expansion); err != nil {
+			return err
+		}
+	}
+	qs := rowsAs[T](queries, 0, queries.rows)
+	add(func(ctx context.Context, k uint, opts *usearch.BatchOptions) (*usearch.Matches, error) {
+		return idx.SearchBatch(ctx, qs, k, opts)
+	}, idx.Len)
+	return nil
+}
+
+func loadOrView(load, viewFn func(string) error, path string, view bool) error {
+	if view {
+		return viewFn(path)
+	}
+	return load(path)
+}
+
+// searchRows runs every query over all shards as one index and returns each query's k
+// nearest. exact scans every vector instead of walking the graph. p counts rows × parts.
+func searchRows(ctx context.Context, s *shards, rows, k int, exact bool, threads int, p *progress) ([]result, error) {
+	var parts []*usearch.Matches
+	for j, search := range s.parts {
+		m, err := search(ctx, uint(k), &usearch.BatchOptions{Threads: threads, Exact: exact, Progress: func(done, _ int) { p.set(j*rows + done) }})
+		if err != nil {
+			return nil, err
+		}
+		parts = append(parts, m)
+	}
+	out := make([]result, rows)
+	for i := range out {
+		var r result
+		for _, m := range parts {
+			keys, dists := m.At(i)
+			r.keys, r.dists = append(r.keys, keys...), append(r.dists, dists...)
+		}
+		if len(parts) > 1 {
+			r = mergeNearest(r, k)
+		}
+		out[i] = r
+	}
+	return out, nil
+}
+
+// mergeNearest keeps the k nearest of several parts' results, nearest first (ties by key,
+// so the order does not depend on which part answered first).
 func mergeNearest(r result, k int) result {
 	order := make([]int, len(r.keys))
 	for i := range order {
@@ -100,155 +298,4 @@ func mergeNearest(r result, k int) result {
 		m.keys[j], m.dists[j] = r.keys[o], r.dists[o]
 	}
 	return m
-}
-
-// shard is one opened index file with its queries bound: search takes a query's row
-// number, so rows in the storage kind go in as they are (an IndexOf of that type) and
-// others as float32 (an Index), for HNSW and exact search alike.
-type shard struct {
-	search          func(row int, buf []float32, k uint, exact bool) ([]usearch.Key, []float32, error)
-	len             func() (uint, error)
-	changeExpansion func(uint) error
-	close           func() error
-}
-
-// openShards loads (or memory-maps, with view) each file for searching with queries; on
-// error it closes what it opened.
-func openShards(paths []string, view bool, queries *matrix) ([]shard, usearch.IndexConfig, error) {
-	var (
-		shards []shard
-		first  usearch.IndexConfig
-	)
-	fail := func(err error) ([]shard, usearch.IndexConfig, error) {
-		closeShards(shards)
-		return nil, first, err
-	}
-	for i, path := range paths {
-		conf, err := usearch.Metadata(path)
-		if err != nil {
-			return fail(fmt.Errorf("%s: %w", path, err))
-		}
-		if i == 0 {
-			first = conf
-		} else if conf.Dimensions != first.Dimensions || conf.Metric != first.Metric || conf.Quantization != first.Quantization {
-			return fail(fmt.Errorf("%s: %d dimensions, %s, %s; %s has %d dimensions, %s, %s: shards must match",
-				path, conf.Dimensions, conf.Metric, conf.Quantization, paths[0], first.Dimensions, first.Metric, first.Quantization))
-		}
-		var sh shard
-		switch {
-		case !newVectorSink(queries, conf.Quantization).native:
-			sh, err = floatShard(conf, path, view, queries)
-		case conf.Quantization == usearch.F32:
-			sh, err = typedShard[float32](conf, path, view, queries)
-		case conf.Quantization == usearch.F64:
-			sh, err = typedShard[float64](conf, path, view, queries)
-		case conf.Quantization == usearch.F16:
-			sh, err = typedShard[usearch.Float16](conf, path, view, queries)
-		case conf.Quantization == usearch.I8:
-			sh, err = typedShard[int8](conf, path, view, queries)
-		case conf.Quantization == usearch.U8:
-			sh, err = typedShard[uint8](conf, path, view, queries)
-		case conf.Quantization == usearch.B1:
-			sh, err = typedShard[usearch.B1x8](conf, path, view, queries)
-		default:
-			err = fmt.Errorf("no native query path for %s storage", conf.Quantization)
-		}
-		if err != nil {
-			return fail(fmt.Errorf("%s: %w", path, err))
-		}
-		shards = append(shards, sh)
-	}
-	return shards, first, nil
-}
-
-func floatShard(conf usearch.IndexConfig, path string, view bool, queries *matrix) (shard, error) {
-	idx, err := usearch.NewIndex(conf)
-	if err != nil {
-		return shard{}, err
-	}
-	if view {
-		err = idx.View(path)
-	} else {
-		err = idx.Load(path)
-	}
-	if err != nil {
-		idx.Close()
-		return shard{}, err
-	}
-	return shard{
-		search: func(row int, buf []float32, k uint, exact bool) ([]usearch.Key, []float32, error) {
-			if exact {
-				return idx.SearchExact(queries.floats(row, buf), k)
-			}
-			return idx.Search(queries.floats(row, buf), k)
-		},
-		len: idx.Len, changeExpansion: idx.ChangeExpansionSearch, close: idx.Close,
-	}, nil
-}
-
-func typedShard[T usearch.Scalar](conf usearch.IndexConfig, path string, view bool, queries *matrix) (shard, error) {
-	idx, err := usearch.NewIndexOf[T](conf)
-	if err != nil {
-		return shard{}, err
-	}
-	if view {
-		err = idx.View(path)
-	} else {
-		err = idx.Load(path)
-	}
-	if err != nil {
-		idx.Close()
-		return shard{}, err
-	}
-	var zero T
-	size := int(unsafe.Sizeof(zero))
-	row := func(i int) []T { return unsafe.Slice((*T)(queries.rowPointer(i)), len(queries.row(i))/size) }
-	return shard{
-		search: func(i int, _ []float32, k uint, exact bool) ([]usearch.Key, []float32, error) {
-			if exact {
-				return idx.SearchExact(row(i), k)
-			}
-			return idx.Search(row(i), k)
-		},
-		len: idx.Len, changeExpansion: idx.ChangeExpansionSearch, close: idx.Close,
-	}, nil
-}
-
-func closeShards(shards []shard) {
-	for _, sh := range shards {
-		sh.close()
-	}
-}
-
-// parallelRows calls fn for every i in [lo, hi) from `threads` goroutines, each with its
-// own float32 buffer of dims elements, and returns the first error.
-func parallelRows(lo, hi, threads int, fn func(buf []float32, i int) error, dims int) error {
-	var (
-		next   atomic.Int64
-		failed atomic.Bool
-		once   sync.Once
-		first  error
-		wg     sync.WaitGroup
-	)
-	next.Store(int64(lo))
-	for range max(1, min(threads, hi-lo)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			buf := make([]float32, dims)
-			for !failed.Load() {
-				i := int(next.Add(1) - 1)
-				if i >= hi {
-					return
-				}
-				if err := fn(buf, i); err != nil {
-					once.Do(func() { first = err })
-					failed.Store(true)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	return first
 }

@@ -87,6 +87,14 @@ func (p *progress) Add(n int) {
 	}
 }
 
+// set records that done rows are done in all; for batch progress callbacks, which are
+// never called concurrently and never go back.
+func (p *progress) set(done int) {
+	if d := int64(done) - p.done.Load(); d > 0 {
+		p.Add(int(d))
+	}
+}
+
 // Finish stops the reporting; with a plain reporter it prints the final count and rate.
 func (p *progress) Finish() {
 	if p.stop != nil {

@@ -1,17 +1,18 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/usearch-go/usearch"
 )
 
 func runSearch(args []string, stdout, stderr io.Writer) error {
@@ -76,41 +77,25 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	start := time.Now()
-	shards, conf, err := openShards(indexes, view, queries)
+	shards, err := openShards(indexes, view, queries, expansion)
 	if err != nil {
 		return err
 	}
-	defer closeShards(shards)
-	want := uint(queries.dims)
-	if conf.Quantization == usearch.B1 && queries.kind == kU8 {
-		want *= 8
-	}
-	if want != conf.Dimensions {
-		return fmt.Errorf("%s: %d dimensions, index %s has %d", queriesPath, queries.dims, indexes[0], conf.Dimensions)
-	}
-	if expansion > 0 {
-		for _, sh := range shards {
-			if err := sh.changeExpansion(expansion); err != nil {
-				return err
-			}
-		}
-	}
-	var total uint
-	for _, sh := range shards {
-		n, _ := sh.len()
-		total += n
-	}
+	defer shards.Close()
+	total := shards.count()
 	if !quiet {
 		verb := "loaded"
 		if view {
 			verb = "viewed"
 		}
-		fmt.Fprintf(stderr, "%s %d file(s), %d vectors, in %s\n", verb, len(shards), total, time.Since(start).Round(time.Millisecond))
+		fmt.Fprintf(stderr, "%s %d file(s), %d vectors, in %s\n", verb, len(indexes), total, time.Since(start).Round(time.Millisecond))
 	}
 
 	start = time.Now()
-	p := newProgress(stderr, quiet, "search", queries.rows)
-	results, err := searchRows(shards, queries, k, exact, threads, p)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	p := newProgress(stderr, quiet, "search", queries.rows*len(shards.parts))
+	results, err := searchRows(ctx, shards, queries.rows, k, exact, threads, p)
 	p.Finish()
 	if err != nil {
 		return err
