@@ -13,14 +13,7 @@ type callbackHandle = uintptr
 
 func deleteHandle(callbackHandle) {}
 
-type status struct {
-	code int
-	msg  string
-}
-
-func (s status) ok() bool { return s.code == 0 }
-
-var noCgo = status{code: -1, msg: "built with CGO_ENABLED=0; usearch needs cgo and a C++ compiler"}
+var noCgo = status{kind: ErrCgoRequired, msg: "built with CGO_ENABLED=0; usearch needs cgo and a C++ compiler"}
 
 type coreStats struct {
 	size, capacity, dimensions, connectivity, expansionAdd, expansionSearch uint

@@ -2,6 +2,7 @@ package usearch
 
 import (
 	"context"
+	"errors"
 	"iter"
 	"runtime"
 	"slices"
@@ -285,6 +286,10 @@ func (b *base) Stats() (IndexStats, error) {
 
 // ---- compaction ----
 
+// errCancelled is the core's report that a long call saw its cancel flag; callers replace
+// it with the context's error.
+var errCancelled = errors.New("cancelled")
+
 // Compact drops the removed vectors from the graph and from memory. The graph is repaired
 // around them first: every node that linked to a removed one is reconnected to the live
 // nodes of that neighborhood with the neighbor-selection heuristic of insertion, so recall
@@ -328,7 +333,7 @@ func (b *base) Compact(ctx context.Context) error {
 			if exclusive {
 				b.mu.Unlock()
 			}
-			if st.code == 13 && ctx.Err() != nil {
+			if st.kind == errCancelled && ctx.Err() != nil {
 				return &opError{op: op, detail: "cancelled, the index is unchanged: " + ctx.Err().Error(), kind: ctx.Err()}
 			}
 			return b.callError(op, st, "")

@@ -76,37 +76,23 @@ func (b *base) open(conf IndexConfig) error {
 	return nil
 }
 
+// status is a core call's outcome: on failure the sentinel error its status code maps to
+// (statusKinds in usearch_cgo.go) and the core's message; the zero status is success.
+type status struct {
+	kind error
+	msg  string
+}
+
+func (s status) ok() bool { return s.kind == nil }
+
 // statusError turns a failed core status into an error that names the operation and,
 // when given, what it was applied to.
 func statusError(op string, st status, subject string) error {
-	kind := ErrInvalidArgument
-	switch st.code {
-	case -1:
-		kind = ErrCgoRequired
-	case 1:
-		kind = ErrClosed
-	case 3:
-		kind = ErrUnsupported
-	case 4:
-		kind = ErrDuplicateKey
-	case 5:
-		kind = ErrReservedKey
-	case 6, 8:
-		kind = ErrOutOfMemory
-	case 7:
-		kind = ErrReadOnly
-	case 10:
-		kind = ErrInvalidFile
-	case 11:
-		kind = ErrIO
-	case 12:
-		kind = ErrCallback
-	}
 	detail := st.msg
 	if subject != "" {
 		detail = subject + ": " + st.msg
 	}
-	return &opError{op: op, detail: detail, kind: kind}
+	return &opError{op: op, detail: detail, kind: st.kind}
 }
 
 func closedError(op string) error {
@@ -186,7 +172,7 @@ func (b *base) search(h handle, query unsafe.Pointer, q Quantization, k uint, ke
 
 // callError reports a failed call, naming the Go metric's panic when that was the cause.
 func (b *base) callError(op string, st status, subject string) error {
-	if st.code == 12 && b.native.metric != nil {
+	if st.kind == ErrCallback && b.native.metric != nil {
 		if p := b.native.metric.lastPanic(); p != nil {
 			return &opError{op: op, detail: fmt.Sprintf("%s: the metric panicked: %v", subject, p), kind: ErrCallback}
 		}
@@ -339,12 +325,6 @@ func (b *base) changeExpansion(op string, add bool, val uint) error {
 	defer b.mu.Unlock()
 	if b.h == nil {
 		return closedError(op)
-	}
-	if val == 0 { // 0 means the default; report the width actually used, as NewIndex does
-		val = 64
-		if add {
-			val = 128
-		}
 	}
 	coreSetExpansion(b.h, add, val)
 	return nil

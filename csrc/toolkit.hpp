@@ -24,7 +24,7 @@ struct toolkit {
         if (!query) return fail(status_code::invalid_argument, "Query pointer is NULL");
         if (!x.metric_.valid()) return fail(status_code::unsupported, "Index has no metric: set one before searching");
         if (k == 0) return {};
-        dense_index::context_guard guard(x);
+        context_pool::guard guard(x.pool_);
         if (!guard.get()) return fail(status_code::out_of_memory, "Out of memory!");
         context& ctx = *guard.get();
         metric_failed = false;
@@ -96,7 +96,7 @@ struct toolkit {
             uint8_t* tape = x.tape_of(slot_t(s));
             if (!tape) continue;
             ++out.nodes;
-            if (!x.is_live(tape)) ++out.removed;
+            if (tape_key(tape) == tombstone_key) ++out.removed;
             int level = std::min(tape_level(tape), 63);
             for (int l = 0; l <= level; ++l) {
                 size_t e = std::min<size_t>(x.list_of(tape, l).size(), x.layout_.capacity(l));
@@ -192,6 +192,13 @@ struct toolkit {
         const volatile int32_t* cancel;
         std::vector<slot_t> new_id;  // old slot -> new slot, none for removed or empty slots
         std::vector<slot_t> old_of;  // new slot -> old slot
+        std::vector<uint64_t> live_bits;  // old slots that survive, as bits: stays in L1/L2
+        // Old records and vectors by slot, dense, so that the repair can prefetch them.
+        std::vector<uint8_t*> tapes;
+        std::vector<const uint8_t*> vectors;
+        std::vector<slot_t> order;  // new slots in the order the repair takes them
+
+        bool survives(slot_t s) const { return live_bits[s >> 6] >> (s & 63) & 1; }
 
         compaction(dense_index& from, dense_index& to, const volatile int32_t* stop) : x(from), y(to), cancel(stop) {}
 
@@ -202,15 +209,50 @@ struct toolkit {
             size_t n = x.size_.load(std::memory_order_acquire);
             try {
                 new_id.assign(n, none);
+                live_bits.assign((n + 63) / 64, 0);
+                tapes.assign(n, nullptr), vectors.assign(n, nullptr);
                 for (size_t s = 0; s < n; ++s) {
-                    const uint8_t* tape = x.tape_of(slot_t(s));
-                    if (tape && x.vector_of(slot_t(s)) && x.is_live(tape))
+                    uint8_t* tape = x.tape_of(slot_t(s));
+                    tapes[s] = tape, vectors[s] = x.vector_of(slot_t(s));
+                    if (tape && vectors[s] && tape_key(tape) != tombstone_key) {
                         new_id[s] = slot_t(old_of.size()), old_of.push_back(slot_t(s));
+                        live_bits[s >> 6] |= uint64_t(1) << (s & 63);
+                    }
                 }
+                walk_order();
             } catch (...) {
                 return fail(status_code::out_of_memory, "Out of memory!");
             }
             return {};
+        }
+
+        // walk_order lists the live nodes breadth first over level 0 of the old graph, from
+        // the entry point, so that nodes repaired one after another share neighborhoods whose
+        // records and vectors are then still in cache (the repair is bound by memory latency;
+        // slot order is random with respect to the data). Nodes the walk does not reach follow.
+        void walk_order() {
+            size_t n = new_id.size();
+            order.clear();
+            order.reserve(old_of.size());
+            std::vector<uint64_t> seen((n + 63) / 64, 0);
+            std::vector<slot_t> queue;
+            queue.reserve(n);
+            auto push = [&](slot_t t) {
+                if (t >= n || !tapes[t] || (seen[t >> 6] >> (t & 63) & 1)) return;
+                seen[t >> 6] |= uint64_t(1) << (t & 63);
+                queue.push_back(t);
+            };
+            uint64_t e = x.entry_.load(std::memory_order_acquire);
+            if (dense_index::entry_level(e) >= 0) push(dense_index::entry_slot(e));
+            for (size_t head = 0; head < queue.size(); ++head) {
+                slot_t t = queue[head];
+                if (survives(t)) order.push_back(new_id[t]);
+                neighbor_list list = x.list_of(tapes[t], 0);
+                size_t m = std::min<size_t>(list.size(), x.layout_.capacity(0));
+                for (size_t j = 0; j < m; ++j) push(list[j]);
+            }
+            for (size_t i = 0; i < old_of.size(); ++i)
+                if (!(seen[old_of[i] >> 6] >> (old_of[i] & 63) & 1)) order.push_back(slot_t(i));
         }
 
         // copy_nodes gives every live node its record in y: vector, key and level, with empty
@@ -251,7 +293,7 @@ struct toolkit {
             std::atomic<int> failure{int(status_code::ok)};
             auto work = [&]() {
                 metric_failed = false;
-                dense_index::context_guard guard(x);
+                context_pool::guard guard(x.pool_);
                 if (!guard.get()) return void(failure.store(int(status_code::out_of_memory)));
                 context& ctx = *guard.get();
                 constexpr size_t block = 64;
@@ -261,7 +303,7 @@ struct toolkit {
                     size_t first = next.fetch_add(block);
                     if (first >= m) return;
                     try {
-                        for (size_t i = first; i < std::min(m, first + block); ++i) repair_node(ctx, slot_t(i));
+                        for (size_t i = first; i < std::min(m, first + block); ++i) repair_node(ctx, order[i]);
                     } catch (...) {
                         return void(failure.store(int(status_code::out_of_memory)));
                     }
@@ -291,7 +333,7 @@ struct toolkit {
         // repair_node writes the lists of new node i on every level it has.
         void repair_node(context& ctx, slot_t i) {
             slot_t s = old_of[i];
-            uint8_t* tape = x.tape_of(s);
+            uint8_t* tape = tapes[s];
             int level = tape_level(tape);
             for (int l = 0; l <= level; ++l) {
                 neighbor_list from = x.list_of(tape, l), to = y.list_of(y.tape_of(i), l);
@@ -319,20 +361,23 @@ struct toolkit {
             ctx.batch_slots.clear();
             ctx.relink.clear();  // removed nodes still to open, distance field = hop count
             bool damaged = false;
+            size_t list_offset = x.layout_.list_offset(l);
+            // Records and vectors are fetched ahead: the repair is bound by memory latency.
             auto offer = [&](slot_t t, float hop) {
                 if (t >= n_old || ctx.visit(t)) return;
-                if (new_id[t] != none) {
+                if (survives(t)) {
                     ctx.batch_slots.push_back(t);
-                    return;
+                    USG_PREFETCH(vectors[t]);
+                } else if (tapes[t]) {
+                    ctx.relink.push_back({hop, t});
+                    USG_PREFETCH(tapes[t] + list_offset);
                 }
-                const uint8_t* tape = x.tape_of(t);
-                if (tape && tape_level(tape) >= l) ctx.relink.push_back({hop, t});
             };
-            neighbor_list list = x.list_of(x.tape_of(s), l);
+            neighbor_list list = x.list_of(tapes[s], l);
             size_t n = std::min<size_t>(list.size(), capacity);
             for (size_t j = 0; j < n; ++j) {
                 slot_t t = list[j];
-                if (t >= n_old || new_id[t] == none) damaged = true;
+                if (t >= n_old || !survives(t)) damaged = true;
                 offer(t, 1);
             }
             if (!damaged) return false;
@@ -340,11 +385,13 @@ struct toolkit {
             size_t opened = 0, budget = 2 * capacity;
             for (size_t r = 0; r < ctx.relink.size() && opened < budget; ++r, ++opened) {
                 candidate c = ctx.relink[r];
-                neighbor_list rl = x.list_of(x.tape_of(c.slot), l);
+                uint8_t* rtape = tapes[c.slot];
+                if (tape_level(rtape) < l) continue;
+                neighbor_list rl = x.list_of(rtape, l);
                 size_t rn = std::min<size_t>(rl.size(), capacity);
                 for (size_t j = 0; j < rn; ++j) {
                     slot_t t = rl[j];
-                    if (t < n_old && new_id[t] == none && c.distance >= 2) continue;  // no third hop
+                    if (t < n_old && !survives(t) && c.distance >= 2) continue;  // no third hop
                     offer(t, c.distance + 1);
                 }
             }
@@ -359,7 +406,7 @@ struct toolkit {
             const uint8_t* v = x.vector_of(s);
             size_t capacity = x.layout_.capacity(l);
             ctx.batch_vectors.clear();
-            for (slot_t t : ctx.batch_slots) ctx.batch_vectors.push_back(x.vector_of(t));
+            for (slot_t t : ctx.batch_slots) ctx.batch_vectors.push_back(vectors[t]);
             size_t count = ctx.batch_slots.size();
             ctx.batch_distances.resize(count);
             if (count) x.metric_.batch(v, ctx.batch_vectors.data(), count, ctx.batch_distances.data());
@@ -394,7 +441,7 @@ struct toolkit {
             size_t ef = x.config_.expansion_add ? x.config_.expansion_add : default_expansion_add;
             x.beam_search(ctx, v, best, best_distance, l, ef, s, true, filter_t());
             for (const candidate& c : ctx.results) {
-                if (new_id[c.slot] == none) continue;
+                if (!survives(c.slot)) continue;
                 bool known = false;
                 for (const candidate& k : ctx.sorted) known = known || k.slot == c.slot;
                 if (!known) ctx.sorted.push_back(c);

@@ -13,6 +13,8 @@
 extern "C" {
 #endif
 
+/* The status of every usearchx_* call. The core's status_code takes its values from these
+ * constants and the Go package maps each to a sentinel error (usearch_cgo.go). */
 typedef enum usearchx_status_t {
     usearchx_ok_k = 0,
     usearchx_not_initialized_k = 1,
@@ -23,12 +25,19 @@ typedef enum usearchx_status_t {
     usearchx_capacity_k = 6,
     usearchx_read_only_k = 7,
     usearchx_out_of_memory_k = 8,
-    usearchx_not_found_k = 9,
+    /* 9 is unused (it named a "not found" status no call returned). */
     usearchx_invalid_file_k = 10,
     usearchx_io_k = 11,
     usearchx_callback_k = 12,
     usearchx_cancelled_k = 13,
 } usearchx_status_t;
+
+/* The defaults a zero connectivity or expansion stands for (upstream's values). */
+typedef enum usearchx_defaults_t {
+    usearchx_default_connectivity_k = 16,
+    usearchx_default_expansion_add_k = 128,
+    usearchx_default_expansion_search_k = 64,
+} usearchx_defaults_t;
 
 USEARCH_EXPORT int usearchx_init(usearch_init_options_t const* options, usearch_index_t* index, usearch_error_t* error);
 USEARCH_EXPORT int usearchx_add(usearch_index_t index, usearch_key_t key, void const* vector,
