@@ -189,9 +189,8 @@ func ExampleIndex_All() {
 	// Output: [0 1 3 4]
 }
 
-// Compact drops removed vectors from the graph and from memory; Stats shows the graph
-// before and after.
-func ExampleIndex_Compact() {
+// Stats describes the graph: here before and after Compact drops the removed vectors.
+func ExampleIndex_Stats() {
 	index := line(1000)
 	defer index.Close()
 	for k := range usearch.Key(500) {
