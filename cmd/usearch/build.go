@@ -68,9 +68,6 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if _, ok := m.kind.quantization(); !ok {
-		return fmt.Errorf("%s: holds %s values; vectors must be f32, f64, f16, i8 or u8", o.input, m.kind)
-	}
 	quant, err := defaultQuantization(o.quantization, m.kind)
 	if err != nil {
 		return usageErrorf(fs, "%v", err)

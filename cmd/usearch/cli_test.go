@@ -193,6 +193,8 @@ func roundTo(rows [][]float64, k kind) [][]float64 {
 			return math.Max(-127, math.Min(127, math.Round(v)))
 		case kU8:
 			return math.Max(0, math.Min(255, math.Round(v)))
+		case kI32:
+			return math.Round(v)
 		}
 		return v
 	})
@@ -232,6 +234,7 @@ func TestBuildSearchFormats(t *testing.T) {
 		{"v.npy", "q.npy", "gt.ivecs", kU8, 30, nil},
 		{"v.fvecs", "q.fvecs", "gt.ivecs", kF32, 1, nil},
 		{"v.bvecs", "q.bvecs", "gt.ivecs", kU8, 30, nil},
+		{"v.ivecs", "q.ivecs", "gt.ivecs", kI32, 30, nil}, // integers, converted by value to f32
 		{"v.fbin", "q.fbin", "gt.ibin", kF32, 1, nil},
 		{"v.u8bin", "q.u8bin", "gt.ibin", kU8, 30, nil},
 		{"v.i8bin", "q.i8bin", "gt.ibin", kI8, 30, nil},

@@ -64,9 +64,6 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if _, ok := queries.kind.quantization(); !ok {
-		return fmt.Errorf("%s: holds %s values; queries must be f32, f64, f16, i8 or u8", queriesPath, queries.kind)
-	}
 	var truth [][]uint64
 	if truthPath != "" {
 		if truth, err = readIDs(truthPath, k); err != nil {
