@@ -179,8 +179,8 @@ func readMatrix(path string, rawDims int, rawKind kind) (*matrix, error) {
 		return nil, fmt.Errorf("%s: unknown format %q; want %s", path, ext, formats)
 	}
 	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) || strings.HasPrefix(err.Error(), path+":") {
+		// The readers' own messages leave the file out; the os errors already name it.
+		if pe := (*os.PathError)(nil); errors.As(err, &pe) {
 			return nil, err
 		}
 		return nil, fmt.Errorf("%s: %w", path, err)
