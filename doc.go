@@ -28,6 +28,14 @@
 // inside the core without calling back into Go). [Index.ChangeMetric] installs a Go
 // distance function; [Distance] and [ExactSearch] work on plain slices without an index.
 //
+// # Batches and shards
+//
+// [Index.AddBatch] and [Index.SearchBatch] take many rows in one flat slice and work on
+// them from several goroutines, with progress reports and cancellation through a
+// [context.Context]; [BatchOptions] tunes them and [Matches] holds the results.
+// [Indexes] searches several indexes of the same kind as one ([NewIndexes] over open
+// indexes, [OpenIndexes] over files, loaded or memory-mapped).
+//
 // # Files
 //
 // [Index.Save], [Index.Load] and [Index.View] (memory-mapped, read-only) use the upstream
