@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # build.sh: the one entry point for builds and checks, used locally and by CI (.ci/run).
 #
-#   ./build.sh test       gofmt, go vet, go test ./..., the -short suite under -race, short fuzz runs
+#   ./build.sh test       gofmt, go vet, go test ./... (the library) and ./cmd/usearch/... (the command's
+#                         own module), the library's module graph free of the command's dependencies,
+#                         the -short suite under -race, short fuzz runs
 #   ./build.sh clib       CMake: libusearch_c (static + shared), ctest, install, C example via pkg-config
 #   ./build.sh sanitize   ASan+LSan and UBSan on the C++ core (Go tests and C tests), a leak loop
 #                         under valgrind, and the Go tests with GOEXPERIMENT=cgocheck2
@@ -80,7 +82,7 @@ macos_stubs() {
 }
 
 # check_go_style fails when a Go file is not gofmt-formatted or go vet finds a problem, with
-# cgo and without (nocgo.go is only built then).
+# cgo and without (nocgo.go is only built then), in the library and in the command's module.
 check_go_style() {
 	say "gofmt"
 	local files unformatted
@@ -91,15 +93,31 @@ check_go_style() {
 		echo "gofmt needed: $unformatted"
 		return 1
 	fi
-	say "go vet (cgo and !cgo)"
-	run go vet ./...
-	CGO_ENABLED=0 run go vet ./...
+	say "go vet (cgo and !cgo): the library, then the command's module (workspace and its own go.mod)"
+	run go vet ./... ./cmd/usearch/...
+	CGO_ENABLED=0 run go vet ./... ./cmd/usearch/...
+	(cd cmd/usearch && run env GOWORK=off go vet ./...)
+}
+
+# lib_graph_clean fails when the library's module graph (what a program importing only the
+# library downloads) contains a dependency of the command: the command has its own go.mod
+# (cmd/usearch/go.mod, joined by go.work for work in this repository).
+lib_graph_clean() {
+	local bad
+	bad=$(GOWORK=off go mod graph | grep -E 'sbinet/npyio|schollz/progressbar|gonum\.org/v1/plot|gonum\.org/v1/gonum' || true)
+	if [ -n "$bad" ]; then
+		printf 'the library module graph pulls in command-only dependencies:\n%s\n' "$bad"
+		return 1
+	fi
+	echo "library module graph: $(GOWORK=off go mod graph | wc -l) edges, none to the command's dependencies"
 }
 
 cmd_test() {
 	check_go_style
-	say "go test ./..."
-	run go test -count=1 ./...
+	say "the library's module graph has none of the command's dependencies"
+	run lib_graph_clean
+	say "go test ./... (the library) and ./cmd/usearch/... (the command)"
+	run go test -count=1 ./... ./cmd/usearch/...
 	# The race run takes the whole suite at -short sizes: a test is in it by existing, so a
 	# renamed test cannot drop out of it.
 	say "go test -race -short"

@@ -1,13 +1,3 @@
-// Package usearch is a vector-search library: an HNSW index over dense vectors with nine
-// built-in metrics (plus Jaccard), f64/f32/f16/bf16/i8/u8/b1 storage, filtered search and
-// upstream-compatible persistence, implemented by a C++ core that cgo compiles from this
-// module's sources. Nothing needs to be installed beyond a C++ compiler.
-//
-// Index is a drop-in replacement for upstream USearch's Go binding (float32 vectors);
-// IndexOf[T] takes and returns vectors of any Scalar type without unsafe code.
-//
-// Every *Index and *IndexOf is safe for concurrent use by any number of goroutines.
-// Capacity grows by itself; Reserve only pre-sizes.
 package usearch
 
 import (
@@ -589,10 +579,6 @@ func (idx *IndexOf[T]) SearchInto(query []T, keys []Key, distances []float32) (i
 func (idx *IndexOf[T]) Get(key Key, maxCount uint) ([]T, error) {
 	return getVectors[T](&idx.base, "Get", key, maxCount)
 }
-
-// Version returns the upstream USearch release whose file format and C API this library
-// is compatible with.
-func Version() string { return coreVersion() }
 
 // HardwareAccelerationCompiled lists the kernel variants compiled into this binary.
 func HardwareAccelerationCompiled() string { return coreISACompiled() }

@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/usearch-go/usearch"
+)
+
+// buildOptions are the flags of usearch build.
+type buildOptions struct {
+	input, keys, output, metric, quantization, dtype string
+	connectivity, expansionAdd, expansionSearch      uint
+	threads, shards, dims                            int
+	multi, quiet                                     bool
+}
+
+func runBuild(args []string, stdout, stderr io.Writer) error {
+	var o buildOptions
+	fs := newFlags("build", "-i VECTORS -o INDEX [flags]", stderr)
+	fs.StringVar(&o.input, "i", "", "vector file: "+formats)
+	fs.StringVar(&o.keys, "keys", "", "keys, one per row (.npy int64/uint64, .ibin, .i64bin, .u64bin, .ivecs); default: row numbers")
+	fs.StringVar(&o.output, "o", "", "index file to write; with -shards N, the shard number goes before the extension (out.0.usearch, ...)")
+	fs.StringVar(&o.metric, "metric", "cos", "metric: ip, cos, l2sq, pearson, haversine, divergence, hamming, tanimoto, sorensen, jaccard")
+	fs.StringVar(&o.quantization, "quantization", "", "storage: f32, f64, f16, bf16, i8, u8, b1 (default: the input's own kind for f16, i8 and u8, else f32)")
+	fs.UintVar(&o.connectivity, "connectivity", 0, "graph degree M (0 = default 16)")
+	fs.UintVar(&o.expansionAdd, "expansion-add", 0, "beam width while adding (0 = default 128)")
+	fs.UintVar(&o.expansionSearch, "expansion-search", 0, "beam width stored for searches (0 = default 64)")
+	fs.IntVar(&o.threads, "threads", runtime.NumCPU(), "goroutines adding vectors")
+	fs.IntVar(&o.shards, "shards", 1, "split the rows into N index files of about equal size")
+	fs.IntVar(&o.dims, "dims", 0, "dimensions of a raw little-endian file (any other extension)")
+	fs.StringVar(&o.dtype, "dtype", "f32", "element type of a raw file: f32, f64, f16, i8, u8")
+	fs.BoolVar(&o.multi, "multi", false, "allow several vectors per key")
+	fs.BoolVar(&o.quiet, "quiet", false, "no progress output")
+	if err := parseFlags(fs, args, false); err != nil {
+		return err
+	}
+	switch {
+	case o.input == "":
+		return usageErrorf(fs, "-i VECTORS is required")
+	case o.output == "":
+		return usageErrorf(fs, "-o INDEX is required")
+	case o.shards < 1:
+		return usageErrorf(fs, "-shards %d: want at least 1", o.shards)
+	case o.threads < 1:
+		return usageErrorf(fs, "-threads %d: want at least 1", o.threads)
+	case o.dims < 0:
+		return usageErrorf(fs, "-dims %d: want a positive count", o.dims)
+	}
+	metric, err := parseMetric(o.metric, false)
+	if err != nil {
+		return usageErrorf(fs, "%v", err)
+	}
+	rawKind, err := parseKind(o.dtype)
+	if err != nil {
+		return usageErrorf(fs, "-dtype: %v", err)
+	}
+
+	start := time.Now()
+	m, err := readMatrix(o.input, o.dims, rawKind)
+	if err != nil {
+		return err
+	}
+	quant, err := defaultQuantization(o.quantization, m.kind)
+	if err != nil {
+		return usageErrorf(fs, "%v", err)
+	}
+	var keys []uint64
+	if o.keys != "" {
+		ids, err := readIDs(o.keys, 1)
+		if err != nil {
+			return err
+		}
+		if len(ids) != m.rows {
+			return fmt.Errorf("%s: %d keys for %d rows in %s", o.keys, len(ids), m.rows, o.input)
+		}
+		keys = make([]uint64, len(ids))
+		for i, r := range ids {
+			if len(r) != 1 {
+				return fmt.Errorf("%s: %d columns; want one key per row", o.keys, len(r))
+			}
+			keys[i] = r[0]
+		}
+	}
+	if o.shards > m.rows {
+		return fmt.Errorf("-shards %d: %s has only %d rows", o.shards, o.input, m.rows)
+	}
+	dims := uint(m.dims)
+	if quant == usearch.B1 && m.kind == kU8 {
+		dims *= 8 // packed bits: each byte holds 8 dimensions
+	}
+	conf := usearch.IndexConfig{
+		Quantization: quant, Metric: metric, Dimensions: dims, Multi: o.multi,
+		Connectivity: o.connectivity, ExpansionAdd: o.expansionAdd, ExpansionSearch: o.expansionSearch,
+	}
+	if !o.quiet {
+		fmt.Fprintf(stderr, "read %s: %d rows × %d dimensions of %s in %s\n", o.input, m.rows, m.dims, m.kind, time.Since(start).Round(time.Millisecond))
+	}
+
+	// Each shard goes to "<final>.partial" and all are renamed at the end: a failure leaves
+	// no new file behind, and an older index at -o stays as it was.
+	paths := shardPaths(o.output, o.shards)
+	var partials []string
+	defer func() {
+		for _, p := range partials {
+			os.Remove(p)
+		}
+	}()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	p := newProgress(stderr, o.quiet, "build", m.rows)
+	for s := range o.shards {
+		lo, hi := s*m.rows/o.shards, (s+1)*m.rows/o.shards
+		if err := buildShard(ctx, conf, m, keys, lo, hi, o.threads, p, lo, paths[s]+".partial"); err != nil {
+			p.Finish()
+			return err
+		}
+		partials = append(partials, paths[s]+".partial")
+	}
+	p.Finish()
+	for s, part := range partials {
+		if err := os.Rename(part, paths[s]); err != nil {
+			return err
+		}
+	}
+	partials = nil
+	for s, path := range paths {
+		st, err := os.Stat(path)
+		if err != nil {
+			return err
+		}
+		lo, hi := s*m.rows/o.shards, (s+1)*m.rows/o.shards
+		fmt.Fprintf(stdout, "%s\t%d vectors\t%d bytes\n", path, hi-lo, st.Size())
+	}
+	if !o.quiet {
+		fmt.Fprintf(stderr, "built %d vectors (%s, %s, %d dimensions) into %d file(s) in %s\n",
+			m.rows, metric, strings.ToLower(quant.String()), m.dims, len(paths), time.Since(start).Round(time.Millisecond))
+	}
+	return nil
+}
+
+// shardPaths names n output files: the path itself for one, and the shard number before
+// the extension for several (out.usearch → out.0.usearch, out.1.usearch, ...).
+func shardPaths(path string, n int) []string {
+	if n == 1 {
+		return []string{path}
+	}
+	ext := filepath.Ext(path)
+	stem := strings.TrimSuffix(path, ext)
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("%s.%d%s", stem, i, ext)
+	}
+	return out
+}
+
+// defaultQuantization picks the storage kind: the flag, else the input's own kind for
+// f16, i8 and u8 (no conversion, no extra memory), else f32.
+func defaultQuantization(flagValue string, k kind) (usearch.Quantization, error) {
+	if flagValue != "" {
+		return parseQuantization(flagValue, true)
+	}
+	switch k {
+	case kF16:
+		return usearch.F16, nil
+	case kI8:
+		return usearch.I8, nil
+	case kU8:
+		return usearch.U8, nil
+	}
+	return usearch.F32, nil
+}
