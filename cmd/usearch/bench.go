@@ -518,7 +518,7 @@ func parseMetric(s string, floatOnly bool) (usearch.Metric, error) {
 
 // parseQuantization reads a storage kind; b1 only where bits make sense.
 func parseQuantization(s string, allowB1 bool) (usearch.Quantization, error) {
-	for q := usearch.F32; q <= usearch.U8; q++ {
+	for q := usearch.F32; q <= usearch.E2M3; q++ {
 		if strings.EqualFold(s, q.String()) {
 			if q == usearch.B1 && !allowB1 {
 				return 0, fmt.Errorf("-quantization b1 does not fit the benchmark's float data")
@@ -526,5 +526,5 @@ func parseQuantization(s string, allowB1 bool) (usearch.Quantization, error) {
 			return q, nil
 		}
 	}
-	return 0, fmt.Errorf("unknown -quantization %q; want f32, f64, f16, bf16, i8, u8 or b1", s)
+	return 0, fmt.Errorf("unknown -quantization %q; want f32, f64, f16, bf16, i8, u8, b1, e5m2, e4m3, e3m2 or e2m3", s)
 }
