@@ -393,6 +393,13 @@ func (r *Replica) Snapshot(ctx context.Context) error {
 	}
 	defer file.Close()
 	name := fmt.Sprintf("%s%020d", r.snapPrefix(), seq)
+	if _, err := r.snaps.GetInfo(ctx, name); err == nil {
+		// Another replica of the shard already saved this very state.
+		r.snapshotSeq.Store(seq)
+		r.sinceSnap = 0
+		r.lastSnap = time.Now()
+		return nil
+	}
 	meta := jetstream.ObjectMeta{Name: name, Metadata: map[string]string{"seq": strconv.FormatUint(seq, 10), "shard": strconv.Itoa(r.cfg.Shard), "count": strconv.FormatUint(uint64(count), 10)}}
 	if _, err := r.snaps.Put(ctx, meta, file); err != nil {
 		return fmt.Errorf("snapshot %s: %w", name, err)
