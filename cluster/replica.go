@@ -43,6 +43,8 @@ type ReplicaConfig struct {
 	TrimStream bool
 	// MaxWait bounds how long a read-your-writes request waits for this replica (default 10s).
 	MaxWait time.Duration
+	// MaxRequestBytes is the largest request a replica accepts (default MaxRequestLen).
+	MaxRequestBytes int
 	// Concurrency is how many requests one replica serves at once (default 2×GOMAXPROCS).
 	Concurrency int
 	TempDir     string       // where snapshot files are staged; os.TempDir() when empty
@@ -162,6 +164,9 @@ func applyDefaults(cfg *ReplicaConfig) {
 	}
 	if cfg.MaxWait <= 0 {
 		cfg.MaxWait = 10 * time.Second
+	}
+	if cfg.MaxRequestBytes <= 0 {
+		cfg.MaxRequestBytes = MaxRequestLen
 	}
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = 2 * runtime.GOMAXPROCS(0)
@@ -547,8 +552,8 @@ func (r *Replica) waitCtx() (context.Context, context.CancelFunc) {
 func (r *Replica) handleSearch(req micro.Request) {
 	start := time.Now()
 	data := req.Data()
-	if len(data) > MaxRequestLen {
-		r.reject(req, "400", "request of %d bytes exceeds %d", len(data), MaxRequestLen)
+	if len(data) > r.cfg.MaxRequestBytes {
+		r.reject(req, "400", "request of %d bytes exceeds %d", len(data), r.cfg.MaxRequestBytes)
 		return
 	}
 	var q searchRequest
@@ -629,8 +634,8 @@ func (r *Replica) handleSearch(req micro.Request) {
 
 func (r *Replica) handleGet(req micro.Request) {
 	var g getRequest
-	if len(req.Data()) > MaxRequestLen {
-		r.reject(req, "400", "request of %d bytes exceeds %d", len(req.Data()), MaxRequestLen)
+	if len(req.Data()) > r.cfg.MaxRequestBytes {
+		r.reject(req, "400", "request of %d bytes exceeds %d", len(req.Data()), r.cfg.MaxRequestBytes)
 		return
 	}
 	if err := json.Unmarshal(req.Data(), &g); err != nil {

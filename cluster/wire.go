@@ -124,5 +124,5 @@ const (
 	MaxK          = 4096
 	MaxBatch      = 1024
 	MaxAllow      = 1 << 20
-	MaxRequestLen = 8 << 20
+	MaxRequestLen = 4 << 20
 )
