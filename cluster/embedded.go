@@ -14,6 +14,8 @@ type EmbeddedOptions struct {
 	StoreDir string // JetStream storage; required
 	// Optional auth and cluster settings are set on the server.Options directly:
 	Configure func(*server.Options)
+	// ReadyTimeout bounds the wait for the server to accept connections (default 10s).
+	ReadyTimeout time.Duration
 }
 
 // RunEmbedded starts a NATS server with JetStream in this process and waits until it
@@ -34,10 +36,13 @@ func RunEmbedded(o EmbeddedOptions) (*server.Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cluster: embedded NATS: %w", err)
 	}
+	if o.ReadyTimeout <= 0 {
+		o.ReadyTimeout = 10 * time.Second
+	}
 	go s.Start()
-	if !s.ReadyForConnections(10 * time.Second) {
+	if !s.ReadyForConnections(o.ReadyTimeout) {
 		s.Shutdown()
-		return nil, fmt.Errorf("cluster: embedded NATS did not become ready in 10s")
+		return nil, fmt.Errorf("cluster: embedded NATS did not become ready in %v", o.ReadyTimeout)
 	}
 	return s, nil
 }

@@ -287,12 +287,19 @@ func (r *Replica) consume() error {
 			it.Stop()
 		}
 	}()
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
+	progress := time.Now()
 	for {
 		msg, err := it.Next(jetstream.NextMaxWait(time.Second))
 		if errors.Is(err, nats.ErrTimeout) || errors.Is(err, context.DeadlineExceeded) {
 			r.maybeSnapshot(false)
+			if time.Since(progress) > stallCheck {
+				// Idle: make sure it is the stream that is idle, not the consumer. After
+				// the server holding the consumer dies, the consumer can sit silent.
+				progress = time.Now()
+				if err := r.checkStalled(); err != nil {
+					return err
+				}
+			}
 			continue
 		}
 		if err != nil {
@@ -313,6 +320,7 @@ func (r *Replica) consume() error {
 		if seq != a+1 {
 			return fmt.Errorf("%w: got %d after %d", errGap, seq, a)
 		}
+		progress = time.Now()
 		r.apply(msg.Data())
 		if !r.ready.Load() {
 			r.replayed.Add(1)
@@ -322,6 +330,25 @@ func (r *Replica) consume() error {
 		r.sinceSnap++
 		r.maybeSnapshot(md.NumPending == 0)
 	}
+}
+
+// stallCheck is how long a replica waits without messages before asking the stream
+// whether it missed some.
+const stallCheck = 2 * time.Second
+
+var errStalled = errors.New("consumer stalled behind the stream")
+
+func (r *Replica) checkStalled() error {
+	ctx, cancel := context.WithTimeout(r.ctx, time.Second)
+	defer cancel()
+	info, err := r.stream.Info(ctx)
+	if err != nil {
+		return nil // the stream is unreachable too; nothing to gain from a new consumer now
+	}
+	if a := r.applied.Load(); info.State.LastSeq > a {
+		return fmt.Errorf("%w: applied %d, stream at %d", errStalled, a, info.State.LastSeq)
+	}
+	return nil
 }
 
 // apply performs one write. Adds replace an existing key (unless the index is Multi), so
