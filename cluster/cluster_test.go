@@ -156,6 +156,21 @@ func TestWritesSearchRenameFilter(t *testing.T) {
 		t.Fatalf("removed key %d still found: %v", keys[2], res.Keys)
 	}
 
+	// Status: every replica answers with its sequence, size and counters.
+	st, err := c.Status(ctx, 300*time.Millisecond)
+	if err != nil || len(st) != shards {
+		t.Fatalf("status: %d replies, %v", len(st), err)
+	}
+	logs, err := c.Logs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range st {
+		if !r.Ready || r.Applied != logs[r.Shard].LastSeq || r.Queries == 0 || r.Vectors == 0 {
+			t.Fatalf("status of shard %d: %+v, stream at %d", r.Shard, r, logs[r.Shard].LastSeq)
+		}
+	}
+
 	// Client-side validation never reaches the wire.
 	if _, err := c.Add(ctx, 1, make([]float32, dims+1)); !errors.Is(err, usearch.ErrDimensionMismatch) {
 		t.Fatalf("Add with %d dims: %v", dims+1, err)
