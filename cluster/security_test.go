@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"errors"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nkeys"
 	"github.com/usearch-go/usearch"
 )
 
@@ -105,5 +108,43 @@ func TestAuthRefusals(t *testing.T) {
 		if strings.Contains(logs.String(), secret) {
 			t.Fatalf("replica logs contain %q:\n%s", secret, logs.String())
 		}
+	}
+}
+
+// TestNKeyAuth connects with an nkey seed file through ConnOptions; a different key is refused.
+func TestNKeyAuth(t *testing.T) {
+	user, err := nkeys.CreateUser()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, _ := user.PublicKey()
+	seed, _ := user.Seed()
+	other, _ := nkeys.CreateUser()
+	otherSeed, _ := other.Seed()
+	dir := t.TempDir()
+	good, bad := filepath.Join(dir, "user.nk"), filepath.Join(dir, "other.nk")
+	if err := os.WriteFile(good, seed, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, otherSeed, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := RunEmbedded(EmbeddedOptions{Port: -1, StoreDir: t.TempDir(), Configure: func(o *server.Options) {
+		o.Nkeys = []*server.NkeyUser{{Nkey: pub}}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Shutdown()
+	nc, err := Connect(ConnOptions{URL: s.ClientURL(), NKeySeedFile: good})
+	if err != nil {
+		t.Fatalf("nkey connect: %v", err)
+	}
+	nc.Close()
+	if _, err := Connect(ConnOptions{URL: s.ClientURL(), NKeySeedFile: bad}); !errors.Is(err, nats.ErrAuthorization) {
+		t.Fatalf("unknown nkey: %v, want nats.ErrAuthorization", err)
+	}
+	if _, err := Connect(ConnOptions{URL: s.ClientURL()}); !errors.Is(err, nats.ErrAuthorization) {
+		t.Fatalf("anonymous: %v, want nats.ErrAuthorization", err)
 	}
 }
