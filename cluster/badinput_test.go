@@ -85,7 +85,7 @@ func TestBadInputOverTheWire(t *testing.T) {
 		}
 	}
 	// The client surfaces an error reply as ErrBadRequest, not as a partial result.
-	if _, err := c.request(ctx, 0, "usearch.bad.s.0", []byte("nope")); !errors.Is(err, ErrBadRequest) {
+	if _, err := c.request(ctx, 0, "usearch.bad.s.0", []byte("nope"), time.Second); !errors.Is(err, ErrBadRequest) {
 		t.Fatalf("client on a 400 reply: %v, want ErrBadRequest", err)
 	}
 	if _, err := c.Search(ctx, good, 0, nil); !errors.Is(err, usearch.ErrInvalidArgument) {

@@ -25,6 +25,9 @@ type ClientOptions struct {
 	// ShardTimeout bounds one attempt of one shard's request (default 2s); a shard that
 	// times out or has no responders is asked once more before it counts as missing.
 	ShardTimeout time.Duration
+	// WaitTimeout replaces ShardTimeout for read-your-writes requests, which may wait for a
+	// replica to apply a backlog (default 30s; the replica's MaxWait also bounds the wait).
+	WaitTimeout time.Duration
 }
 
 // Client writes to and searches a collection. It is safe for concurrent use.
@@ -55,6 +58,9 @@ func NewClient(ctx context.Context, nc *nats.Conn, opts ClientOptions) (*Client,
 	}
 	if opts.ShardTimeout <= 0 {
 		opts.ShardTimeout = 2 * time.Second
+	}
+	if opts.WaitTimeout <= 0 {
+		opts.WaitTimeout = 30 * time.Second
 	}
 	js, err := jetstream.New(nc)
 	if err != nil {
@@ -256,8 +262,9 @@ func (c *Client) Rename(ctx context.Context, from, to usearch.Key) error {
 // Get returns the vectors stored under key, after the shard applied this client's writes.
 func (c *Client) Get(ctx context.Context, key usearch.Key) ([][]float32, error) {
 	s := c.ShardOf(key)
-	data, _ := json.Marshal(getRequest{Shard: s, Key: key, MinSeq: c.seqs[s].Load()})
-	msg, err := c.request(ctx, s, c.n.getSubj(s), data)
+	g := getRequest{Shard: s, Key: key, MinSeq: c.seqs[s].Load()}
+	data, _ := json.Marshal(g)
+	msg, err := c.request(ctx, s, c.n.getSubj(s), data, c.attemptTimeout(g.MinSeq))
 	if err != nil {
 		return nil, err
 	}
@@ -442,7 +449,7 @@ func (c *Client) searchShard(ctx context.Context, s int, req *searchRequest) (*s
 	if err != nil {
 		return nil, err
 	}
-	msg, err := c.request(ctx, s, c.n.searchSubj(s), data)
+	msg, err := c.request(ctx, s, c.n.searchSubj(s), data, c.attemptTimeout(req.MinSeq))
 	if err != nil {
 		return nil, err
 	}
@@ -456,8 +463,15 @@ func (c *Client) searchShard(ctx context.Context, s int, req *searchRequest) (*s
 	return &rep, nil
 }
 
+func (c *Client) attemptTimeout(minSeq uint64) time.Duration {
+	if minSeq > 0 {
+		return c.opts.WaitTimeout
+	}
+	return c.opts.ShardTimeout
+}
+
 // request asks one replica of shard s, and asks once more on no responders or a timeout.
-func (c *Client) request(ctx context.Context, s int, subj string, data []byte) (*nats.Msg, error) {
+func (c *Client) request(ctx context.Context, s int, subj string, data []byte, timeout time.Duration) (*nats.Msg, error) {
 	var err error
 	for attempt := 0; attempt < 2; attempt++ {
 		if attempt > 0 {
@@ -467,7 +481,7 @@ func (c *Client) request(ctx context.Context, s int, subj string, data []byte) (
 			case <-time.After(50 * time.Millisecond):
 			}
 		}
-		actx, cancel := context.WithTimeout(ctx, c.opts.ShardTimeout)
+		actx, cancel := context.WithTimeout(ctx, timeout)
 		var msg *nats.Msg
 		msg, err = c.nc.RequestWithContext(actx, subj, data)
 		cancel()

@@ -41,7 +41,7 @@ type ReplicaConfig struct {
 	// TrimStream purges the shard's stream below the oldest snapshot kept, so the log
 	// does not grow forever. A replica that falls behind the trim point restores a snapshot.
 	TrimStream bool
-	// MaxWait bounds how long a read-your-writes request waits for this replica (default 10s).
+	// MaxWait bounds how long a read-your-writes request waits for this replica (default 30s).
 	MaxWait time.Duration
 	// MaxRequestBytes is the largest request a replica accepts (default MaxRequestLen).
 	MaxRequestBytes int
@@ -163,7 +163,7 @@ func applyDefaults(cfg *ReplicaConfig) {
 		cfg.KeepSnapshots = 2
 	}
 	if cfg.MaxWait <= 0 {
-		cfg.MaxWait = 10 * time.Second
+		cfg.MaxWait = 30 * time.Second
 	}
 	if cfg.MaxRequestBytes <= 0 {
 		cfg.MaxRequestBytes = MaxRequestLen
