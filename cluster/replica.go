@@ -279,30 +279,45 @@ func (r *Replica) consume() error {
 	}
 	stopped := make(chan struct{})
 	defer close(stopped)
+	// The watchdog stops the iterator on Stop, and also when the replica made no progress for
+	// a whole stallCheck while the stream is ahead: after the server holding the consumer
+	// dies, the consumer can sit silent (and Next blocked) instead of failing.
+	var stalled atomic.Bool
 	go func() {
-		select {
-		case <-r.ctx.Done():
-			it.Stop()
-		case <-stopped:
-			it.Stop()
+		tick := time.NewTicker(stallCheck)
+		defer tick.Stop()
+		last := r.applied.Load()
+		for {
+			select {
+			case <-r.ctx.Done():
+				it.Stop()
+				return
+			case <-stopped:
+				it.Stop()
+				return
+			case <-tick.C:
+				if a := r.applied.Load(); a != last {
+					last = a
+					continue
+				}
+				if r.checkStalled() != nil {
+					stalled.Store(true)
+					it.Stop()
+					return
+				}
+			}
 		}
 	}()
-	progress := time.Now()
 	for {
 		msg, err := it.Next(jetstream.NextMaxWait(time.Second))
 		if errors.Is(err, nats.ErrTimeout) || errors.Is(err, context.DeadlineExceeded) {
 			r.maybeSnapshot(false)
-			if time.Since(progress) > stallCheck {
-				// Idle: make sure it is the stream that is idle, not the consumer. After
-				// the server holding the consumer dies, the consumer can sit silent.
-				progress = time.Now()
-				if err := r.checkStalled(); err != nil {
-					return err
-				}
-			}
 			continue
 		}
 		if err != nil {
+			if stalled.Load() {
+				return fmt.Errorf("%w at %d", errStalled, r.applied.Load())
+			}
 			if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
 				return nil
 			}
@@ -320,7 +335,6 @@ func (r *Replica) consume() error {
 		if seq != a+1 {
 			return fmt.Errorf("%w: got %d after %d", errGap, seq, a)
 		}
-		progress = time.Now()
 		r.apply(msg.Data())
 		if !r.ready.Load() {
 			r.replayed.Add(1)
@@ -334,7 +348,7 @@ func (r *Replica) consume() error {
 
 // stallCheck is how long a replica waits without messages before asking the stream
 // whether it missed some.
-const stallCheck = 2 * time.Second
+const stallCheck = 3 * time.Second
 
 var errStalled = errors.New("consumer stalled behind the stream")
 
