@@ -11,6 +11,9 @@
 #   ./build.sh cross      zig cross builds: linux amd64/arm64 (glibc, musl), windows/amd64,
 #                         darwin/arm64; the linux/arm64 test binary runs under qemu-aarch64
 #   ./build.sh style      gofmt and go vet only (the first step of test)
+#   ./build.sh cluster    the NATS cluster module (cluster/, its own go.mod): vet, tests on
+#                         embedded NATS servers on loopback, and a check that the root
+#                         module's graph holds no NATS
 #   ./build.sh bench      this library next to npm usearch@2.26.2 on the same data
 #   ./build.sh all        everything but bench
 #
@@ -231,18 +234,35 @@ cmd_cross() {
 	run env -u USEARCH_INTEROP "$OUT/cross/usearch-linux-amd64-musl.test" -test.short -test.count=1
 }
 
+cmd_cluster() {
+	say "root module must not depend on NATS"
+	if GOWORK=off go mod graph | grep -q nats-io; then
+		echo "the root module's graph contains NATS; it belongs in cluster/ only" >&2
+		exit 1
+	fi
+	say "cluster module"
+	(
+		cd cluster
+		# cluster/ is its own module, outside the repository's go.work (which joins the
+		# library and the command): it is built against the library through its replace.
+		export GOWORK=off
+		run go vet ./...
+		run go test -count=1 -timeout 5m ./...
+	)
+}
+
 cmd_bench() {
 	say "this library next to npm usearch@2.26.2 on the same data"
 	run bash bench/compare.sh "$@"
 }
 
 case "${1:-}" in
-test | clib | sanitize | static | cross) "cmd_$1" ;;
+test | clib | sanitize | static | cross | cluster) "cmd_$1" ;;
 style) check_go_style ;;
 bench) shift; cmd_bench "$@" ;;
-all) cmd_test && cmd_clib && cmd_sanitize && cmd_static && cmd_cross ;;
+all) cmd_test && cmd_clib && cmd_sanitize && cmd_static && cmd_cross && cmd_cluster ;;
 *)
-	sed -n '2,15p' "$0"
+	sed -n '2,19p' "$0"
 	exit 2
 	;;
 esac

@@ -1,0 +1,568 @@
+package cluster
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nats.go/micro"
+	"github.com/usearch-go/usearch"
+)
+
+// ClientOptions configures a Client.
+type ClientOptions struct {
+	Prefix     string // subject prefix; DefaultPrefix when empty
+	Collection string
+	// ShardTimeout bounds one attempt of one shard's request (default 2s); a shard that
+	// times out or has no responders is asked once more before it counts as missing.
+	ShardTimeout time.Duration
+	// WaitTimeout replaces ShardTimeout for read-your-writes requests, which may wait for a
+	// replica to apply a backlog (default 30s; the replica's MaxWait also bounds the wait).
+	WaitTimeout time.Duration
+}
+
+// Client writes to and searches a collection. It is safe for concurrent use.
+type Client struct {
+	nc   *nats.Conn
+	js   jetstream.JetStream
+	n    names
+	spec Spec
+	opts ClientOptions
+	seqs []atomic.Uint64 // highest acknowledged sequence per shard, for read-your-writes
+
+	watchMu sync.Mutex
+	watchID uint64
+	watches map[string]map[uint64]context.CancelCauseFunc
+}
+
+// Ack tells where a write was stored: the shard and its stream sequence.
+type Ack struct {
+	Shard int
+	Seq   uint64
+}
+
+// NewClient reads the collection's Spec from the engine and returns a client for it.
+func NewClient(ctx context.Context, nc *nats.Conn, opts ClientOptions) (*Client, error) {
+	n, err := newNames(opts.Prefix, opts.Collection)
+	if err != nil {
+		return nil, err
+	}
+	if opts.ShardTimeout <= 0 {
+		opts.ShardTimeout = 2 * time.Second
+	}
+	if opts.WaitTimeout <= 0 {
+		opts.WaitTimeout = 30 * time.Second
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, err
+	}
+	spec, err := readSpec(ctx, js, n)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{nc: nc, js: js, n: n, spec: spec, opts: opts, seqs: make([]atomic.Uint64, spec.Shards),
+		watches: map[string]map[uint64]context.CancelCauseFunc{}}
+	prev := nc.Opts.AsyncErrorCB
+	nc.SetErrorHandler(func(conn *nats.Conn, sub *nats.Subscription, err error) {
+		c.onAsyncError(err)
+		if prev != nil {
+			prev(conn, sub, err)
+		}
+	})
+	return c, nil
+}
+
+// Spec returns the collection's specification as stored in the engine.
+func (c *Client) Spec() Spec { return c.spec }
+
+// ShardOf returns the shard that holds key.
+func (c *Client) ShardOf(key usearch.Key) int { return ShardOf(key, c.spec.Shards) }
+
+var publishDenied = regexp.MustCompile(`Publish to "([^"]+)"`)
+
+// onAsyncError turns the server's asynchronous "permissions violation" for a publish into
+// an immediate error of the writes waiting on that subject, instead of an ack timeout.
+func (c *Client) onAsyncError(err error) {
+	if !errors.Is(err, nats.ErrPermissionViolation) {
+		return
+	}
+	m := publishDenied.FindStringSubmatch(err.Error())
+	if m == nil {
+		return
+	}
+	cause := fmt.Errorf("cluster: write to %q: %w (%v)", m[1], ErrPermissionDenied, err)
+	c.watchMu.Lock()
+	for _, cancel := range c.watches[m[1]] {
+		cancel(cause)
+	}
+	c.watchMu.Unlock()
+}
+
+func (c *Client) watch(subj string, cancel context.CancelCauseFunc) func() {
+	c.watchMu.Lock()
+	c.watchID++
+	id := c.watchID
+	if c.watches[subj] == nil {
+		c.watches[subj] = map[uint64]context.CancelCauseFunc{}
+	}
+	c.watches[subj][id] = cancel
+	c.watchMu.Unlock()
+	return func() {
+		c.watchMu.Lock()
+		delete(c.watches[subj], id)
+		c.watchMu.Unlock()
+	}
+}
+
+func (c *Client) noteSeq(shard int, seq uint64) {
+	for {
+		old := c.seqs[shard].Load()
+		if seq <= old || c.seqs[shard].CompareAndSwap(old, seq) {
+			return
+		}
+	}
+}
+
+func (c *Client) checkVector(op string, key usearch.Key, vec []float32) error {
+	if len(vec) != int(c.spec.Index.Dimensions) {
+		return fmt.Errorf("cluster: %s key %d: vector has %d dimensions, collection %q has %d: %w",
+			op, key, len(vec), c.spec.Name, c.spec.Index.Dimensions, usearch.ErrDimensionMismatch)
+	}
+	if key == ^usearch.Key(0) {
+		return fmt.Errorf("cluster: %s: %w", op, usearch.ErrReservedKey)
+	}
+	return nil
+}
+
+// publish appends one record to a shard's stream and returns once JetStream stored it.
+func (c *Client) publish(ctx context.Context, op string, shard int, data []byte) (Ack, error) {
+	subj := c.n.writeSubj(shard)
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	defer c.watch(subj, cancel)()
+	ack, err := c.js.Publish(ctx, subj, data, jetstream.WithExpectStream(c.n.stream(shard)))
+	if err != nil {
+		if cause := context.Cause(ctx); errors.Is(cause, ErrPermissionDenied) {
+			return Ack{}, cause
+		}
+		return Ack{}, fmt.Errorf("cluster: %s on shard %d: %w", op, shard, err)
+	}
+	c.noteSeq(shard, ack.Sequence)
+	return Ack{Shard: shard, Seq: ack.Sequence}, nil
+}
+
+// Add stores vec under key (replacing the key's vector unless the collection is Multi).
+func (c *Client) Add(ctx context.Context, key usearch.Key, vec []float32) (Ack, error) {
+	if err := c.checkVector("Add", key, vec); err != nil {
+		return Ack{}, err
+	}
+	return c.publish(ctx, "Add", c.ShardOf(key), encodeAdd(key, vec))
+}
+
+// AddBatch stores len(keys) vectors, given back to back in vectors. It returns when
+// JetStream stored all of them; on error some may be stored (each write is idempotent, so
+// retrying the batch is safe).
+func (c *Client) AddBatch(ctx context.Context, keys []usearch.Key, vectors []float32) error {
+	d := int(c.spec.Index.Dimensions)
+	if len(vectors) != len(keys)*d {
+		return fmt.Errorf("cluster: AddBatch: %d floats for %d keys of %d dimensions, want %d: %w",
+			len(vectors), len(keys), d, len(keys)*d, usearch.ErrDimensionMismatch)
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	for s := 0; s < c.spec.Shards; s++ {
+		defer c.watch(c.n.writeSubj(s), cancel)()
+	}
+	const window = 1024
+	futures := make([]jetstream.PubAckFuture, 0, window)
+	shards := make([]int, 0, window)
+	wait := func() error {
+		for i, f := range futures {
+			select {
+			case ack := <-f.Ok():
+				c.noteSeq(shards[i], ack.Sequence)
+			case err := <-f.Err():
+				return fmt.Errorf("cluster: AddBatch on shard %d: %w", shards[i], err)
+			case <-ctx.Done():
+				if cause := context.Cause(ctx); errors.Is(cause, ErrPermissionDenied) {
+					return cause
+				}
+				return fmt.Errorf("cluster: AddBatch: %w", ctx.Err())
+			}
+		}
+		futures, shards = futures[:0], shards[:0]
+		return nil
+	}
+	for i, key := range keys {
+		vec := vectors[i*d : (i+1)*d]
+		if err := c.checkVector("AddBatch", key, vec); err != nil {
+			return err
+		}
+		s := c.ShardOf(key)
+		f, err := c.js.PublishAsync(c.n.writeSubj(s), encodeAdd(key, vec), jetstream.WithExpectStream(c.n.stream(s)))
+		if err != nil {
+			return fmt.Errorf("cluster: AddBatch on shard %d: %w", s, err)
+		}
+		futures, shards = append(futures, f), append(shards, s)
+		if len(futures) == window {
+			if err := wait(); err != nil {
+				return err
+			}
+		}
+	}
+	return wait()
+}
+
+// Remove deletes key (every vector of it); removing an absent key is not an error.
+func (c *Client) Remove(ctx context.Context, key usearch.Key) (Ack, error) {
+	return c.publish(ctx, "Remove", c.ShardOf(key), encodeRemove(key))
+}
+
+// Rename moves the vectors of from to the key to. Within one shard it is one record;
+// across shards it reads the vectors (read-your-writes), adds them on the new shard and
+// only then removes them from the old one, so the vectors are never absent.
+func (c *Client) Rename(ctx context.Context, from, to usearch.Key) error {
+	if to == ^usearch.Key(0) {
+		return fmt.Errorf("cluster: Rename: %w", usearch.ErrReservedKey)
+	}
+	sf, st := c.ShardOf(from), c.ShardOf(to)
+	if sf == st {
+		_, err := c.publish(ctx, "Rename", sf, encodeRename(from, to))
+		return err
+	}
+	vecs, err := c.Get(ctx, from)
+	if err != nil {
+		return err
+	}
+	if len(vecs) == 0 {
+		return nil // nothing to move, as a local Rename of an absent key
+	}
+	if !c.spec.Index.Multi {
+		vecs = vecs[:1]
+	}
+	for _, v := range vecs {
+		if _, err := c.publish(ctx, "Rename", st, encodeAdd(to, v)); err != nil {
+			return err
+		}
+	}
+	_, err = c.publish(ctx, "Rename", sf, encodeRemove(from))
+	return err
+}
+
+// Get returns the vectors stored under key, after the shard applied this client's writes.
+func (c *Client) Get(ctx context.Context, key usearch.Key) ([][]float32, error) {
+	s := c.ShardOf(key)
+	g := getRequest{Shard: s, Key: key, MinSeq: c.seqs[s].Load()}
+	data, _ := json.Marshal(g)
+	msg, err := c.request(ctx, s, c.n.getSubj(s), data, c.attemptTimeout(g.MinSeq))
+	if err != nil {
+		return nil, err
+	}
+	var out getReply
+	if err := json.Unmarshal(msg.Data, &out); err != nil {
+		return nil, fmt.Errorf("cluster: Get: shard %d sent an unreadable reply: %w", s, err)
+	}
+	return out.Vectors, nil
+}
+
+// SearchOptions restrict or order a search.
+type SearchOptions struct {
+	// ReadYourWrites makes every shard wait until it applied this client's acknowledged
+	// writes before answering (bounded by the context and the replica's MaxWait).
+	ReadYourWrites bool
+	// AfterSeq additionally waits for given sequences per shard (for example from Acks of
+	// another client).
+	AfterSeq map[int]uint64
+	// Allow restricts results to these keys (nil: no restriction; empty non-nil: nothing).
+	Allow []usearch.Key
+	// Range restricts results to keys in [Range[0], Range[1]].
+	Range *[2]usearch.Key
+}
+
+// Result is the merged top-k of one query, nearest first.
+type Result struct {
+	Keys      []usearch.Key
+	Distances []float32
+}
+
+// ShardError says why one shard is missing from a result.
+type ShardError struct {
+	Shard int
+	Err   error
+}
+
+// PartialError reports the shards missing from a result. Results returned with it hold
+// the merged answers of the other shards. errors.Is(err, ErrPartial) is true.
+type PartialError struct {
+	Shards  int
+	Missing []ShardError
+}
+
+func (e *PartialError) Error() string {
+	parts := make([]string, len(e.Missing))
+	for i, m := range e.Missing {
+		parts[i] = fmt.Sprintf("shard %d: %v", m.Shard, m.Err)
+	}
+	return fmt.Sprintf("cluster: %d of %d shards missing from the result (%s)", len(e.Missing), e.Shards, strings.Join(parts, "; "))
+}
+
+func (e *PartialError) Is(target error) bool { return target == ErrPartial }
+
+// MissingShards lists the shards that did not answer.
+func (e *PartialError) MissingShards() []int {
+	out := make([]int, len(e.Missing))
+	for i, m := range e.Missing {
+		out[i] = m.Shard
+	}
+	return out
+}
+
+// RemoteError is an error reply of a replica.
+type RemoteError struct {
+	Shard       int
+	Code        string
+	Description string
+}
+
+func (e *RemoteError) Error() string {
+	return fmt.Sprintf("cluster: shard %d replied %s: %s", e.Shard, e.Code, e.Description)
+}
+
+// Is makes a 400 reply match ErrBadRequest.
+func (e *RemoteError) Is(target error) bool { return target == ErrBadRequest && e.Code == "400" }
+
+// Search returns the k nearest keys of query across all shards. If some shard did not
+// answer (after one retry) the result of the others comes with a *PartialError.
+func (c *Client) Search(ctx context.Context, query []float32, k int, opts *SearchOptions) (Result, error) {
+	res, err := c.SearchBatch(ctx, [][]float32{query}, k, opts)
+	if len(res) == 0 {
+		return Result{}, err
+	}
+	return res[0], err
+}
+
+// SearchBatch searches several queries in one request per shard.
+func (c *Client) SearchBatch(ctx context.Context, queries [][]float32, k int, opts *SearchOptions) ([]Result, error) {
+	if opts == nil {
+		opts = &SearchOptions{}
+	}
+	d := int(c.spec.Index.Dimensions)
+	for i, q := range queries {
+		if len(q) != d {
+			return nil, fmt.Errorf("cluster: Search: query %d has %d dimensions, collection %q has %d: %w", i, len(q), c.spec.Name, d, usearch.ErrDimensionMismatch)
+		}
+	}
+	if k < 1 || k > MaxK || len(queries) == 0 || len(queries) > MaxBatch {
+		return nil, fmt.Errorf("cluster: Search: k = %d with %d queries; want k in 1..%d and 1..%d queries: %w", k, len(queries), MaxK, MaxBatch, usearch.ErrInvalidArgument)
+	}
+	var allow [][]usearch.Key
+	if opts.Allow != nil {
+		allow = make([][]usearch.Key, c.spec.Shards)
+		for _, key := range opts.Allow {
+			s := c.ShardOf(key)
+			allow[s] = append(allow[s], key)
+		}
+	}
+	replies := make([]*searchReply, c.spec.Shards)
+	errs := make([]error, c.spec.Shards)
+	var wg sync.WaitGroup
+	for s := 0; s < c.spec.Shards; s++ {
+		if allow != nil && len(allow[s]) == 0 {
+			replies[s] = &searchReply{Shard: s} // nothing allowed there: nothing to ask
+			continue
+		}
+		req := searchRequest{Shard: s, K: k, Queries: queries, Range: opts.Range}
+		if allow != nil {
+			req.HasAllow, req.Allow = true, allow[s]
+		}
+		if opts.ReadYourWrites {
+			req.MinSeq = c.seqs[s].Load()
+		}
+		if seq := opts.AfterSeq[s]; seq > req.MinSeq {
+			req.MinSeq = seq
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			replies[s], errs[s] = c.searchShard(ctx, s, &req)
+		}()
+	}
+	wg.Wait()
+	var missing []ShardError
+	for s, err := range errs {
+		if err != nil {
+			if errors.Is(err, ErrBadRequest) {
+				return nil, err // the request itself is wrong: no shard would take it
+			}
+			missing = append(missing, ShardError{Shard: s, Err: err})
+		}
+	}
+	out := make([]Result, len(queries))
+	for qi := range queries {
+		var keys []usearch.Key
+		var dists []float32
+		for _, r := range replies {
+			if r != nil && qi < len(r.Results) {
+				keys = append(keys, r.Results[qi].Keys...)
+				dists = append(dists, r.Results[qi].Dists...)
+			}
+		}
+		out[qi] = mergeTopK(keys, dists, k)
+	}
+	if len(missing) > 0 {
+		return out, &PartialError{Shards: c.spec.Shards, Missing: missing}
+	}
+	return out, nil
+}
+
+func mergeTopK(keys []usearch.Key, dists []float32, k int) Result {
+	idx := make([]int, len(keys))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.Slice(idx, func(a, b int) bool {
+		if dists[idx[a]] != dists[idx[b]] {
+			return dists[idx[a]] < dists[idx[b]]
+		}
+		return keys[idx[a]] < keys[idx[b]]
+	})
+	n := min(k, len(idx))
+	r := Result{Keys: make([]usearch.Key, n), Distances: make([]float32, n)}
+	for i := 0; i < n; i++ {
+		r.Keys[i], r.Distances[i] = keys[idx[i]], dists[idx[i]]
+	}
+	return r
+}
+
+func (c *Client) searchShard(ctx context.Context, s int, req *searchRequest) (*searchReply, error) {
+	data, err := json.Marshal(req)
+	if err != nil {
+		return nil, err
+	}
+	msg, err := c.request(ctx, s, c.n.searchSubj(s), data, c.attemptTimeout(req.MinSeq))
+	if err != nil {
+		return nil, err
+	}
+	var rep searchReply
+	if err := json.Unmarshal(msg.Data, &rep); err != nil {
+		return nil, fmt.Errorf("cluster: shard %d sent an unreadable reply: %w", s, err)
+	}
+	if len(rep.Results) != len(req.Queries) {
+		return nil, fmt.Errorf("cluster: shard %d answered %d of %d queries", s, len(rep.Results), len(req.Queries))
+	}
+	return &rep, nil
+}
+
+func (c *Client) attemptTimeout(minSeq uint64) time.Duration {
+	if minSeq > 0 {
+		return c.opts.WaitTimeout
+	}
+	return c.opts.ShardTimeout
+}
+
+// request asks one replica of shard s, and asks once more on no responders or a timeout.
+func (c *Client) request(ctx context.Context, s int, subj string, data []byte, timeout time.Duration) (*nats.Msg, error) {
+	var err error
+	for attempt := 0; attempt < 2; attempt++ {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return nil, fmt.Errorf("cluster: shard %d: %w (after: %v)", s, ctx.Err(), err)
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+		actx, cancel := context.WithTimeout(ctx, timeout)
+		var msg *nats.Msg
+		msg, err = c.nc.RequestWithContext(actx, subj, data)
+		cancel()
+		if err == nil {
+			if code := msg.Header.Get(micro.ErrorCodeHeader); code != "" {
+				return nil, &RemoteError{Shard: s, Code: code, Description: msg.Header.Get(micro.ErrorHeader)}
+			}
+			return msg, nil
+		}
+		retry := errors.Is(err, nats.ErrNoResponders) || errors.Is(err, nats.ErrTimeout) ||
+			(errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil)
+		if !retry {
+			break
+		}
+	}
+	return nil, fmt.Errorf("cluster: shard %d: %w", s, err)
+}
+
+// Status asks every replica of the collection for its ReplicaStatus, collecting replies
+// for the given time.
+func (c *Client) Status(ctx context.Context, wait time.Duration) ([]ReplicaStatus, error) {
+	inbox := c.nc.NewRespInbox()
+	ch := make(chan *nats.Msg, 256)
+	sub, err := c.nc.ChanSubscribe(inbox, ch)
+	if err != nil {
+		return nil, err
+	}
+	defer sub.Unsubscribe()
+	if err := c.nc.PublishRequest(c.n.statusSubj(), inbox, nil); err != nil {
+		return nil, err
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	var out []ReplicaStatus
+	for {
+		select {
+		case m := <-ch:
+			var st ReplicaStatus
+			if json.Unmarshal(m.Data, &st) == nil {
+				out = append(out, st)
+			}
+		case <-timer.C:
+			sort.Slice(out, func(i, j int) bool {
+				if out[i].Shard != out[j].Shard {
+					return out[i].Shard < out[j].Shard
+				}
+				return out[i].ID < out[j].ID
+			})
+			return out, nil
+		case <-ctx.Done():
+			return out, ctx.Err()
+		}
+	}
+}
+
+// ShardLog is a shard's stream as JetStream reports it.
+type ShardLog struct {
+	Shard             int
+	FirstSeq, LastSeq uint64
+	Messages, Bytes   uint64
+	Replicas          int
+	Leader            string
+}
+
+// Logs reports every shard's stream.
+func (c *Client) Logs(ctx context.Context) ([]ShardLog, error) {
+	out := make([]ShardLog, c.spec.Shards)
+	for s := range out {
+		st, err := c.js.Stream(ctx, c.n.stream(s))
+		if err != nil {
+			return nil, fmt.Errorf("cluster: stream of shard %d: %w", s, err)
+		}
+		info, err := st.Info(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out[s] = ShardLog{Shard: s, FirstSeq: info.State.FirstSeq, LastSeq: info.State.LastSeq, Messages: info.State.Msgs,
+			Bytes: info.State.Bytes, Replicas: info.Config.Replicas}
+		if info.Cluster != nil {
+			out[s].Leader = info.Cluster.Leader
+		}
+	}
+	return out, nil
+}

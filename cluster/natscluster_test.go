@@ -1,0 +1,176 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/usearch-go/usearch"
+)
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// startNATSCluster runs three JetStream servers routed to each other on loopback.
+func startNATSCluster(t *testing.T) ([]*server.Server, string) {
+	t.Helper()
+	ports := []int{freePort(t), freePort(t), freePort(t)}
+	var routes []string
+	for _, p := range ports {
+		routes = append(routes, fmt.Sprintf("nats-route://127.0.0.1:%d", p))
+	}
+	// Started together: a clustered server may wait for its routes before it is ready.
+	servers := make([]*server.Server, 3)
+	errs := make([]error, 3)
+	var wg sync.WaitGroup
+	for i := range servers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			servers[i], errs[i] = RunEmbedded(EmbeddedOptions{Port: -1, StoreDir: t.TempDir(), ReadyTimeout: 30 * time.Second, Configure: func(o *server.Options) {
+				o.ServerName = fmt.Sprintf("n%d", i)
+				o.Cluster.Name = "usearch-test"
+				o.Cluster.Host = "127.0.0.1"
+				o.Cluster.Port = ports[i]
+				o.Routes = server.RoutesFromStr(strings.Join(routes, ","))
+			}})
+		}()
+	}
+	wg.Wait()
+	var urls []string
+	for i, s := range servers {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		t.Cleanup(s.Shutdown)
+		urls = append(urls, s.ClientURL())
+	}
+	return servers, strings.Join(urls, ",")
+}
+
+// TestNATSClusterServerLoss runs a three-server NATS cluster with streams replicated three
+// times and stops the server leading shard 0's stream while writes and searches run: every
+// write JetStream acknowledged is applied by the replicas afterwards.
+func TestNATSClusterServerLoss(t *testing.T) {
+	servers, url := startNATSCluster(t)
+	nc := connect(t, url)
+	ctx := ctxFor(t, 90*time.Second)
+	const dims, shards = 8, 2
+	spec := Spec{Name: "ha", Shards: shards, Replicas: 3, Index: usearch.DefaultConfig(dims)}
+	// The JetStream meta leader takes a moment to be elected.
+	for {
+		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		err := Create(cctx, jsOf(t, nc), "", spec)
+		cancel()
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("Create on the NATS cluster: %v", err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	reps := make([]*Replica, shards)
+	for s := range reps {
+		reps[s] = startReplica(t, connect(t, url), ReplicaConfig{Collection: "ha", Shard: s, SnapshotEvery: 100, SnapshotInterval: -1})
+	}
+	c, err := NewClient(ctx, nc, ClientOptions{Collection: "ha", ShardTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs, err := c.Logs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if logs[0].Replicas != 3 {
+		t.Fatalf("stream of shard 0 has %d replicas, want 3", logs[0].Replicas)
+	}
+	victim := -1
+	for i, s := range servers {
+		if s.Name() == logs[0].Leader {
+			victim = i
+		}
+	}
+	if victim < 0 {
+		t.Fatalf("leader %q of shard 0 is none of the servers", logs[0].Leader)
+	}
+
+	rng := rand.New(rand.NewPCG(testSeed(t), 4))
+	total := 600
+	vecs := clustered(rng, total, dims)
+	var mu sync.Mutex
+	acked := map[usearch.Key]int{}
+	var failed atomic.Int64
+	var stop atomic.Bool
+	var searches, partial atomic.Int64
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for !stop.Load() {
+			_, err := c.Search(ctx, vecs[:dims], 5, nil)
+			searches.Add(1)
+			if err != nil {
+				partial.Add(1)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+	for i := 0; i < total; i++ {
+		if i == total/3 {
+			t.Logf("stopping %s, leader of shard 0's stream, after %d writes", servers[victim].Name(), i)
+			servers[victim].Shutdown()
+		}
+		wctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		_, err := c.Add(wctx, usearch.Key(i), vecs[i*dims:(i+1)*dims])
+		cancel()
+		if err != nil {
+			failed.Add(1)
+			continue
+		}
+		mu.Lock()
+		acked[usearch.Key(i)] = i
+		mu.Unlock()
+	}
+	stop.Store(true)
+	wg.Wait()
+	t.Logf("%d writes acknowledged, %d failed during the failover; %d searches, %d with an error", len(acked), failed.Load(), searches.Load(), partial.Load())
+	if len(acked) < total/2 {
+		t.Fatalf("only %d of %d writes acknowledged", len(acked), total)
+	}
+	// Replicas whose consumer sat on the stopped server resume within a few seconds.
+	for s, r := range reps {
+		if err := r.WaitApplied(ctx, c.seqs[s].Load()); err != nil {
+			t.Fatalf("replica of shard %d: %v", s, err)
+		}
+	}
+	for key, i := range acked {
+		got, err := c.Get(ctx, key)
+		if err != nil {
+			lg, _ := c.Logs(ctx)
+			t.Fatalf("Get(%d): %v; streams %+v; replicas %+v %+v", key, err, lg, reps[0].Status(), reps[1].Status())
+		}
+		if len(got) != 1 {
+			t.Fatalf("acknowledged write of key %d lost", key)
+		}
+		for j, v := range got[0] {
+			if v != vecs[i*dims+j] {
+				t.Fatalf("key %d: stored vector differs", key)
+			}
+		}
+	}
+}
