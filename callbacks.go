@@ -48,6 +48,8 @@ func usearchGoFilter(keys *C.usearch_key_t, count C.size_t, keep *C.uint8_t, sta
 type metricCall interface {
 	distances(query unsafe.Pointer, vectors []unsafe.Pointer, out []float32)
 	lastPanic() any
+	// copyMetric returns the same metric with its own state, for a cloned index.
+	copyMetric() metricCall
 }
 
 type goMetric[T Scalar] struct {
@@ -64,6 +66,8 @@ func (m *goMetric[T]) distances(query unsafe.Pointer, vectors []unsafe.Pointer, 
 }
 
 func (m *goMetric[T]) lastPanic() any { return m.panicked.Load() }
+
+func (m *goMetric[T]) copyMetric() metricCall { return &goMetric[T]{fn: m.fn, elements: m.elements} }
 
 //export usearchGoMetric
 func usearchGoMetric(query unsafe.Pointer, vectors *unsafe.Pointer, count C.size_t, out *C.usearch_distance_t, state unsafe.Pointer) (rc C.int) {

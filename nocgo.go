@@ -13,14 +13,7 @@ type callbackHandle = uintptr
 
 func deleteHandle(callbackHandle) {}
 
-type status struct {
-	code int
-	msg  string
-}
-
-func (s status) ok() bool { return s.code == 0 }
-
-var noCgo = status{code: -1, msg: "built with CGO_ENABLED=0; usearch needs cgo and a C++ compiler"}
+var noCgo = status{kind: ErrCgoRequired, msg: "built with CGO_ENABLED=0; usearch needs cgo and a C++ compiler"}
 
 type coreStats struct {
 	size, capacity, dimensions, connectivity, expansionAdd, expansionSearch uint
@@ -59,7 +52,10 @@ func coreLoad(handle, string, bool) status                    { return noCgo }
 func coreLoadBuffer(handle, []byte, bool) status              { return noCgo }
 func coreMetadata(string, []byte) (IndexConfig, status)       { return IndexConfig{}, noCgo }
 
-type metricCall interface{ lastPanic() any }
+type metricCall interface {
+	lastPanic() any
+	copyMetric() metricCall
+}
 
 type goMetric[T Scalar] struct {
 	fn       func(a, b []T) float32
@@ -67,6 +63,8 @@ type goMetric[T Scalar] struct {
 }
 
 func (m *goMetric[T]) lastPanic() any { return nil }
+
+func (m *goMetric[T]) copyMetric() metricCall { return &goMetric[T]{fn: m.fn, elements: m.elements} }
 
 func coreFilteredSearch(handle, unsafe.Pointer, Quantization, uint, *Key, *float32, *goFilterSpec) (uint, SearchStats, any, status) {
 	return 0, SearchStats{}, nil, noCgo
@@ -77,3 +75,22 @@ func coreAddCallback(handle, Key, unsafe.Pointer, Quantization) status { return 
 func coreSearchCallback(handle, unsafe.Pointer, Quantization, uint, *Key, *float32) (uint, status) {
 	return 0, noCgo
 }
+func coreSearchExact(handle, unsafe.Pointer, Quantization, uint, *Key, *float32) (uint, status) {
+	return 0, noCgo
+}
+func coreExport(handle, uint, uint64, []Key, unsafe.Pointer, Quantization) (uint, status) {
+	return 0, noCgo
+}
+
+type graphStats struct {
+	nodes, removed, edges, memory uint
+	maxLevel                      int
+	levelNodes, levelEdges        [64]uint
+}
+
+func coreGraphStats(handle) graphStats                          { return graphStats{} }
+func coreClear(handle, bool) status                             { return noCgo }
+func coreClone(handle) (handle, status)                         { return nil, noCgo }
+func coreCompact(handle, *int32, uint) (handle, uint64, status) { return nil, 0, noCgo }
+func coreMutations(handle) uint64                               { return 0 }
+func coreSwap(handle, handle)                                   {}

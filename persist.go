@@ -171,6 +171,7 @@ func (b *base) SaveBuffer(buf []byte, buffer_size uint) error {
 
 // replaced refreshes what Go caches about the core after Load or View swapped its content.
 func (b *base) replaced() {
+	b.gen++
 	conf, live := coreDescribe(b.h)
 	b.config = conf
 	b.live.Store(int64(live))

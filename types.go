@@ -163,6 +163,7 @@ var (
 	ErrReservedKey       = errors.New("key 2^64-1 is reserved")
 	ErrInvalidArgument   = errors.New("invalid argument")
 	ErrOutOfMemory       = errors.New("out of memory")
+	ErrIndexFull         = errors.New("index is full: it holds 2^32-1 slots, removed ones included")
 	ErrIO                = errors.New("file input/output failed")
 	ErrCallback          = errors.New("a Go filter or metric failed")
 	ErrCgoRequired       = errors.New("usearch requires cgo: build with CGO_ENABLED=1 and a C++ compiler")

@@ -25,7 +25,11 @@ import (
 // that replace or free it (Close, Load, View, metric changes), so ordinary calls never wait
 // for each other.
 type base struct {
-	mu      sync.RWMutex
+	mu sync.RWMutex
+	// gate is held for reading by calls that change the content (taken before mu)
+	// and for writing by Compact and Clone while they copy the content aside, so that writers
+	// wait for them while searches go on.
+	gate    sync.RWMutex
 	h       handle // nil once closed
 	config  IndexConfig
 	cleanup runtime.Cleanup
@@ -33,6 +37,8 @@ type base struct {
 	// second cgo crossing. Every mutation goes through this type, so it is exact once calls
 	// in flight return; while they run it may lag, which only shortens a result buffer.
 	live atomic.Int64
+	// gen counts replacements of the content (Load, View, Clear, Reset), under mu locked.
+	gen uint64
 	// native owns what must be released with the index, also by the cleanup that runs when
 	// an index is dropped without Close: it must not point back at base.
 	native *native
@@ -80,37 +86,23 @@ func (b *base) open(conf IndexConfig) error {
 	return nil
 }
 
+// status is a core call's outcome: on failure the sentinel error its status code maps to
+// (statusKinds in usearch_cgo.go) and the core's message; the zero status is success.
+type status struct {
+	kind error
+	msg  string
+}
+
+func (s status) ok() bool { return s.kind == nil }
+
 // statusError turns a failed core status into an error that names the operation and,
 // when given, what it was applied to.
 func statusError(op string, st status, subject string) error {
-	kind := ErrInvalidArgument
-	switch st.code {
-	case -1:
-		kind = ErrCgoRequired
-	case 1:
-		kind = ErrClosed
-	case 3:
-		kind = ErrUnsupported
-	case 4:
-		kind = ErrDuplicateKey
-	case 5:
-		kind = ErrReservedKey
-	case 6, 8:
-		kind = ErrOutOfMemory
-	case 7:
-		kind = ErrReadOnly
-	case 10:
-		kind = ErrInvalidFile
-	case 11:
-		kind = ErrIO
-	case 12:
-		kind = ErrCallback
-	}
 	detail := st.msg
 	if subject != "" {
 		detail = subject + ": " + st.msg
 	}
-	return &opError{op: op, detail: detail, kind: kind}
+	return &opError{op: op, detail: detail, kind: st.kind}
 }
 
 func closedError(op string) error {
@@ -127,6 +119,22 @@ func (b *base) read(op string) (handle, error) {
 	return b.h, nil
 }
 
+// write locks the handle for a call that changes the content; the caller must call endWrite.
+func (b *base) write(op string) (handle, error) {
+	b.gate.RLock()
+	h, err := b.read(op)
+	if err != nil {
+		b.gate.RUnlock()
+		return nil, err
+	}
+	return h, nil
+}
+
+func (b *base) endWrite() {
+	b.mu.RUnlock()
+	b.gate.RUnlock()
+}
+
 // vectorLength checks a vector of n elements of kind q against the index dimensions.
 func (b *base) vectorLength(op string, n int, q Quantization) error {
 	want := b.config.Dimensions
@@ -140,11 +148,11 @@ func (b *base) vectorLength(op string, n int, q Quantization) error {
 }
 
 func addVector[T Scalar](b *base, op string, key Key, vec []T) error {
-	h, err := b.read(op)
+	h, err := b.write(op)
 	if err != nil {
 		return err
 	}
-	defer b.mu.RUnlock()
+	defer b.endWrite()
 	q := quantizationOf[T]()
 	if err := b.vectorLength(op, len(vec), q); err != nil {
 		return err
@@ -174,7 +182,7 @@ func (b *base) search(h handle, query unsafe.Pointer, q Quantization, k uint, ke
 
 // callError reports a failed call, naming the Go metric's panic when that was the cause.
 func (b *base) callError(op string, st status, subject string) error {
-	if st.code == 12 && b.native.metric != nil {
+	if st.kind == ErrCallback && b.native.metric != nil {
 		if p := b.native.metric.lastPanic(); p != nil {
 			return &opError{op: op, detail: fmt.Sprintf("%s: the metric panicked: %v", subject, p), kind: ErrCallback}
 		}
@@ -328,12 +336,6 @@ func (b *base) changeExpansion(op string, add bool, val uint) error {
 	if b.h == nil {
 		return closedError(op)
 	}
-	if val == 0 { // 0 means the default; report the width actually used, as NewIndex does
-		val = 64
-		if add {
-			val = 128
-		}
-	}
 	coreSetExpansion(b.h, add, val)
 	return nil
 }
@@ -380,11 +382,11 @@ func (b *base) Reserve(capacity uint) error {
 
 // Remove deletes every vector stored under key. Removing an absent key is not an error.
 func (b *base) Remove(key Key) error {
-	h, err := b.read("Remove")
+	h, err := b.write("Remove")
 	if err != nil {
 		return err
 	}
-	defer b.mu.RUnlock()
+	defer b.endWrite()
 	n, st := coreRemove(h, key)
 	if !st.ok() {
 		return statusError("Remove", st, fmt.Sprintf("key %d", key))
@@ -414,11 +416,11 @@ func (b *base) countOp(op string, key Key) (uint, error) {
 // Rename moves every vector of key from to key to. Without Multi, it fails with
 // ErrDuplicateKey when to is already present.
 func (b *base) Rename(from, to Key) error {
-	h, err := b.read("Rename")
+	h, err := b.write("Rename")
 	if err != nil {
 		return err
 	}
-	defer b.mu.RUnlock()
+	defer b.endWrite()
 	if _, st := coreRename(h, from, to); !st.ok() {
 		return statusError("Rename", st, fmt.Sprintf("%d to %d", from, to))
 	}
@@ -466,11 +468,11 @@ func (idx *Index) AddI8(key Key, vec []int8) error { return addVector(&idx.base,
 // AddUnsafe stores the vector at vec, which must hold one vector in the index's
 // Quantization (Dimensions elements, or Dimensions/8 bytes rounded up for B1).
 func (idx *Index) AddUnsafe(key Key, vec unsafe.Pointer) error {
-	h, err := idx.read("AddUnsafe")
+	h, err := idx.write("AddUnsafe")
 	if err != nil {
 		return err
 	}
-	defer idx.mu.RUnlock()
+	defer idx.endWrite()
 	if vec == nil {
 		return &opError{op: "AddUnsafe", detail: "vector pointer is nil", kind: ErrInvalidArgument}
 	}

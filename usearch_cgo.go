@@ -85,19 +85,32 @@ var cScalar = [...]C.usearch_scalar_kind_t{
 	U8:   C.usearch_scalar_u8_k,
 }
 
-// status is a core call's outcome: a usearchx_status_t code and its message.
-type status struct {
-	code int
-	msg  string
+// statusKinds maps each failing usearchx_status_t code of the core to the sentinel error
+// it reports; this table is the only place the Go side knows the codes.
+var statusKinds = map[C.int]error{
+	C.usearchx_not_initialized_k:  ErrClosed,
+	C.usearchx_invalid_argument_k: ErrInvalidArgument,
+	C.usearchx_unsupported_k:      ErrUnsupported,
+	C.usearchx_duplicate_key_k:    ErrDuplicateKey,
+	C.usearchx_reserved_key_k:     ErrReservedKey,
+	C.usearchx_capacity_k:         ErrIndexFull,
+	C.usearchx_read_only_k:        ErrReadOnly,
+	C.usearchx_out_of_memory_k:    ErrOutOfMemory,
+	C.usearchx_invalid_file_k:     ErrInvalidFile,
+	C.usearchx_io_k:               ErrIO,
+	C.usearchx_callback_k:         ErrCallback,
+	C.usearchx_cancelled_k:        errCancelled,
 }
 
-func (s status) ok() bool { return s.code == 0 }
-
 func statusOf(code C.int, msg C.usearch_error_t) status {
-	if code == 0 {
+	if code == C.usearchx_ok_k {
 		return status{}
 	}
-	s := status{code: int(code), msg: "unknown error"}
+	kind, known := statusKinds[code]
+	if !known {
+		kind = ErrInvalidArgument
+	}
+	s := status{kind: kind, msg: "unknown error"}
 	if msg != nil {
 		s.msg = C.GoString(msg)
 	}
@@ -191,10 +204,18 @@ func coreHardware(h handle) string {
 	return C.GoString(C.usearch_hardware_acceleration(C.usearch_index_t(h), nil))
 }
 
+// coreSetExpansion sets a beam width. 0 means the core's default, which is stored as such
+// so that ExpansionAdd and ExpansionSearch report the width in use, as after NewIndex.
 func coreSetExpansion(h handle, add bool, v uint) {
 	if add {
+		if v == 0 {
+			v = C.usearchx_default_expansion_add_k
+		}
 		C.usearch_change_expansion_add(C.usearch_index_t(h), C.size_t(v), nil)
 	} else {
+		if v == 0 {
+			v = C.usearchx_default_expansion_search_k
+		}
 		C.usearch_change_expansion_search(C.usearch_index_t(h), C.size_t(v), nil)
 	}
 }
@@ -252,19 +273,19 @@ func coreDescribe(h handle) (IndexConfig, uint) {
 	if C.usearchx_describe(C.usearch_index_t(h), &opts, &live, &readOnly) != 0 {
 		return IndexConfig{}, 0
 	}
-	conf, _ := configFromC(&opts)
+	conf := configFromC(&opts)
 	conf.Connectivity = uint(opts.connectivity)
 	conf.ExpansionAdd, conf.ExpansionSearch = uint(opts.expansion_add), uint(opts.expansion_search)
 	return conf, uint(live)
 }
 
-// configFromC maps C enums back to Go ones; ok is false for a metric Go has no name for.
-func configFromC(o *C.usearch_init_options_t) (IndexConfig, bool) {
+// configFromC maps C enums back to Go ones; a metric Go has no name for (a file saved with
+// a custom metric) reads as Metric(255).
+func configFromC(o *C.usearch_init_options_t) IndexConfig {
 	conf := IndexConfig{Dimensions: uint(o.dimensions), Multi: bool(o.multi), Metric: Metric(255)}
-	ok := false
 	for m, c := range cMetric {
 		if c == o.metric_kind {
-			conf.Metric, ok = Metric(m), true
+			conf.Metric = Metric(m)
 		}
 	}
 	for q, c := range cScalar {
@@ -272,7 +293,7 @@ func configFromC(o *C.usearch_init_options_t) (IndexConfig, bool) {
 			conf.Quantization = Quantization(q)
 		}
 	}
-	return conf, ok
+	return conf
 }
 
 func coreSaveChunk(h handle, cursor *saveCursor, buf []byte) (int, status) {
@@ -317,8 +338,7 @@ func coreMetadata(path string, buf []byte) (IndexConfig, status) {
 	if code != 0 {
 		return IndexConfig{}, statusOf(code, msg)
 	}
-	conf, _ := configFromC(&opts)
-	return conf, status{}
+	return configFromC(&opts), status{}
 }
 
 // ---- closures and filters (the trampolines are in callbacks.go) ----
@@ -399,3 +419,69 @@ func coreSearchCallback(h handle, query unsafe.Pointer, kind Quantization, k uin
 		(*C.usearch_key_t)(unsafe.Pointer(keys)), (*C.usearch_distance_t)(unsafe.Pointer(dists)), &found, &msg)
 	return uint(found), statusOf(code, msg)
 }
+
+// coreSearchExact may call a Go metric, so it is neither noescape nor nocallback.
+func coreSearchExact(h handle, query unsafe.Pointer, kind Quantization, k uint, keys *Key, dists *float32) (uint, status) {
+	var msg C.usearch_error_t
+	var found C.size_t
+	code := C.usearchx_search_exact(C.usearch_index_t(h), query, cScalar[kind], C.size_t(k),
+		(*C.usearch_key_t)(unsafe.Pointer(keys)), (*C.usearch_distance_t)(unsafe.Pointer(dists)), &found, &msg)
+	return uint(found), statusOf(code, msg)
+}
+
+// coreExport copies one part of the live entries (see usearchx_export); vectors may be nil.
+// It returns the part's size, which exceeds len(keys) when nothing was copied.
+func coreExport(h handle, partBits uint, part uint64, keys []Key, vectors unsafe.Pointer, kind Quantization) (uint, status) {
+	var msg C.usearch_error_t
+	var count C.size_t
+	var keyPtr *C.usearch_key_t
+	if len(keys) > 0 {
+		keyPtr = (*C.usearch_key_t)(unsafe.Pointer(&keys[0]))
+	}
+	code := C.usearchx_export(C.usearch_index_t(h), C.unsigned(partBits), C.uint64_t(part), keyPtr, vectors,
+		cScalar[kind], C.size_t(len(keys)), &count, &msg)
+	return uint(count), statusOf(code, msg)
+}
+
+type graphStats struct {
+	nodes, removed, edges, memory uint
+	maxLevel                      int
+	levelNodes, levelEdges        [64]uint
+}
+
+func coreGraphStats(h handle) graphStats {
+	var s C.usearchx_stats_t
+	C.usearchx_stats(C.usearch_index_t(h), &s)
+	out := graphStats{nodes: uint(s.nodes), removed: uint(s.removed), edges: uint(s.edges),
+		memory: uint(s.memory_bytes), maxLevel: int(s.max_level)}
+	for l := range out.levelNodes {
+		out.levelNodes[l], out.levelEdges[l] = uint(s.level_nodes[l]), uint(s.level_edges[l])
+	}
+	return out
+}
+
+func coreClear(h handle, freeMemory bool) status {
+	var msg C.usearch_error_t
+	return statusOf(C.usearchx_clear(C.usearch_index_t(h), C.bool(freeMemory), &msg), msg)
+}
+
+func coreClone(h handle) (handle, status) {
+	var msg C.usearch_error_t
+	var out C.usearch_index_t
+	code := C.usearchx_clone(C.usearch_index_t(h), &out, &msg)
+	return handle(out), statusOf(code, msg)
+}
+
+// coreCompact builds the compacted copy; cancel is polled by C while it runs. It may call a
+// Go metric, from the core's threads too.
+func coreCompact(h handle, cancel *int32, threads uint) (handle, uint64, status) {
+	var msg C.usearch_error_t
+	var out C.usearch_index_t
+	var epoch C.uint64_t
+	code := C.usearchx_compact(C.usearch_index_t(h), (*C.int32_t)(unsafe.Pointer(cancel)), C.size_t(threads), &out, &epoch, &msg)
+	return handle(out), uint64(epoch), statusOf(code, msg)
+}
+
+func coreMutations(h handle) uint64 { return uint64(C.usearchx_mutations(C.usearch_index_t(h))) }
+
+func coreSwap(h, other handle) { C.usearchx_swap(C.usearch_index_t(h), C.usearch_index_t(other)) }

@@ -9,7 +9,8 @@
 #include <cstdint>
 #include <cstring>
 
-#include "index.hpp"
+#include "config.hpp"
+#include "storage.hpp"
 
 namespace usg {
 

@@ -323,12 +323,6 @@ inline int cpu_isa() {
 #endif
 }
 
-inline int isa_by_name(const char* name) {
-    for (int i = 0; i < kern::isa_count; ++i)
-        if (std::strcmp(kern::isa_name(i), name) == 0) return i;
-    return -1;
-}
-
 // find_kernel returns the kernel for a metric and storage kind on an instruction set, or a
 // kernel with null functions when the pair is unsupported.
 inline kernel_t find_kernel(metric_kind m, scalar_kind k, int isa) {

@@ -1,15 +1,13 @@
-// lib.cpp: the C API (usearch.h, upstream-compatible) and our extensions (usearch_ext.h) over
-// the core. No C++ exception crosses this boundary.
-#include <algorithm>
-#include <limits>
+// lib.cpp: the C API (usearch.h, upstream-compatible, docs/c-api.md) and our extensions
+// (usearch_ext.h) over the core. A thin shim: it converts C arguments, checks handles with
+// check(), calls the core and reports the status. No C++ exception crosses this boundary.
+#include <memory>
 #include <string>
-#include <thread>
-#include <vector>
-
-#include <cstdio>
 
 #include "index.hpp"
 #include "persist.hpp"
+#include "search.hpp"
+#include "toolkit.hpp"
 #include "usearch.h"
 #include "usearch_ext.h"
 
@@ -46,19 +44,25 @@ int report(status st, usearch_error_t* error) {
     return int(st.code);
 }
 
-status not_initialized() { return fail(status_code::not_initialized, "Index is not initialized"); }
+// need says what a call needs behind its handle: only the handle (load and view replace the
+// index), or an index that is configured.
+enum class need { handle, configured };
 
-// ready checks a handle before a call that needs a configured index.
-bool ready(usearch_index_t index, usearch_error_t* error) {
-    if (!index) {
-        set_error(error, "Index handle is NULL");
-        return false;
-    }
-    if (!as_index(index)->initialized()) {
-        set_error(error, not_initialized().message);
-        return false;
-    }
-    return true;
+// check is the one test of a handle before a call: NULL handles and, for calls that need
+// one, unconfigured indexes fail with status_code::not_initialized.
+status check(usearch_index_t index, need what = need::configured) {
+    if (!index) return fail(status_code::not_initialized, "Index handle is NULL");
+    if (what == need::configured && !as_index(index)->initialized())
+        return fail(status_code::not_initialized, "Index is not initialized");
+    return {};
+}
+
+// with_index runs `op` on the index behind a handle that passed check, and reports.
+template <typename F> int with_index(usearch_index_t index, usearch_error_t* error, F op,
+                                     need what = need::configured) {
+    status st = check(index, what);
+    if (st) st = op(*as_index(index));
+    return report(st, error);
 }
 
 status validate_options(const usearch_init_options_t& o) {
@@ -66,7 +70,7 @@ status validate_options(const usearch_init_options_t& o) {
         return fail(status_code::invalid_argument,
                     "Connectivity must be at least 2, otherwise the index degenerates into ropes");
     if (o.connectivity > 1u << 20) return fail(status_code::invalid_argument, "Connectivity is too large");
-    if (!is_storage_kind(raw(&o.quantization))) return fail(status_code::unsupported, "Unknown metric kind!");
+    if (!is_storage_kind(raw(&o.quantization))) return fail(status_code::unsupported, "Unknown scalar kind!");
     if (!o.metric && !metric_supported(metric_of(&o.metric_kind), scalar_of(&o.quantization)))
         return fail(status_code::unsupported, "Unknown metric kind!");
     return {};
@@ -89,8 +93,8 @@ status create(const usearch_init_options_t* options, handle_t*& handle) {
         c.metric = metric_of(&options->metric_kind);
         c.dimensions = options->dimensions;
         c.connectivity = options->connectivity;
-        c.expansion_add = options->expansion_add ? options->expansion_add : default_expansion_add;
-        c.expansion_search = options->expansion_search ? options->expansion_search : default_expansion_search;
+        c.expansion_add = expansion_or_default(options->expansion_add, default_expansion_add);
+        c.expansion_search = expansion_or_default(options->expansion_search, default_expansion_search);
         c.multi = options->multi;
         st = out->init(c, options->metric);
     }
@@ -121,6 +125,23 @@ status replace_from(usearch_index_t handle, const uint8_t* data, size_t len, boo
     return {};
 }
 
+// fresh_like makes an empty index configured as the handle's: the start of Reset, Clone and Compact.
+status fresh_like(usearch_index_t index, std::unique_ptr<dense_index>& out) {
+    out.reset(new (std::nothrow) dense_index());
+    if (!out) return fail(status_code::out_of_memory, "Out of memory!");
+    toolkit::init_like(*out, *as_index(index));
+    return {};
+}
+
+// adopt wraps an index in a new handle.
+status adopt(std::unique_ptr<dense_index>& x, usearch_index_t* out) {
+    handle_t* h = new (std::nothrow) handle_t();
+    if (!h) return fail(status_code::out_of_memory, "Out of memory!");
+    h->index = std::move(x);
+    *out = h;
+    return {};
+}
+
 status map_file(const char* path, std::unique_ptr<mapped_file>& out) {
     if (!path) return fail(status_code::invalid_argument, "Path is NULL");
     out.reset(new (std::nothrow) mapped_file());
@@ -148,101 +169,6 @@ status metadata_of(const uint8_t* data, size_t len, usearch_init_options_t* opti
     options->dimensions = c.dimensions;
     options->connectivity = 0, options->expansion_add = 0, options->expansion_search = 0;
     options->multi = c.multi;
-    return {};
-}
-
-constexpr size_t save_chunk_bytes = size_t(1) << 20;
-
-status save_path(usearch_index_t handle, const char* path) {
-    if (!path) return fail(status_code::invalid_argument, "Path is NULL");
-    std::vector<uint8_t> chunk;
-    try {
-        chunk.resize(save_chunk_bytes);
-    } catch (...) {
-        return fail(status_code::out_of_memory, "Out of memory!");
-    }
-    std::FILE* f = std::fopen(path, "wb");
-    if (!f) return fail(status_code::io, std::strerror(errno));
-    save_cursor cursor;
-    dense_index& x = *as_index(handle);
-    for (size_t n; (n = persistence::save_chunk(x, cursor, chunk.data(), chunk.size())) > 0;)
-        if (std::fwrite(chunk.data(), 1, n, f) != n) {
-            const char* msg = std::strerror(errno);
-            std::fclose(f);
-            return fail(status_code::io, msg);
-        }
-    if (std::fclose(f) != 0) return fail(status_code::io, std::strerror(errno));
-    return {};
-}
-
-float signaling_nan() { return std::numeric_limits<float>::signaling_NaN(); }
-
-status distance_with(int isa, const void* a, const void* b, int kind, size_t dims, int metric, float& result) {
-    result = std::numeric_limits<float>::quiet_NaN();
-    if (!a || !b) return fail(status_code::invalid_argument, "Vector pointer is NULL");
-    kernel_t k = find_kernel(metric_kind(metric), scalar_kind(kind), isa);
-    if (!k.pair)
-        return fail(status_code::unsupported, "Unsupported metric for this index's dimensions and scalar kind!");
-    result = k.pair(a, b, kernel_length(metric_kind(metric), scalar_kind(kind), dims));
-    return {};
-}
-
-status exact_search(const void* dataset, size_t dataset_size, size_t dataset_stride, const void* queries,
-                    size_t queries_size, size_t queries_stride, int kind, size_t dims, int metric, size_t count,
-                    size_t threads, usearch_key_t* keys, size_t keys_stride, usearch_distance_t* distances,
-                    size_t distances_stride) {
-    kernel_t k = find_kernel(metric_kind(metric), scalar_kind(kind), cpu_isa());
-    if (!k.pair)
-        return fail(status_code::unsupported, "Unsupported metric for this index's dimensions and scalar kind!");
-    if (queries_size == 0 || count == 0) return {};
-    if ((dataset_size && !dataset) || !queries || !keys || !distances)
-        return fail(status_code::invalid_argument, "Dataset, query and output pointers must not be NULL");
-    if (dataset_size >= max_slots) return fail(status_code::invalid_argument, "Dataset has more than 2^32-2 rows");
-    size_t n = kernel_length(metric_kind(metric), scalar_kind(kind), dims);
-    size_t found = std::min(count, dataset_size);
-    size_t workers = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
-    workers = std::max<size_t>(1, std::min(workers, queries_size));
-
-    auto run = [&](size_t first, size_t last, std::vector<candidate>& scratch, std::vector<const uint8_t*>& rows) {
-        scratch.resize(dataset_size);
-        rows.resize(dataset_size);
-        for (size_t r = 0; r < dataset_size; ++r) rows[r] = static_cast<const uint8_t*>(dataset) + r * dataset_stride;
-        std::vector<float> d(dataset_size);
-        for (size_t q = first; q < last; ++q) {
-            const uint8_t* query = static_cast<const uint8_t*>(queries) + q * queries_stride;
-            if (dataset_size) k.batch(query, rows.data(), dataset_size, n, d.data());
-            for (size_t r = 0; r < dataset_size; ++r) scratch[r] = candidate{d[r], slot_t(r)};
-            auto by_distance_then_row = [](const candidate& a, const candidate& b) {
-                return a.distance < b.distance || (a.distance == b.distance && a.slot < b.slot);
-            };
-            std::partial_sort(scratch.begin(), scratch.begin() + found, scratch.end(), by_distance_then_row);
-            auto* key_row = reinterpret_cast<usearch_key_t*>(reinterpret_cast<uint8_t*>(keys) + q * keys_stride);
-            auto* dist_row =
-                reinterpret_cast<usearch_distance_t*>(reinterpret_cast<uint8_t*>(distances) + q * distances_stride);
-            for (size_t i = 0; i < found; ++i) key_row[i] = scratch[i].slot, dist_row[i] = scratch[i].distance;
-            for (size_t i = found; i < count; ++i) key_row[i] = 0, dist_row[i] = signaling_nan();
-        }
-    };
-    try {
-        if (workers == 1) {
-            std::vector<candidate> scratch;
-            std::vector<const uint8_t*> rows;
-            run(0, queries_size, scratch, rows);
-            return {};
-        }
-        std::vector<std::thread> pool;
-        std::vector<std::vector<candidate>> scratch(workers);
-        std::vector<std::vector<const uint8_t*>> rows(workers);
-        size_t per = (queries_size + workers - 1) / workers;
-        for (size_t w = 0; w < workers; ++w) {
-            size_t first = w * per, last = std::min(queries_size, first + per);
-            if (first >= last) break;
-            pool.emplace_back([&, w, first, last] { run(first, last, scratch[w], rows[w]); });
-        }
-        for (auto& t : pool) t.join();
-    } catch (...) {
-        return fail(status_code::out_of_memory, "Out of memory, allocating a temporary buffer for batch results");
-    }
     return {};
 }
 
@@ -283,15 +209,13 @@ usearch_index_t usearch_init(usearch_init_options_t* options, usearch_error_t* e
 void usearch_free(usearch_index_t index, usearch_error_t*) { delete static_cast<handle_t*>(index); }
 
 void usearch_save(usearch_index_t index, char const* path, usearch_error_t* error) {
-    if (ready(index, error)) report(save_path(index, path), error);
+    with_index(index, error, [&](dense_index& x) { return persistence::save_file(x, path); });
 }
 void usearch_load(usearch_index_t index, char const* path, usearch_error_t* error) {
-    if (!index) return set_error(error, "Index handle is NULL");
-    report(load_path(index, path, false), error);
+    if (report(check(index, need::handle), error) == 0) report(load_path(index, path, false), error);
 }
 void usearch_view(usearch_index_t index, char const* path, usearch_error_t* error) {
-    if (!index) return set_error(error, "Index handle is NULL");
-    report(load_path(index, path, true), error);
+    if (report(check(index, need::handle), error) == 0) report(load_path(index, path, true), error);
 }
 void usearch_metadata(char const* path, usearch_init_options_t* options, usearch_error_t* error) {
     if (!options) return set_error(error, "Options pointer is NULL");
@@ -301,23 +225,25 @@ void usearch_metadata(char const* path, usearch_init_options_t* options, usearch
     report(st, error);
 }
 size_t usearch_serialized_length(usearch_index_t index, usearch_error_t*) {
-    return index && as_index(index)->initialized() ? size_t(persistence::serialized_length(*as_index(index))) : 0;
+    return check(index) ? size_t(persistence::serialized_length(*as_index(index))) : 0;
 }
 void usearch_save_buffer(usearch_index_t index, void* buffer, size_t length, usearch_error_t* error) {
-    if (!ready(index, error)) return;
-    if (!buffer) return set_error(error, "Buffer is NULL");
-    dense_index& x = *as_index(index);
-    if (length < persistence::serialized_length(x)) return set_error(error, "Failed to serialize into stream");
-    save_cursor cursor;
-    persistence::save_chunk(x, cursor, static_cast<uint8_t*>(buffer), length);
+    with_index(index, error, [&](dense_index& x) {
+        if (!buffer) return fail(status_code::invalid_argument, "Buffer is NULL");
+        if (length < persistence::serialized_length(x))
+            return fail(status_code::invalid_argument, "Failed to serialize into stream");
+        save_cursor cursor;
+        persistence::save_chunk(x, cursor, static_cast<uint8_t*>(buffer), length);
+        return status{};
+    });
 }
 void usearch_load_buffer(usearch_index_t index, void const* buffer, size_t length, usearch_error_t* error) {
-    if (!index) return set_error(error, "Index handle is NULL");
-    report(replace_from(index, static_cast<const uint8_t*>(buffer), length, false, nullptr), error);
+    if (report(check(index, need::handle), error) == 0)
+        report(replace_from(index, static_cast<const uint8_t*>(buffer), length, false, nullptr), error);
 }
 void usearch_view_buffer(usearch_index_t index, void const* buffer, size_t length, usearch_error_t* error) {
-    if (!index) return set_error(error, "Index handle is NULL");
-    report(replace_from(index, static_cast<const uint8_t*>(buffer), length, true, nullptr), error);
+    if (report(check(index, need::handle), error) == 0)
+        report(replace_from(index, static_cast<const uint8_t*>(buffer), length, true, nullptr), error);
 }
 void usearch_metadata_buffer(void const* buffer, size_t length, usearch_init_options_t* options,
                              usearch_error_t* error) {
@@ -326,9 +252,10 @@ void usearch_metadata_buffer(void const* buffer, size_t length, usearch_init_opt
 }
 
 void usearch_clear(usearch_index_t index, usearch_error_t*) {
-    if (index && as_index(index)->initialized()) as_index(index)->clear();
+    if (check(index)) as_index(index)->clear();
 }
 
+// The getters answer 0 for a NULL handle, as upstream's do, without reporting an error.
 size_t usearch_size(usearch_index_t index, usearch_error_t*) { return index ? as_index(index)->size() : 0; }
 size_t usearch_capacity(usearch_index_t index, usearch_error_t*) { return index ? as_index(index)->capacity() : 0; }
 size_t usearch_dimensions(usearch_index_t index, usearch_error_t*) { return index ? as_index(index)->dimensions() : 0; }
@@ -349,7 +276,7 @@ char const* usearch_hardware_acceleration(usearch_index_t index, usearch_error_t
 }
 
 void usearch_reserve(usearch_index_t index, size_t capacity, usearch_error_t* error) {
-    if (ready(index, error)) report(as_index(index)->reserve(capacity), error);
+    with_index(index, error, [&](dense_index& x) { return x.reserve(capacity); });
 }
 void usearch_change_expansion_add(usearch_index_t index, size_t expansion, usearch_error_t*) {
     if (index) as_index(index)->change_expansion_add(expansion);
@@ -358,20 +285,22 @@ void usearch_change_expansion_search(usearch_index_t index, size_t expansion, us
     if (index) as_index(index)->change_expansion_search(expansion);
 }
 // Scratch contexts are pooled and created on demand, so thread counts are only hints.
-void usearch_change_threads_add(usearch_index_t index, size_t, usearch_error_t* error) { ready(index, error); }
-void usearch_change_threads_search(usearch_index_t index, size_t, usearch_error_t* error) { ready(index, error); }
+void usearch_change_threads_add(usearch_index_t index, size_t, usearch_error_t* error) { report(check(index), error); }
+void usearch_change_threads_search(usearch_index_t index, size_t, usearch_error_t* error) {
+    report(check(index), error);
+}
 
 void usearch_change_metric_kind(usearch_index_t index, usearch_metric_kind_t kind, usearch_error_t* error) {
-    if (ready(index, error)) report(as_index(index)->change_metric_kind(metric_of(&kind)), error);
+    with_index(index, error, [&](dense_index& x) { return x.change_metric_kind(metric_of(&kind)); });
 }
 void usearch_change_metric(usearch_index_t index, usearch_metric_t metric, void* state, usearch_metric_kind_t kind,
                            usearch_error_t* error) {
-    if (ready(index, error)) report(as_index(index)->change_metric(metric, state, metric_of(&kind)), error);
+    with_index(index, error, [&](dense_index& x) { return x.change_metric(metric, state, metric_of(&kind)); });
 }
 
 void usearch_add(usearch_index_t index, usearch_key_t key, void const* vector, usearch_scalar_kind_t kind,
                  usearch_error_t* error) {
-    if (ready(index, error)) report(as_index(index)->add(key, vector, scalar_of(&kind), false), error);
+    with_index(index, error, [&](dense_index& x) { return x.add(key, vector, scalar_of(&kind), false); });
 }
 
 bool usearch_contains(usearch_index_t index, usearch_key_t key, usearch_error_t*) {
@@ -383,7 +312,7 @@ size_t usearch_count(usearch_index_t index, usearch_key_t key, usearch_error_t*)
 
 size_t usearch_get(usearch_index_t index, usearch_key_t key, size_t count, void* vector,
                    usearch_scalar_kind_t kind, usearch_error_t* error) {
-    if (!index || !as_index(index)->initialized()) return 0;
+    if (!check(index)) return 0;  // upstream answers 0 without an error
     if (!is_storage_kind(raw(&kind))) {
         set_error(error, "Unknown scalar kind!");
         return 0;
@@ -399,31 +328,26 @@ size_t usearch_get(usearch_index_t index, usearch_key_t key, size_t count, void*
 
 size_t usearch_remove(usearch_index_t index, usearch_key_t key, usearch_error_t* error) {
     size_t removed = 0;
-    if (ready(index, error)) report(as_index(index)->remove(key, removed), error);
+    with_index(index, error, [&](dense_index& x) { return x.remove(key, removed); });
     return removed;
 }
 
 size_t usearch_rename(usearch_index_t index, usearch_key_t from, usearch_key_t to, usearch_error_t* error) {
     size_t moved = 0;
-    if (ready(index, error)) report(as_index(index)->rename(from, to, moved), error);
+    with_index(index, error, [&](dense_index& x) { return x.rename(from, to, moved); });
     return moved;
 }
 
 size_t usearch_filtered_search(usearch_index_t index, void const* query, usearch_scalar_kind_t kind, size_t count,
                                usearch_filtered_search_callback_t filter, void* filter_state, usearch_key_t* keys,
                                usearch_distance_t* distances, usearch_error_t* error) {
-    if (!ready(index, error)) return 0;
-    if (count && (!keys || !distances)) {
-        set_error(error, "Output arrays must not be NULL");
-        return 0;
-    }
     size_t found = 0;
-    filter_t f{filter, filter_state};  // a NULL filter searches unfiltered
-    status st = as_index(index)->search(query, scalar_of(&kind), count, keys, distances, found, f);
-    if (!st) {
-        set_error(error, st.message);
-        return 0;
-    }
+    int code = with_index(index, error, [&](dense_index& x) {
+        if (count && (!keys || !distances)) return fail(status_code::invalid_argument, "Output arrays must not be NULL");
+        filter_t f{filter, filter_state};  // a NULL filter searches unfiltered
+        return x.search(query, scalar_of(&kind), count, keys, distances, found, f);
+    });
+    if (code != 0) return 0;
     for (size_t i = found; i < count; ++i) keys[i] = 0, distances[i] = signaling_nan();
     return found;
 }
@@ -462,42 +386,39 @@ int usearchx_init(usearch_init_options_t const* options, usearch_index_t* index,
 
 int usearchx_add(usearch_index_t index, usearch_key_t key, void const* vector, usearch_scalar_kind_t kind,
                  usearch_error_t* error) {
-    if (!index) return report(not_initialized(), error);
-    return report(as_index(index)->add(key, vector, scalar_of(&kind), true), error);
+    return with_index(index, error, [&](dense_index& x) { return x.add(key, vector, scalar_of(&kind), true); });
 }
 
 int usearchx_search(usearch_index_t index, void const* query, usearch_scalar_kind_t kind, size_t count,
                     usearch_key_t* keys, usearch_distance_t* distances, size_t* found, usearch_error_t* error) {
     *found = 0;
-    if (!index) return report(not_initialized(), error);
-    return report(as_index(index)->search(query, scalar_of(&kind), count, keys, distances, *found), error);
+    return with_index(index, error,
+                      [&](dense_index& x) { return x.search(query, scalar_of(&kind), count, keys, distances, *found); });
 }
 
 int usearchx_get(usearch_index_t index, usearch_key_t key, size_t count, void* vectors, usearch_scalar_kind_t kind,
                  size_t* found, usearch_error_t* error) {
     *found = 0;
-    if (!index || !as_index(index)->initialized()) return report(not_initialized(), error);
-    if (!is_storage_kind(raw(&kind))) return report(fail(status_code::unsupported, "Unknown scalar kind!"), error);
-    *found = as_index(index)->get(key, count, vectors, scalar_of(&kind));
-    return 0;
+    return with_index(index, error, [&](dense_index& x) {
+        if (!is_storage_kind(raw(&kind))) return fail(status_code::unsupported, "Unknown scalar kind!");
+        *found = x.get(key, count, vectors, scalar_of(&kind));
+        return status{};
+    });
 }
 
 int usearchx_remove(usearch_index_t index, usearch_key_t key, size_t* removed, usearch_error_t* error) {
     *removed = 0;
-    if (!index) return report(not_initialized(), error);
-    return report(as_index(index)->remove(key, *removed), error);
+    return with_index(index, error, [&](dense_index& x) { return x.remove(key, *removed); });
 }
 
 int usearchx_rename(usearch_index_t index, usearch_key_t from, usearch_key_t to, size_t* moved,
                     usearch_error_t* error) {
     *moved = 0;
-    if (!index) return report(not_initialized(), error);
-    return report(as_index(index)->rename(from, to, *moved), error);
+    return with_index(index, error, [&](dense_index& x) { return x.rename(from, to, *moved); });
 }
 
 int usearchx_reserve(usearch_index_t index, size_t capacity, usearch_error_t* error) {
-    if (!index || !as_index(index)->initialized()) return report(not_initialized(), error);
-    return report(as_index(index)->reserve(capacity), error);
+    return with_index(index, error, [&](dense_index& x) { return x.reserve(capacity); });
 }
 
 int usearchx_distance(void const* a, void const* b, usearch_scalar_kind_t kind, size_t dims,
@@ -516,40 +437,42 @@ int usearchx_exact_search(void const* dataset, size_t dataset_size, size_t datas
 }
 
 int usearchx_describe(usearch_index_t index, usearch_init_options_t* options, size_t* live, bool* read_only) {
-    if (!index || !as_index(index)->initialized()) return int(status_code::not_initialized);
-    const dense_index& x = *as_index(index);
-    options->metric_kind = usearch_metric_kind_t(x.metric().label);
-    options->metric = nullptr;
-    options->quantization = usearch_scalar_kind_t(x.config().storage);
-    options->dimensions = x.config().dimensions;
-    options->connectivity = x.connectivity();
-    options->expansion_add = x.config().expansion_add;
-    options->expansion_search = x.config().expansion_search;
-    options->multi = x.config().multi;
-    *live = x.size();
-    *read_only = x.read_only();
-    return 0;
+    return with_index(index, nullptr, [&](dense_index& x) {
+        options->metric_kind = usearch_metric_kind_t(x.metric().label);
+        options->metric = nullptr;
+        options->quantization = usearch_scalar_kind_t(x.config().storage);
+        options->dimensions = x.config().dimensions;
+        options->connectivity = x.connectivity();
+        options->expansion_add = x.config().expansion_add;
+        options->expansion_search = x.config().expansion_search;
+        options->multi = x.config().multi;
+        *live = x.size();
+        *read_only = x.read_only();
+        return status{};
+    });
 }
 
 int usearchx_save_chunk(usearch_index_t index, usearchx_save_cursor_t* cursor, void* buffer, size_t capacity,
                         size_t* written, usearch_error_t* error) {
     *written = 0;
-    if (!index || !as_index(index)->initialized()) return report(not_initialized(), error);
-    save_cursor c{cursor->offset, cursor->total, cursor->tape_slot, cursor->tape_offset};
-    *written = persistence::save_chunk(*as_index(index), c, static_cast<uint8_t*>(buffer), capacity);
-    *cursor = usearchx_save_cursor_t{c.offset, c.total, c.tape_slot, c.tape_offset};
-    return 0;
+    return with_index(index, error, [&](dense_index& x) {
+        save_cursor c{cursor->offset, cursor->total, cursor->tape_slot, cursor->tape_offset};
+        *written = persistence::save_chunk(x, c, static_cast<uint8_t*>(buffer), capacity);
+        *cursor = usearchx_save_cursor_t{c.offset, c.total, c.tape_slot, c.tape_offset};
+        return status{};
+    });
 }
 
 int usearchx_load(usearch_index_t index, char const* path, bool view, usearch_error_t* error) {
-    if (!index) return report(not_initialized(), error);
-    return report(load_path(index, path, view), error);
+    return with_index(index, error, [&](dense_index&) { return load_path(index, path, view); }, need::handle);
 }
 
 int usearchx_load_buffer(usearch_index_t index, void const* buffer, size_t length, bool view,
                          usearch_error_t* error) {
-    if (!index) return report(not_initialized(), error);
-    return report(replace_from(index, static_cast<const uint8_t*>(buffer), length, view, nullptr), error);
+    return with_index(
+        index, error,
+        [&](dense_index&) { return replace_from(index, static_cast<const uint8_t*>(buffer), length, view, nullptr); },
+        need::handle);
 }
 
 int usearchx_metadata(char const* path, void const* buffer, size_t length, usearch_init_options_t* options,
@@ -565,29 +488,29 @@ int usearchx_filtered_search(usearch_index_t index, void const* query, usearch_s
                              usearchx_filter_t const* spec, usearch_key_t* keys, usearch_distance_t* distances,
                              size_t* found, usearchx_search_stats_t* stats, usearch_error_t* error) {
     *found = 0;
-    if (!index) return report(not_initialized(), error);
-    filter_t f;
-    if (spec) {
-        f.batch = spec->batch, f.batch_state = spec->state;
-        f.has_allowed = spec->has_allowed, f.allowed = spec->allowed, f.allowed_count = spec->allowed_count;
-        f.has_range = spec->has_range, f.range_min = spec->range_min, f.range_max = spec->range_max;
-        if (f.has_allowed && f.allowed_count && !f.allowed)
-            return report(fail(status_code::invalid_argument, "Allow-list pointer is NULL"), error);
-        if (spec->allowed_table && spec->allowed_table_size && !(spec->allowed_table_size & (spec->allowed_table_size - 1)))
-            f.allowed_table = spec->allowed_table, f.allowed_table_size = spec->allowed_table_size;
-    }
-    return report(as_index(index)->search(query, scalar_of(&kind), count, keys, distances, *found, f, stats), error);
+    return with_index(index, error, [&](dense_index& x) {
+        filter_t f;
+        if (spec) {
+            f.batch = spec->batch, f.batch_state = spec->state;
+            f.has_allowed = spec->has_allowed, f.allowed = spec->allowed, f.allowed_count = spec->allowed_count;
+            f.has_range = spec->has_range, f.range_min = spec->range_min, f.range_max = spec->range_max;
+            if (f.has_allowed && f.allowed_count && !f.allowed)
+                return fail(status_code::invalid_argument, "Allow-list pointer is NULL");
+            size_t table_size = spec->allowed_table_size;
+            if (spec->allowed_table && table_size && !(table_size & (table_size - 1)))
+                f.allowed_table = spec->allowed_table, f.allowed_table_size = table_size;
+        }
+        return x.search(query, scalar_of(&kind), count, keys, distances, *found, f, stats);
+    });
 }
 
 int usearchx_change_metric_batch(usearch_index_t index, usearchx_metric_batch_t metric, void* state,
                                  usearch_error_t* error) {
-    if (!index || !as_index(index)->initialized()) return report(not_initialized(), error);
-    return report(as_index(index)->change_metric_batch(metric, state), error);
+    return with_index(index, error, [&](dense_index& x) { return x.change_metric_batch(metric, state); });
 }
 
 int usearchx_change_metric_kind(usearch_index_t index, usearch_metric_kind_t kind, usearch_error_t* error) {
-    if (!index || !as_index(index)->initialized()) return report(not_initialized(), error);
-    return report(as_index(index)->change_metric_kind(metric_of(&kind)), error);
+    return with_index(index, error, [&](dense_index& x) { return x.change_metric_kind(metric_of(&kind)); });
 }
 
 int usearchx_add_callback(usearch_index_t index, usearch_key_t key, void const* vector, usearch_scalar_kind_t kind,
@@ -623,6 +546,80 @@ int usearchx_cast(void const* from, usearch_scalar_kind_t from_kind, void* to, u
     if (!cast_vector(from, scalar_of(&from_kind), to, scalar_of(&to_kind), dims))
         return report(fail(status_code::unsupported, "Unknown scalar kind!"), error);
     return 0;
+}
+
+// ---- whole-index toolkit (toolkit.hpp) ----
+
+int usearchx_search_exact(usearch_index_t index, void const* query, usearch_scalar_kind_t kind, size_t count,
+                          usearch_key_t* keys, usearch_distance_t* distances, size_t* found, usearch_error_t* error) {
+    *found = 0;
+    return with_index(index, error, [&](dense_index& x) {
+        return toolkit::search_exact(x, query, scalar_of(&kind), count, keys, distances, *found);
+    });
+}
+
+int usearchx_export(usearch_index_t index, unsigned part_bits, uint64_t part, usearch_key_t* keys, void* vectors,
+                    usearch_scalar_kind_t kind, size_t capacity, size_t* count, usearch_error_t* error) {
+    *count = 0;
+    return with_index(index, error, [&](dense_index& x) {
+        return toolkit::export_part(x, part_bits, part, keys, vectors, scalar_of(&kind), capacity, *count);
+    });
+}
+
+int usearchx_stats(usearch_index_t index, usearchx_stats_t* out) {
+    *out = usearchx_stats_t{};
+    return with_index(index, nullptr, [&](dense_index& x) {
+        toolkit::stats st = toolkit::graph_stats(x);
+        out->nodes = st.nodes, out->removed = st.removed, out->edges = st.edges, out->max_level = st.max_level;
+        for (size_t l = 0; l < 64; ++l) out->level_nodes[l] = st.level_nodes[l], out->level_edges[l] = st.level_edges[l];
+        out->memory_bytes = x.memory_usage();
+        return status{};
+    });
+}
+
+int usearchx_clear(usearch_index_t index, bool free_memory, usearch_error_t* error) {
+    return with_index(index, error, [&](dense_index& x) {
+        if (!free_memory && !x.read_only()) {
+            x.clear();
+            return status{};
+        }
+        // Dropping the memory (or a view's file) is replacing the content with an empty copy.
+        std::unique_ptr<dense_index> fresh;
+        status st = fresh_like(index, fresh);
+        if (st) static_cast<handle_t*>(index)->index.swap(fresh);
+        return st;
+    });
+}
+
+int usearchx_clone(usearch_index_t index, usearch_index_t* clone, usearch_error_t* error) {
+    *clone = nullptr;
+    return with_index(index, error, [&](dense_index& x) {
+        std::unique_ptr<dense_index> copy(new (std::nothrow) dense_index());
+        status st = copy ? toolkit::clone(x, *copy) : fail(status_code::out_of_memory, "Out of memory!");
+        return st ? adopt(copy, clone) : st;
+    });
+}
+
+int usearchx_compact(usearch_index_t index, int32_t const volatile* cancel, size_t threads,
+                     usearch_index_t* compacted, uint64_t* epoch, usearch_error_t* error) {
+    *compacted = nullptr, *epoch = 0;
+    return with_index(index, error, [&](dense_index& x) {
+        std::unique_ptr<dense_index> copy(new (std::nothrow) dense_index());
+        status st = copy ? toolkit::compact(x, *copy, cancel, threads, *epoch)
+                         : fail(status_code::out_of_memory, "Out of memory!");
+        return st ? adopt(copy, compacted) : st;
+    });
+}
+
+uint64_t usearchx_mutations(usearch_index_t index) {
+    return check(index) ? toolkit::mutations(*as_index(index)) : 0;
+}
+
+int usearchx_swap(usearch_index_t index, usearch_index_t other) {
+    status st = check(index, need::handle);
+    if (st) st = check(other, need::handle);
+    if (st) static_cast<handle_t*>(index)->index.swap(static_cast<handle_t*>(other)->index);
+    return report(st, nullptr);
 }
 
 }  // extern "C"

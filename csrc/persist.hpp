@@ -3,18 +3,17 @@
 // that callers can stream it to a file, a buffer or an io.Writer without a full copy.
 #pragma once
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <memory>
+#include <vector>
 
 #include "format.hpp"
+#include "index.hpp"
 #include "mapping.hpp"
 
 namespace usg {
-
-inline dense_index::~dense_index() {
-    for (context* c : all_contexts_) delete c;
-}
-
-inline void dense_index::keep_mapping(std::unique_ptr<mapped_file> m) { mapping_ = std::move(m); }
 
 // save_cursor remembers where the previous chunk ended; tapes have variable sizes, so the
 // cursor also keeps the node whose record contains the offset.
@@ -135,6 +134,30 @@ struct persistence {
         x.read_only_ = view;
         return {};
     }
+
+    // save_file writes the image to a file in chunks of save_chunk_bytes, so that saving
+    // needs no second copy of the index in memory.
+    static status save_file(const dense_index& x, const char* path) {
+        if (!path) return fail(status_code::invalid_argument, "Path is NULL");
+        std::vector<uint8_t> chunk;
+        try {
+            chunk.resize(save_chunk_bytes);
+        } catch (...) {
+            return fail(status_code::out_of_memory, "Out of memory!");
+        }
+        std::FILE* f = std::fopen(path, "wb");
+        if (!f) return fail(status_code::io, std::strerror(errno));
+        save_cursor cursor;
+        for (size_t n; (n = save_chunk(x, cursor, chunk.data(), chunk.size())) > 0;)
+            if (std::fwrite(chunk.data(), 1, n, f) != n) {
+                const char* msg = std::strerror(errno);
+                std::fclose(f);
+                return fail(status_code::io, msg);
+            }
+        if (std::fclose(f) != 0) return fail(status_code::io, std::strerror(errno));
+        return {};
+    }
+    static constexpr size_t save_chunk_bytes = size_t(1) << 20;
 };
 
 }  // namespace usg

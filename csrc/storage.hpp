@@ -3,6 +3,7 @@
 // and a sharded key -> slot multimap.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -71,9 +72,12 @@ template <typename T> class stable_array {
 };
 
 // arena hands out memory for node records and vectors in large chunks, freed all at once.
+// rewind starts handing out the chunks it holds again, for clearing without freeing.
 class arena {
     std::mutex mutex_;
     std::vector<void*> chunks_;
+    std::vector<size_t> sizes_;
+    size_t next_ = 0;  // the first held chunk not handed out since the last rewind
     uint8_t* cursor_ = nullptr;
     size_t left_ = 0;
     size_t total_ = 0;
@@ -87,6 +91,10 @@ class arena {
     uint8_t* allocate(size_t bytes) {
         bytes = (bytes + 63) & ~size_t(63);
         std::lock_guard<std::mutex> lock(mutex_);
+        while (bytes > left_ && next_ < chunks_.size()) {  // reuse what a rewind kept
+            cursor_ = static_cast<uint8_t*>(chunks_[next_]), left_ = sizes_[next_], ++next_;
+            std::memset(cursor_, 0, left_);
+        }
         if (bytes > left_) {
             size_t size = bytes > chunk_size ? bytes : chunk_size;
             // Aligned new is portable (Windows' C runtime has no aligned_alloc).
@@ -95,19 +103,23 @@ class arena {
             std::memset(chunk, 0, size);
             try {
                 chunks_.push_back(chunk);
+                sizes_.push_back(size);
             } catch (...) {
+                if (chunks_.size() > sizes_.size()) chunks_.pop_back();
                 ::operator delete(chunk, std::align_val_t(64));
                 return nullptr;
             }
+            next_ = chunks_.size();
             cursor_ = static_cast<uint8_t*>(chunk), left_ = size, total_ += size;
         }
         uint8_t* result = cursor_;
         cursor_ += bytes, left_ -= bytes;
         return result;
     }
+    void rewind() { next_ = 0, cursor_ = nullptr, left_ = 0; }
     void clear() {
         for (void* c : chunks_) ::operator delete(c, std::align_val_t(64));
-        chunks_.clear(), cursor_ = nullptr, left_ = 0, total_ = 0;
+        chunks_.clear(), sizes_.clear(), next_ = 0, cursor_ = nullptr, left_ = 0, total_ = 0;
     }
     size_t memory_usage() const { return total_; }
 };
@@ -297,10 +309,22 @@ class key_map {
         for (const entry& e : s.table)
             if (e.slot != empty_slot && e.slot != deleted_slot) keys.push_back(e.key), slots.push_back(e.slot);
     }
-    void clear() {
+    // visit_shard calls f(key, slot) for shard i's live entries under the shard's read lock:
+    // while it runs no entry of the shard is added or removed.
+    template <typename F> void visit_shard(size_t i, F&& f) const {
+        const shard& s = shards_[i];
+        std::shared_lock<std::shared_mutex> lock(s.mutex);
+        for (const entry& e : s.table)
+            if (e.slot != empty_slot && e.slot != deleted_slot) f(e.key, e.slot);
+    }
+    static size_t shard_of_hash(uint64_t h) { return size_t(h >> (64 - shard_bits)); }
+    static constexpr unsigned shard_hash_bits = shard_bits;
+    // clear empties every shard; with keep_memory the tables stay allocated.
+    void clear(bool keep_memory = false) {
         for (shard& s : shards_) {
             std::unique_lock<std::shared_mutex> lock(s.mutex);
-            std::vector<entry>().swap(s.table);
+            if (keep_memory) std::fill(s.table.begin(), s.table.end(), entry{0, empty_slot});
+            else std::vector<entry>().swap(s.table);
             s.used = s.live = 0;
         }
     }

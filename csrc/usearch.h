@@ -151,9 +151,6 @@ USEARCH_EXPORT void usearch_exact_search(void const* dataset, size_t dataset_siz
                                          usearch_key_t* keys, size_t keys_stride, usearch_distance_t* distances,
                                          size_t distances_stride, usearch_error_t* error);
 
-/* Declared for cgo bindings that export a Go predicate under this name; not defined here. */
-extern int goFilteredSearchCallback(usearch_key_t, void*);
-
 #ifdef __cplusplus
 }
 #endif

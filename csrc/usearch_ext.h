@@ -13,6 +13,8 @@
 extern "C" {
 #endif
 
+/* The status of every usearchx_* call. The core's status_code takes its values from these
+ * constants and the Go package maps each to a sentinel error (usearch_cgo.go). */
 typedef enum usearchx_status_t {
     usearchx_ok_k = 0,
     usearchx_not_initialized_k = 1,
@@ -23,11 +25,19 @@ typedef enum usearchx_status_t {
     usearchx_capacity_k = 6,
     usearchx_read_only_k = 7,
     usearchx_out_of_memory_k = 8,
-    usearchx_not_found_k = 9,
+    /* 9 is unused (it named a "not found" status no call returned). */
     usearchx_invalid_file_k = 10,
     usearchx_io_k = 11,
     usearchx_callback_k = 12,
+    usearchx_cancelled_k = 13,
 } usearchx_status_t;
+
+/* The defaults a zero connectivity or expansion stands for (upstream's values). */
+typedef enum usearchx_defaults_t {
+    usearchx_default_connectivity_k = 16,
+    usearchx_default_expansion_add_k = 128,
+    usearchx_default_expansion_search_k = 64,
+} usearchx_defaults_t;
 
 USEARCH_EXPORT int usearchx_init(usearch_init_options_t const* options, usearch_index_t* index, usearch_error_t* error);
 USEARCH_EXPORT int usearchx_add(usearch_index_t index, usearch_key_t key, void const* vector,
@@ -132,6 +142,50 @@ USEARCH_EXPORT int usearchx_distance_isa(int isa, void const* first, void const*
 /* Converts one vector between scalar kinds with the rules used on add/get. */
 USEARCH_EXPORT int usearchx_cast(void const* from, usearch_scalar_kind_t from_kind, void* to,
                                  usearch_scalar_kind_t to_kind, size_t dimensions, usearch_error_t* error);
+
+/* ---- whole-index toolkit ---- */
+
+/* Brute force over the index's own live entries with its metric (a user metric included):
+ * the `count` nearest in ascending distance. May call back into Go. */
+USEARCH_EXPORT int usearchx_search_exact(usearch_index_t index, void const* query, usearch_scalar_kind_t query_kind,
+                                         size_t count, usearch_key_t* keys, usearch_distance_t* distances,
+                                         size_t* found, usearch_error_t* error);
+
+/* Copies the live entries whose key hash falls in part `part` of 64 << part_bits: keys, and
+ * vectors converted to vector_kind when vectors is not NULL. The parts split the key space,
+ * so a key belongs to one part whatever happens to the index; each part is a consistent
+ * snapshot. When a part holds more than `capacity` entries nothing is copied and *count says
+ * how many it holds; otherwise *count entries were written. */
+USEARCH_EXPORT int usearchx_export(usearch_index_t index, unsigned part_bits, uint64_t part, usearch_key_t* keys,
+                                   void* vectors, usearch_scalar_kind_t vector_kind, size_t capacity, size_t* count,
+                                   usearch_error_t* error);
+
+/* Graph statistics: nodes (removed ones included), edges (list entries over all levels) and
+ * per level (level_nodes[l] nodes have a list on level l). */
+typedef struct usearchx_stats_t {
+    size_t nodes, removed, edges, memory_bytes;
+    int max_level; /* -1 when empty */
+    size_t level_nodes[64], level_edges[64];
+} usearchx_stats_t;
+USEARCH_EXPORT int usearchx_stats(usearch_index_t index, usearchx_stats_t* stats);
+
+/* Drops every vector. Without free_memory the allocations are kept for reuse; a view (or
+ * free_memory) is replaced by an empty in-memory index with the same settings and metric. */
+USEARCH_EXPORT int usearchx_clear(usearch_index_t index, bool free_memory, usearch_error_t* error);
+/* A new index holding a copy of every node, settings and metric (a user metric's state is
+ * shared: callers install their own). The copy owns its memory even when index is a view. */
+USEARCH_EXPORT int usearchx_clone(usearch_index_t index, usearch_index_t* clone, usearch_error_t* error);
+/* Builds aside an index without the removed nodes: lists around them are repaired, nodes are
+ * renumbered densely. The index is only read (searches may run meanwhile); *epoch is its
+ * mutation count at the start: swap the copy in with usearchx_swap only while no call runs
+ * and usearchx_mutations still equals it. A non-zero *cancel (polled) stops the work with
+ * usearchx_cancelled_k. threads >= 1 share the repair. May call back into Go. */
+USEARCH_EXPORT int usearchx_compact(usearch_index_t index, int32_t const volatile* cancel, size_t threads,
+                                    usearch_index_t* compacted, uint64_t* epoch, usearch_error_t* error);
+/* Counts finished adds, removes, renames and clears. */
+USEARCH_EXPORT uint64_t usearchx_mutations(usearch_index_t index);
+/* Exchanges the contents of two handles. */
+USEARCH_EXPORT int usearchx_swap(usearch_index_t index, usearch_index_t other);
 
 #ifdef __cplusplus
 }

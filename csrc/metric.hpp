@@ -1,0 +1,68 @@
+// metric.hpp: the distance an index uses, a built-in kernel or a user function (per pair or
+// batched), behind one interface for the graph and the searches.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "config.hpp"
+#include "kernels.hpp"
+
+namespace usg {
+
+// metric_t is the distance an index uses: a built-in kernel or a user function.
+// metric_failed is set when a batch metric asks to abort (a Go metric panicked); every add
+// and search runs on one thread, clears it first and reports it at the end.
+inline thread_local bool metric_failed = false;
+
+struct metric_t {
+    kernel_t kernel;
+    size_t length = 0;  // `n` passed to the kernel
+    metric_kind label = metric_kind::unknown;
+    usearch_metric_t custom = nullptr;
+    void* state = nullptr;
+    usearchx_metric_batch_t custom_batch = nullptr;  // one crossing per group of vectors
+
+    bool valid() const { return custom || custom_batch || kernel.pair; }
+    float pair(const uint8_t* a, const uint8_t* b) const {
+        if (custom_batch) {
+            float d;
+            const void* v = b;
+            if (metric_failed || custom_batch(a, &v, 1, &d, state) != 0) return metric_failed = true, INFINITY;
+            return d;
+        }
+        if (!custom) return kernel.pair(a, b, length);
+        // The C API calls a metric registered with state through the three-argument type;
+        // the detour through void(*)(void) is the sanctioned way to say so.
+        using stateful = float (*)(const void*, const void*, void*);
+        if (state) return reinterpret_cast<stateful>(reinterpret_cast<void (*)(void)>(custom))(a, b, state);
+        return custom(a, b);
+    }
+    void batch(const uint8_t* q, const uint8_t* const* v, size_t count, float* out) const {
+        if (custom_batch) {
+            if (metric_failed || custom_batch(q, reinterpret_cast<const void* const*>(v), count, out, state) != 0) {
+                metric_failed = true;
+                std::fill(out, out + count, INFINITY);
+            }
+            return;
+        }
+        if (!custom) return kernel.batch(q, v, count, length, out);
+        for (size_t i = 0; i < count; ++i) out[i] = pair(q, v[i]);
+    }
+    const char* isa() const { return custom || custom_batch ? "serial" : kernel.pair ? kernel.isa : "uninitialized"; }
+};
+
+// distance_with computes one distance with the kernel of an instruction set, for
+// usearch_distance and the per-ISA tests.
+status distance_with(int isa, const void* a, const void* b, int kind, size_t dims, int metric, float& result) {
+    result = std::numeric_limits<float>::quiet_NaN();
+    if (!a || !b) return fail(status_code::invalid_argument, "Vector pointer is NULL");
+    kernel_t k = find_kernel(metric_kind(metric), scalar_kind(kind), isa);
+    if (!k.pair)
+        return fail(status_code::unsupported, "Unsupported metric for this index's dimensions and scalar kind!");
+    result = k.pair(a, b, kernel_length(metric_kind(metric), scalar_kind(kind), dims));
+    return {};
+}
+
+}  // namespace usg

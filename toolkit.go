@@ -1,0 +1,359 @@
+package usearch
+
+import (
+	"context"
+	"errors"
+	"iter"
+	"runtime"
+	"slices"
+	"sync/atomic"
+	"unsafe"
+)
+
+// The whole-index toolkit (GO_API.md layer 3): exact search over the index's own content,
+// emptying, listing, copying, statistics and compaction.
+
+// searchExactVector scores every live vector of the index against query with the index's
+// metric (a Go metric included) and returns the limit nearest, closest first. Batches call
+// it once per query.
+func searchExactVector[T Scalar](b *base, op string, query []T, limit uint) ([]Key, []float32, error) {
+	h, err := b.read(op)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer b.mu.RUnlock()
+	q := quantizationOf[T]()
+	if err := b.vectorLength(op, len(query), q); err != nil {
+		return nil, nil, err
+	}
+	if n := b.live.Load(); n >= 0 && uint64(limit) > uint64(n) {
+		limit = uint(n)
+	}
+	if limit == 0 {
+		return []Key{}, []float32{}, nil
+	}
+	keys := make([]Key, limit)
+	dists := make([]float32, limit)
+	n, st := coreSearchExact(h, unsafe.Pointer(unsafe.SliceData(query)), q, limit, &keys[0], &dists[0])
+	if !st.ok() {
+		return nil, nil, b.callError(op, st, "")
+	}
+	return keys[:n], dists[:n], nil
+}
+
+// SearchExact returns the limit keys nearest to query by brute force over every vector in
+// the index, with their distances, closest first: the ground truth Search approximates.
+// It uses the index's metric, a Go metric included; removed vectors are never returned.
+func (idx *Index) SearchExact(query []float32, limit uint) ([]Key, []float32, error) {
+	return searchExactVector(&idx.base, "SearchExact", query, limit)
+}
+
+// SearchExact returns the limit keys nearest to query by brute force over every vector in
+// the index; see Index.SearchExact.
+func (idx *IndexOf[T]) SearchExact(query []T, limit uint) ([]Key, []float32, error) {
+	return searchExactVector(&idx.base, "SearchExact", query, limit)
+}
+
+// ---- emptying ----
+
+// Clear removes every vector and keeps the configuration (metric, a Go metric included, and
+// expansions) and the memory already allocated, for refilling. A viewed index becomes an
+// empty in-memory one.
+func (b *base) Clear() error { return b.clear("Clear", false) }
+
+// Reset removes every vector and frees the memory; the configuration stays as for Clear.
+func (b *base) Reset() error { return b.clear("Reset", true) }
+
+func (b *base) clear(op string, free bool) error {
+	h, err := b.exclusive(op)
+	if err != nil {
+		return err
+	}
+	defer b.mu.Unlock()
+	if st := coreClear(h, free); !st.ok() {
+		return statusError(op, st, "")
+	}
+	b.native.unpin() // a viewed buffer is no longer referenced
+	b.live.Store(0)
+	b.gen++
+	return nil
+}
+
+// ---- listing ----
+
+// exportPartBits splits the key space into 64 << bits parts of about 2048 entries or fewer.
+func exportPartBits(live int64) uint {
+	bits := uint(0)
+	for bits < 20 && live>>bits > 64*2048 {
+		bits++
+	}
+	return bits
+}
+
+// exportParts calls each with every part of the live entries in turn (keys, and vectors as
+// T when withVectors, per elements each), holding no lock while each runs. Parts split the
+// key space, so the iteration is weakly consistent: a key present throughout is seen, none
+// twice. It stops when the index is closed or fails, or when each returns false.
+func exportParts[T Scalar](b *base, op string, withVectors bool, each func(keys []Key, vectors []T, per int, multi bool) bool) {
+	q := quantizationOf[T]()
+	bits := exportPartBits(b.live.Load())
+	keys := make([]Key, 256)
+	var buf []T
+	for part := uint64(0); part < uint64(64)<<bits; part++ {
+		for {
+			h, err := b.read(op)
+			if err != nil {
+				return
+			}
+			conf := b.config // Load may change it between parts
+			per := int(elementsPerVector[T](conf.Dimensions))
+			var out unsafe.Pointer
+			if withVectors {
+				if len(buf) < len(keys)*per {
+					buf = make([]T, len(keys)*per)
+				}
+				out = unsafe.Pointer(unsafe.SliceData(buf))
+			}
+			n, st := coreExport(h, bits, part, keys, out, q)
+			b.mu.RUnlock()
+			if !st.ok() {
+				return
+			}
+			if n > uint(len(keys)) {
+				keys = make([]Key, n+n/4)
+				continue
+			}
+			var vectors []T
+			if withVectors { // a copy, so that yielded vectors stay the caller's
+				vectors = slices.Clone(buf[:int(n)*per])
+			}
+			if !each(keys[:n], vectors, per, conf.Multi) {
+				return
+			}
+			break
+		}
+	}
+}
+
+func keysOf(b *base) iter.Seq[Key] {
+	return func(yield func(Key) bool) {
+		exportParts(b, "Keys", false, func(keys []Key, _ []float32, _ int, multi bool) bool {
+			if multi { // a key's vectors are all in its part: one sort removes repeats
+				slices.Sort(keys)
+				keys = slices.Compact(keys)
+			}
+			for _, k := range keys {
+				if !yield(k) {
+					return false
+				}
+			}
+			return true
+		})
+	}
+}
+
+func allOf[T Scalar](b *base) iter.Seq2[Key, []T] {
+	return func(yield func(Key, []T) bool) {
+		exportParts(b, "All", true, func(keys []Key, vectors []T, per int, _ bool) bool {
+			for i, k := range keys {
+				if !yield(k, vectors[i*per:(i+1)*per:(i+1)*per]) {
+					return false
+				}
+			}
+			return true
+		})
+	}
+}
+
+// Keys iterates over the keys stored, each once (also with Multi), in no particular order.
+// It is weakly consistent: it may run while other goroutines add and remove; a key present
+// for the whole iteration is yielded, none is yielded twice, and keys added or removed
+// meanwhile may or may not be. No lock is held while the loop body runs, so it may change
+// the index. A closed index yields nothing.
+func (idx *Index) Keys() iter.Seq[Key] { return keysOf(&idx.base) }
+
+// All iterates over every stored vector, converted to float32, with its key: each vector
+// once (a Multi key once per vector), with the consistency of Keys. Each yielded slice is
+// the caller's to keep.
+func (idx *Index) All() iter.Seq2[Key, []float32] { return allOf[float32](&idx.base) }
+
+// Keys iterates over the keys stored, each once; see Index.Keys.
+func (idx *IndexOf[T]) Keys() iter.Seq[Key] { return keysOf(&idx.base) }
+
+// All iterates over every stored vector, converted to T, with its key; see Index.All.
+func (idx *IndexOf[T]) All() iter.Seq2[Key, []T] { return allOf[T](&idx.base) }
+
+// ---- copying ----
+
+// cloneInto fills the empty dst with a copy of b. Writers wait while the copy is taken;
+// searches go on.
+func (b *base) cloneInto(dst *base) error {
+	const op = "Clone"
+	b.gate.Lock()
+	defer b.gate.Unlock()
+	h, err := b.read(op)
+	if err != nil {
+		return err
+	}
+	before := coreMutations(h)
+	c, st := coreClone(h)
+	if st.ok() && coreMutations(h) != before {
+		// A writer that does not take the gate changed the index meanwhile: copy again
+		// with every call excluded.
+		coreFree(c)
+		b.mu.RUnlock()
+		if h, err = b.exclusive(op); err != nil {
+			return err
+		}
+		defer b.mu.Unlock()
+		c, st = coreClone(h)
+	} else {
+		defer b.mu.RUnlock()
+	}
+	if !st.ok() {
+		return statusError(op, st, "")
+	}
+	dst.h, dst.config = c, b.config
+	dst.native = &native{h: c}
+	dst.cleanup = runtime.AddCleanup(dst, (*native).release, dst.native)
+	dst.live.Store(b.live.Load())
+	if b.native.metric != nil {
+		// The copy has the metric's function but must not share its handle.
+		m := b.native.metric.copyMetric()
+		handle, st := coreChangeMetric(c, m)
+		if !st.ok() {
+			_ = dst.Close()
+			return statusError(op, st, "")
+		}
+		dst.native.setMetric(handle, m)
+	}
+	return nil
+}
+
+// Clone returns an independent copy: same vectors, graph, settings (expansions changed at
+// run time included) and metric; a Go metric's function is shared, its state is not.
+// Changing either index afterwards does not affect the other. The copy of a viewed index
+// holds its own memory and is writable.
+func (idx *Index) Clone() (*Index, error) {
+	c := &Index{}
+	if err := idx.cloneInto(&c.base); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Clone returns an independent copy; see Index.Clone.
+func (idx *IndexOf[T]) Clone() (*IndexOf[T], error) {
+	c := &IndexOf[T]{}
+	if err := idx.cloneInto(&c.base); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// ---- statistics ----
+
+// IndexStats describes the graph of an index.
+type IndexStats struct {
+	Nodes       uint   // graph nodes, removed vectors still linked in included
+	Removed     uint   // removed vectors still in the graph (until reused or compacted away)
+	Edges       uint   // neighbor-list entries over all levels
+	MaxLevel    int    // the top level; -1 when the index is empty
+	LevelNodes  []uint // LevelNodes[l]: nodes with a neighbor list on level l; len MaxLevel+1
+	LevelEdges  []uint // LevelEdges[l]: neighbor-list entries on level l
+	MemoryBytes uint   // as MemoryUsage
+}
+
+// Stats walks the graph and returns its statistics. While writers run, the counts are
+// those of some moment during the walk.
+func (b *base) Stats() (IndexStats, error) {
+	h, err := b.read("Stats")
+	if err != nil {
+		return IndexStats{}, err
+	}
+	defer b.mu.RUnlock()
+	g := coreGraphStats(h)
+	levels := max(g.maxLevel+1, 0)
+	for levels < len(g.levelNodes) && g.levelNodes[levels] > 0 { // levels of nodes being linked
+		levels++
+	}
+	return IndexStats{
+		Nodes: g.nodes, Removed: g.removed, Edges: g.edges, MaxLevel: levels - 1,
+		LevelNodes: slices.Clone(g.levelNodes[:levels]), LevelEdges: slices.Clone(g.levelEdges[:levels]),
+		MemoryBytes: g.memory,
+	}, nil
+}
+
+// ---- compaction ----
+
+// errCancelled is the core's report that a long call saw its cancel flag; callers replace
+// it with the context's error.
+var errCancelled = errors.New("cancelled")
+
+// Compact drops the removed vectors from the graph and from memory. The graph is repaired
+// around them first: every node that linked to a removed one is reconnected to the live
+// nodes of that neighborhood with the neighbor-selection heuristic of insertion, so recall
+// holds. Then the live vectors are renumbered densely, which frees the removed ones' memory;
+// a saved file no longer contains them.
+//
+// The compacted index is built aside, by GOMAXPROCS threads, and swapped in at the end:
+// searches run meanwhile on the old graph and see the new one afterwards, while calls that
+// change the content (Add, Remove, Rename, ...) wait until Compact returns. When ctx is
+// cancelled, Compact stops within milliseconds and returns an error that wraps ctx.Err();
+// the index is then left exactly as it was. A viewed index returns ErrReadOnly.
+func (b *base) Compact(ctx context.Context) error {
+	const op = "Compact"
+	if err := ctx.Err(); err != nil {
+		return &opError{op: op, detail: "cancelled before it started: " + err.Error(), kind: err}
+	}
+	b.gate.Lock()
+	defer b.gate.Unlock()
+	cancel := new(int32)
+	defer context.AfterFunc(ctx, func() { atomic.StoreInt32(cancel, 1) })()
+	for attempt := 0; ; attempt++ {
+		// Writers that bypass the gate would make the copy stale; after two such misses the
+		// copy is built with every call excluded.
+		exclusive := attempt >= 2
+		var h handle
+		var err error
+		if exclusive {
+			h, err = b.exclusive(op)
+		} else {
+			h, err = b.read(op)
+		}
+		if err != nil {
+			return err
+		}
+		gen := b.gen
+		fresh, epoch, st := coreCompact(h, cancel, uint(runtime.GOMAXPROCS(0)))
+		if !exclusive {
+			b.mu.RUnlock()
+		}
+		if !st.ok() {
+			if exclusive {
+				b.mu.Unlock()
+			}
+			if st.kind == errCancelled && ctx.Err() != nil {
+				return &opError{op: op, detail: "cancelled, the index is unchanged: " + ctx.Err().Error(), kind: ctx.Err()}
+			}
+			return b.callError(op, st, "")
+		}
+		if !exclusive {
+			b.mu.Lock()
+		}
+		if b.h == nil {
+			b.mu.Unlock()
+			coreFree(fresh)
+			return closedError(op)
+		}
+		if b.gen != gen || coreMutations(h) != epoch {
+			b.mu.Unlock()
+			coreFree(fresh)
+			continue
+		}
+		coreSwap(h, fresh) // fresh now holds the old content
+		b.mu.Unlock()
+		coreFree(fresh)
+		return nil
+	}
+}
