@@ -633,9 +633,9 @@ func TestExactSearchArguments(t *testing.T) {
 	assert.ErrorIs(t, err, ErrInvalidArgument, "dataset stride shorter than a row")
 	_, _, err = ExactSearch(data, data, 2, 1, 0, 8, 4, L2sq, 1, 0, 0, 0)
 	assert.ErrorIs(t, err, ErrInvalidArgument, "query stride shorter than a row")
-	_, _, err = ExactSearch(data, data, 2, 1, 0, 0, 4, L2sq, 2, 0, 12, 0)
+	_, _, err = ExactSearch(data, data, 2, 2, 0, 0, 4, L2sq, 2, 0, 12, 0)
 	assert.ErrorIs(t, err, ErrInvalidArgument, "key stride shorter than a result row")
-	_, _, err = ExactSearch(data, data, 2, 1, 0, 0, 4, L2sq, 2, 0, 0, 6)
+	_, _, err = ExactSearch(data, data, 2, 2, 0, 0, 4, L2sq, 2, 0, 0, 6)
 	assert.ErrorIs(t, err, ErrInvalidArgument, "distance stride shorter than a result row")
 	// Sizes beyond the slices.
 	_, _, err = ExactSearch(data, data, 11, 1, 0, 0, 4, L2sq, 1, 0, 0, 0)
