@@ -22,15 +22,7 @@ import (
 	"github.com/usearch-go/usearch/internal/dataset"
 )
 
-// cpuTime is the CPU time the process has used, every thread included: on a shared machine
-// it compares work where wall time also measures the neighbours' load.
-func cpuTime() time.Duration {
-	var u syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &u); err != nil {
-		return 0
-	}
-	return time.Duration(u.Utime.Nano() + u.Stime.Nano())
-}
+// cpuTime (batch_bench_test.go) compares CPU time where wall time also measures the neighbours' load.
 
 func BenchmarkCompact(b *testing.B) {
 	const rows, dims, queries, clusters, seed = 100_000, 96, 1000, 100, 7
