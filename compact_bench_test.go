@@ -14,7 +14,6 @@ package usearch_test
 import (
 	"context"
 	"runtime"
-	"syscall"
 	"testing"
 	"time"
 
