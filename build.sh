@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # build.sh: the one entry point for builds and checks, used locally and by CI (.ci/run).
 #
-#   ./build.sh test       go vet, go test ./..., -race on the concurrency tests, short fuzz runs
+#   ./build.sh test       go vet, go test ./..., -race on the concurrency and model tests, short fuzz runs
 #   ./build.sh clib       CMake: libusearch_c (static + shared), ctest, install, C example via pkg-config
 #   ./build.sh sanitize   ASan+LSan and UBSan on the C++ core (Go tests and C tests), a leak loop
 #                         under valgrind, and the Go tests with GOEXPERIMENT=cgocheck2
@@ -88,7 +88,7 @@ cmd_test() {
 	say "go test ./..."
 	run go test -count=1 ./...
 	say "go test -race on the concurrency tests"
-	run go test -count=1 -race -run 'Concurrent|CloseWhileBusy|FilteredSearches' .
+	run go test -count=1 -race -run 'Concurrent|CloseWhileBusy|FilteredSearches|ModelChecked' .
 	say "fuzz the loaders (${FUZZTIME:=20s} each, seeded from the upstream fixtures)"
 	local target
 	for target in FuzzLoadBuffer FuzzViewBuffer FuzzMetadataBuffer; do
@@ -255,7 +255,7 @@ cmd_fuzz() {
 # resident memory keeps growing once removals are compacted.
 cmd_soak() {
 	say "soak: mixed concurrent traffic for ${SOAK:=60s}"
-	USEARCH_SOAK=$SOAK run go test -count=1 -run '^$' -bench '^BenchmarkSoak$' -benchtime 1x -timeout 0 .
+	USEARCH_SOAK=$SOAK run go test -v -count=1 -run '^$' -bench '^BenchmarkSoak$' -benchtime 1x -timeout 0 .
 }
 
 cmd_bench() {
