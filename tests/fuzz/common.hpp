@@ -62,12 +62,15 @@ template <typename Next> inline void fill_vector(usearch_scalar_kind_t k, size_t
 // check_results verifies what every search promises: found <= limit, distances ascending,
 // and (single-vector indexes) no key twice. A NaN distance is possible only from stored
 // vectors nobody validated (a loaded file's vector bytes, or a metric like divergence on
-// negative input); it is skipped in the ordering check, which compares finite neighbours.
+// negative input); NaN breaks the ordering of the candidate heaps, so results holding one
+// are not checked for order (README: "Hazards that cannot be removed").
 inline void check_results(const usearch_key_t* keys, const usearch_distance_t* dist, size_t found, size_t limit,
                           bool multi) {
     require(found <= limit);
+    bool nan = false;
+    for (size_t i = 0; i < found; ++i) nan = nan || std::isnan(dist[i]);
     for (size_t i = 0; i < found; ++i) {
-        if (i && !std::isnan(dist[i - 1]) && !std::isnan(dist[i]) && !(dist[i - 1] <= dist[i])) {
+        if (i && !nan && !(dist[i - 1] <= dist[i])) {
             for (size_t j = 0; j < found; ++j) std::fprintf(stderr, "  %llu %g\n", (unsigned long long)keys[j], dist[j]);
             require(dist[i - 1] <= dist[i]);
         }
