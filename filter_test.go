@@ -244,10 +244,3 @@ func TestGoMetric(t *testing.T) {
 		t.Fatalf("Float16 metric on F32 storage: %v, want ErrUnsupported", err)
 	}
 }
-
-func abs(x float32) float32 {
-	if x < 0 {
-		return -x
-	}
-	return x
-}

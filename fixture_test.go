@@ -117,17 +117,6 @@ func checkUpstreamResults(t *testing.T, idx *usearch.Index, c fixtureCase, queri
 	}
 }
 
-// tied tells whether rank j's distance is shared with another rank, or is the last one
-// (where keys beyond the list may share it).
-func tied(dists []float64, j int, tol float64) bool {
-	for m := range dists {
-		if m != j && math.Abs(dists[m]-dists[j]) <= tol {
-			return true
-		}
-	}
-	return j == len(dists)-1
-}
-
 func TestUpstreamFixtures(t *testing.T) {
 	for _, dir := range fixtureDirs(t) {
 		dir := dir

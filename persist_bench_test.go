@@ -117,34 +117,15 @@ func (c *pbCorpus) cachePath() string {
 	return filepath.Join(os.TempDir(), fmt.Sprintf("usearch-go-bench-%s-%s.usearch", usearch.Version(), c.cacheKey))
 }
 
-// cachedOK tells whether path holds an index of this corpus: same dimensions, metric and
-// scalar kind in the header, and every row present.
-func (c *pbCorpus) cachedOK(path string) bool {
-	meta, err := usearch.Metadata(path)
-	if err != nil || meta.Dimensions != c.conf.Dimensions || meta.Metric != c.conf.Metric || meta.Quantization != c.conf.Quantization {
-		return false
-	}
-	idx, err := usearch.NewIndex(c.conf)
-	if err != nil {
-		return false
-	}
-	defer idx.Close()
-	if err := idx.View(path); err != nil {
-		return false
-	}
-	n, err := idx.Len()
-	return err == nil && n == uint(c.rows)
-}
-
 // file returns the path and size of the corpus's index file, building and saving the
 // index first unless a valid cached file exists.
 func (c *pbCorpus) file(b *testing.B) (string, int64) {
 	c.fileOnce.Do(func() {
 		c.path = c.cachePath()
-		if !c.cachedOK(c.path) {
+		if !dataset.IndexFileMatches(c.path, c.conf, c.rows) {
 			data := c.load(b) // may skip: then fileOnce is spent, and so is every later call
 			b.Logf("building %s (%d x %d, %v) into %s", c.name, c.rows, c.conf.Dimensions, c.conf.Metric, c.path)
-			if c.fileErr = pbBuildAndSave(c.conf, data, c.rows, c.path); c.fileErr != nil {
+			if c.fileErr = dataset.BuildIndexFile(c.path, c.conf, data, c.rows, runtime.NumCPU()); c.fileErr != nil {
 				return
 			}
 		}
@@ -164,29 +145,6 @@ func (c *pbCorpus) file(b *testing.B) (string, int64) {
 		b.Fatal(c.fileErr)
 	}
 	return c.path, c.size
-}
-
-// pbBuildAndSave adds every row under its row number from one goroutine per CPU and saves
-// the index to path (atomically: a crash never leaves a half-written cache).
-func pbBuildAndSave(conf usearch.IndexConfig, data []float32, rows int, path string) error {
-	idx, err := usearch.NewIndex(conf)
-	if err != nil {
-		return err
-	}
-	defer idx.Close()
-	if err := idx.Reserve(uint(rows)); err != nil {
-		return err
-	}
-	dims := int(conf.Dimensions)
-	if err := dataset.AddParallel(runtime.NumCPU(), rows, func(i int) error {
-		return idx.Add(usearch.Key(i), data[i*dims:(i+1)*dims])
-	}); err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	return idx.Save(path)
 }
 
 // pbOpen returns a fresh index loaded from the corpus's file, closed when b ends.

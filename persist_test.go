@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"errors"
 	"io/fs"
-	"math/rand"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -16,36 +15,6 @@ import (
 
 	"github.com/usearch-go/usearch"
 )
-
-func buildIndex(t testing.TB, conf usearch.IndexConfig, n int, seed int64) (*usearch.Index, [][]float32) {
-	t.Helper()
-	idx, err := usearch.NewIndex(conf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := rand.New(rand.NewSource(seed))
-	vecs := make([][]float32, n)
-	for i := range vecs {
-		v := make([]float32, conf.Dimensions)
-		for j := range v {
-			v[j] = r.Float32()*2 - 1
-		}
-		vecs[i] = v
-		if err := idx.Add(usearch.Key(i), v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return idx, vecs
-}
-
-func imageOf(t testing.TB, idx *usearch.Index) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	if _, err := idx.WriteTo(&buf); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
 
 func TestSaveLoadRoundTrip(t *testing.T) {
 	for _, q := range []usearch.Quantization{usearch.F32, usearch.F64, usearch.F16, usearch.BF16, usearch.I8, usearch.U8} {
@@ -119,18 +88,6 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 			}
 		})
 	}
-}
-
-func equalKeys(a, b []usearch.Key) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestFailedLoadKeepsIndex: every strict prefix of a valid image and a set of corrupted

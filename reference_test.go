@@ -1,10 +1,10 @@
 package usearch
 
-// A pure-Go reference for the distance functions of FORMAT.md §6.8 and the value
-// conversions of FORMAT.md §3.3/§3.4 and C_API.md §5.2. It is written from the specs, not
-// from the C++ core, and deliberately uses different algorithms where the core is clever
-// (for example, f16/bf16 rounding is done with float64 arithmetic instead of bit tricks),
-// so that agreement between the two means something.
+// A pure-Go reference for the distance functions (docs/file-format.md, "Distance
+// functions") and the value conversions (docs/file-format.md, "Conversions"). It is written
+// from those rules, not from the C++ core, and deliberately uses different algorithms where
+// the core is clever (for example, f16/bf16 rounding is done with float64 arithmetic
+// instead of bit tricks), so that agreement between the two means something.
 //
 // Vectors are handled as raw little-endian bytes in a storage kind ("rows"), exactly as the
 // core stores them. Decoded values are float64 (i8/u8 rows decode to their raw integers,
@@ -67,7 +67,7 @@ var refAllKinds = []Quantization{F32, BF16, F16, F64, I8, B1, U8}
 var refAllMetrics = []Metric{InnerProduct, Cosine, L2sq, Haversine, Divergence, Pearson, Hamming, Tanimoto, Sorensen, Jaccard}
 
 // refSupported is the table of metric × storage pairs the Go API accepts, written from the
-// brief and FORMAT.md §6.8 (binary metrics on B1 only; haversine on F32/F64; divergence on
+// docs/file-format.md, "Distance functions" (binary metrics on B1 only; haversine on F32/F64; divergence on
 // float kinds; ip/cos/l2sq/pearson on every numeric kind).
 func refSupported(m Metric, q Quantization) bool {
 	switch m {
@@ -108,49 +108,37 @@ func refRowBytes(q Quantization, dims int) int {
 
 // ---- binary16 and bfloat16 ----------------------------------------------------------------
 
-// refF16Value decodes a binary16 bit pattern from its fields.
-func refF16Value(h uint16) float64 {
+// refHalfValue decodes a 16-bit binary floating-point pattern with a sign bit, expBits
+// exponent bits (bias 2^(expBits-1)-1) and manBits mantissa bits, from its fields.
+func refHalfValue(h uint16, expBits, manBits int) float64 {
 	sign := 1.0
 	if h&0x8000 != 0 {
 		sign = -1
 	}
-	e := int(h>>10) & 0x1F
-	m := float64(h & 0x3FF)
+	bias, maxExp := 1<<(expBits-1)-1, 1<<expBits-1
+	e := int(h>>manBits) & maxExp
+	m := float64(int(h) & (1<<manBits - 1))
 	switch e {
 	case 0:
-		return sign * math.Ldexp(m, -24)
-	case 31:
+		return sign * math.Ldexp(m, 1-bias-manBits)
+	case maxExp:
 		if m != 0 {
 			return math.NaN()
 		}
 		return math.Inf(int(sign))
 	}
-	return sign * math.Ldexp(1+m/1024, e-15)
+	return sign * math.Ldexp(1+m/float64(int(1)<<manBits), e-bias)
 }
 
-// refBF16Value decodes a bfloat16 bit pattern from its fields.
-func refBF16Value(h uint16) float64 {
-	sign := 1.0
-	if h&0x8000 != 0 {
-		sign = -1
-	}
-	e := int(h>>7) & 0xFF
-	m := float64(h & 0x7F)
-	switch e {
-	case 0:
-		return sign * math.Ldexp(m, -133)
-	case 255:
-		if m != 0 {
-			return math.NaN()
-		}
-		return math.Inf(int(sign))
-	}
-	return sign * math.Ldexp(1+m/128, e-127)
-}
+// refF16Value decodes a binary16 bit pattern (5 exponent, 10 mantissa bits).
+func refF16Value(h uint16) float64 { return refHalfValue(h, 5, 10) }
+
+// refBF16Value decodes a bfloat16 bit pattern (8 exponent, 7 mantissa bits).
+func refBF16Value(h uint16) float64 { return refHalfValue(h, 8, 7) }
 
 // refRoundToGrid rounds |x| to the grid of a binary format with mb mantissa bits and
 // minimum normal exponent emin (RNE to the nearest multiple of the local spacing), as
-// FORMAT.md §3.3 describes it.
+// docs/file-format.md, "Conversions" describes it.
 func refRoundToGrid(a float64, mb, emin int) float64 {
 	if a == 0 {
 		return 0
@@ -164,53 +152,41 @@ func refRoundToGrid(a float64, mb, emin int) float64 {
 	return math.RoundToEven(a/q) * q
 }
 
-// refF32ToF16 converts per FORMAT.md §3.3: RNE including subnormals; beyond 65504 after
-// rounding → inf; NaN → 0x7E00 with the sign.
-func refF32ToF16(x float32) uint16 {
+// refHalfFrom converts x to a 16-bit binary format with expBits exponent and manBits
+// mantissa bits (docs/file-format.md, "Conversions"): round to nearest even on the
+// format's grid, subnormals included; beyond the largest finite value after rounding → inf;
+// NaN → the quiet NaN with x's sign.
+func refHalfFrom(x float32, expBits, manBits int) uint16 {
 	var sign uint16
 	if math.Signbit(float64(x)) {
 		sign = 0x8000
 	}
+	bias, maxExp := 1<<(expBits-1)-1, 1<<expBits-1
+	inf := uint16(maxExp << manBits)
 	a := math.Abs(float64(x))
 	switch {
 	case math.IsNaN(a):
-		return sign | 0x7E00
+		return sign | inf | 1<<(manBits-1)
 	case math.IsInf(a, 0):
-		return sign | 0x7C00
+		return sign | inf
 	}
-	v := refRoundToGrid(a, 10, -14)
+	v := refRoundToGrid(a, manBits, 1-bias)
 	switch {
-	case v > 65504:
-		return sign | 0x7C00
-	case v < math.Ldexp(1, -14):
-		return sign | uint16(v*(1<<24)) // subnormal: multiple of 2^-24
+	case v > refHalfValue(inf-1, expBits, manBits):
+		return sign | inf
+	case v < math.Ldexp(1, 1-bias):
+		return sign | uint16(math.Ldexp(v, bias-1+manBits)) // subnormal: a multiple of the smallest one
 	}
 	frac, exp := math.Frexp(v)
-	mant := uint16((frac*2 - 1) * 1024)
-	return sign | uint16(exp-1+15)<<10 | mant
+	mant := uint16(math.Ldexp(frac*2-1, manBits))
+	return sign | uint16(exp-1+bias)<<manBits | mant
 }
 
-// refF32ToBF16 converts per FORMAT.md §3.3: RNE on the bfloat16 grid; overflow → inf;
-// NaN → 0x7FC0 with the sign.
-func refF32ToBF16(x float32) uint16 {
-	var sign uint16
-	if math.Signbit(float64(x)) {
-		sign = 0x8000
-	}
-	a := math.Abs(float64(x))
-	switch {
-	case math.IsNaN(a):
-		return sign | 0x7FC0
-	case math.IsInf(a, 0):
-		return sign | 0x7F80
-	}
-	v := refRoundToGrid(a, 7, -126)
-	if v > refBF16Value(0x7F7F) {
-		return sign | 0x7F80
-	}
-	// v is exactly representable in float32 with 16 trailing zero bits.
-	return sign | uint16(math.Float32bits(float32(v))>>16)
-}
+// refF32ToF16 converts to binary16: beyond 65504 after rounding → inf, NaN → 0x7E00.
+func refF32ToF16(x float32) uint16 { return refHalfFrom(x, 5, 10) }
+
+// refF32ToBF16 converts to bfloat16: NaN → 0x7FC0.
+func refF32ToBF16(x float32) uint16 { return refHalfFrom(x, 8, 7) }
 
 // ---- rows: encoding and decoding --------------------------------------------------------
 
@@ -263,8 +239,9 @@ func refStoreFloat(q Quantization, row []byte, i int, x float64) {
 	}
 }
 
-// refQuantize applies FORMAT.md §3.3.1: normalise by the L2 norm (summed in double in
-// order), scale by 127 or 255, clamp, truncate toward zero; zero or NaN norm → zeros.
+// refQuantize applies the i8/u8 rule of docs/file-format.md, "Conversions": normalise by
+// the L2 norm (summed in double in order), scale by 127 or 255, clamp, truncate toward
+// zero; zero or NaN norm → zeros.
 func refQuantize(xs []float64, to Quantization) []byte {
 	out := make([]byte, len(xs))
 	norm2 := 0.0
@@ -291,7 +268,7 @@ func refQuantize(xs []float64, to Quantization) []byte {
 	return out
 }
 
-// refPack packs "x > 0" bits most significant bit first (FORMAT.md §3.3.2), padding zero.
+// refPack packs "x > 0" bits most significant bit first (docs/file-format.md, "Conversions"), padding zero.
 func refPack(xs []float64) []byte {
 	out := make([]byte, (len(xs)+7)/8)
 	for i, x := range xs {
@@ -302,7 +279,7 @@ func refPack(xs []float64) []byte {
 	return out
 }
 
-// refCast converts one row between kinds following FORMAT.md §3.3/§3.4 and C_API.md §5.2.
+// refCast converts one row between kinds following docs/file-format.md, "Conversions".
 func refCast(src []byte, from, to Quantization, dims int) []byte {
 	if from == to {
 		return append([]byte(nil), src[:refRowBytes(from, dims)]...)
@@ -389,7 +366,8 @@ func refCosine(a, b []float64) float64 {
 	return math.Max(d, 0)
 }
 
-// refPearson computes 1 − r with sums accumulated in F (FORMAT.md: f32 for every kind).
+// refPearson computes 1 − r with sums accumulated in F (f32 for every kind, see
+// docs/file-format.md, "Distance functions").
 // Explicit conversions keep every operation rounded to F.
 func refPearson[F constraints.Float](a, b []float64) float64 {
 	n := len(a)
@@ -619,7 +597,7 @@ func refRandomF32(rng *rand.Rand, m Metric, dims int) []float32 {
 
 // ---- self-tests of the reference ----------------------------------------------------------
 
-// refFormatF16BF16 is FORMAT.md §3.3's sample table, the bf16 and f16 columns.
+// refFormatF16BF16 holds sample f32 values with their bf16 and f16 bits (docs/file-format.md, "Conversions").
 var refFormatF16BF16 = []struct {
 	in       float32
 	bf16, fp uint16
@@ -650,14 +628,14 @@ var refFormatF16BF16 = []struct {
 	{-float32(math.NaN()), 0xFFC0, 0xFE00},
 }
 
-// refFormatA and refFormatB are the vectors of FORMAT.md §6.8's table.
+// refFormatA and refFormatB are the sample vectors of docs/file-format.md, "Distance functions".
 var (
 	refFormatA = []float32{1, 0.5, 0, 0.25, 1, 0, 1, 0.75}
 	refFormatB = []float32{0.5, 1, 0.25, 0, 1, 1, 0, 0.5}
 )
 
-// refFormatTable lists §6.8's distances for the pairs the Go API supports; digits is the
-// number of decimals printed in the table.
+// refFormatTable lists the sample distances (docs/file-format.md, "Distance functions")
+// for the pairs the Go API supports; digits is the number of decimals printed in the table.
 var refFormatTable = []struct {
 	m      Metric
 	q      Quantization
@@ -692,7 +670,7 @@ func TestReferenceConversionsMatchFormatTable(t *testing.T) {
 	assert.Equal(t, []byte{7, 10, 0, 0, 0, 1, 0, 0}, refQuantize(in, U8))
 	assert.Equal(t, []byte{0xF0, 0xAA}, refPack([]float64{1, 1, 1, 1, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0}))
 	assert.Equal(t, []byte{0x98, 0x80}, refPack([]float64{1, -1, 0, 2, 0.1, 0, 0, 0, 5, -3}))
-	// C_API.md §5.2 examples.
+	// Quantization examples (docs/file-format.md, "Conversions").
 	assert.Equal(t, refRow([]int8{76, 101}), refCast(refRow([]float32{3, 4}), F32, I8, 2))
 	assert.Equal(t, []byte{153, 0}, refCast(refRow([]float32{3, -4}), F32, U8, 2))
 	assert.Equal(t, []byte{0, 111, 222}, refCast(refRow([]int8{-10, 20, 40}), I8, U8, 3))
@@ -700,7 +678,7 @@ func TestReferenceConversionsMatchFormatTable(t *testing.T) {
 	back := refTyped[float32](refCast(refRow([]int8{76, 101}), I8, F32, 2))
 	assert.InDelta(t, 0.598425, back[0], 1e-6)
 	assert.InDelta(t, 0.795276, back[1], 1e-6)
-	// f64 input is double-rounded through f32 (FORMAT.md §3.4).
+	// f64 input is double-rounded through f32 (docs/file-format.md, "Conversions").
 	x := 1 + math.Ldexp(1, -11) + math.Ldexp(1, -40)
 	assert.Equal(t, uint16(0x3C00), binary.LittleEndian.Uint16(refCast(refRow([]float64{x}), F64, F16, 1)))
 }
@@ -754,7 +732,7 @@ func TestReferenceEdgeCases(t *testing.T) {
 	assert.True(t, math.IsNaN(refDistance(Sorensen, B1, []byte{0}, []byte{0}, 8)))
 	assert.Equal(t, 0.0, refDistance(Tanimoto, B1, []byte{0}, []byte{0}, 8))
 	assert.Equal(t, 0.0, refDivergence[float32](zero, zero))
-	// i8 examples of FORMAT.md §6.8: raw integer quantities.
+	// i8 examples (docs/file-format.md, "Distance functions"): raw integer quantities.
 	raw := refRow([]int8{10, 20, 30, 40})
 	assert.Equal(t, -299.0, refDistance(InnerProduct, I8, raw, refRow([]int8{1, 2, 3, 4}), 4))
 	assert.Equal(t, 2430.0, refDistance(L2sq, I8, raw, refRow([]int8{1, 2, 3, 4}), 4))

@@ -1,5 +1,6 @@
-// format.hpp: the upstream USearch 2.26.2 dense-index file format (FORMAT.md): code tables,
-// a parser that validates every field before anything is used, and the header writer.
+// format.hpp: the upstream USearch 2.26.2 dense-index file format (docs/file-format.md):
+// code tables, a parser that validates every field before anything is used, and the header
+// writer.
 //
 // Layout: u32 rows | u32 cols | rows x cols vector bytes | 64-byte header | 40-byte graph
 // header | i16 level per node | one node record ("tape") per node.
@@ -78,7 +79,7 @@ inline bool scalar_from_file(uint8_t code, scalar_kind& k) {
     }
 }
 
-// Files stamped 2.0-2.9 number the kinds differently (FORMAT.md §2.4).
+// Files stamped 2.0-2.9 number the kinds differently (docs/file-format.md, "Kind codes").
 inline uint8_t legacy_kind_code(uint8_t code) {
     static const uint8_t modern[15] = {0, 1, 2, 3, 10, 11, 12, 5, 14, 15, 17, 20, 21, 22, 23};
     return code < 15 ? modern[code] : code;
@@ -127,8 +128,9 @@ inline status parse_dense_header(const uint8_t* p, index_config& c) {
     return {};
 }
 
-// parse_file validates a whole serialized index (FORMAT.md §7.2) without trusting any field:
-// every size is overflow-checked against `len`, every neighbor against the node count.
+// parse_file validates a whole serialized index (docs/file-format.md, "Validation")
+// without trusting any field: every size is overflow-checked against `len`, every neighbor
+// against the node count.
 inline status parse_file(const uint8_t* data, size_t len, file_image& img) {
     img = file_image{};
     if (!data || len < 8) return invalid("File is corrupted and lacks matrix dimensions");
@@ -205,7 +207,7 @@ inline status parse_file(const uint8_t* data, size_t len, file_image& img) {
     return {};
 }
 
-// parse_metadata finds and reads only the dense header (FORMAT.md §7.5).
+// parse_metadata finds and reads only the dense header (docs/file-format.md, "Metadata").
 inline status parse_metadata(const uint8_t* data, size_t len, index_config& c) {
     if (!data || len <= file_header_bytes) return fail(status_code::invalid_file, "End of file reached!");
     if (std::memcmp(data, "usearch", 7) == 0) return parse_dense_header(data, c);

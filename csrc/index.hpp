@@ -156,9 +156,9 @@ class dense_index {
         write_list(list, ctx.selected, capacity);
     }
 
-    // link connects a node whose tape and vector are in place (FORMAT.md §6.3 and §6.7).
-    // A reused slot starts with empty lists (they belonged to the removed vector), except
-    // when it is the entry point, whose old lists are where every walk starts.
+    // link connects a node whose tape and vector are in place (docs/file-format.md, "Graph
+    // construction"). A reused slot starts with empty lists (they belonged to the removed
+    // vector), except when it is the entry point, whose old lists are where every walk starts.
     void link(context& ctx, slot_t slot, int level, const uint8_t* v, bool reused) {
         if (reused && entry_slot(entry_.load(std::memory_order_acquire)) != slot) {
             node_lock lock(slots_[slot].lock);

@@ -571,7 +571,8 @@ int usearchx_stats(usearch_index_t index, usearchx_stats_t* out) {
     return with_index(index, nullptr, [&](dense_index& x) {
         toolkit::stats st = toolkit::graph_stats(x);
         out->nodes = st.nodes, out->removed = st.removed, out->edges = st.edges, out->max_level = st.max_level;
-        for (size_t l = 0; l < 64; ++l) out->level_nodes[l] = st.level_nodes[l], out->level_edges[l] = st.level_edges[l];
+        for (size_t l = 0; l < 64; ++l)
+            out->level_nodes[l] = st.level_nodes[l], out->level_edges[l] = st.level_edges[l];
         out->memory_bytes = x.memory_usage();
         return status{};
     });
@@ -618,6 +619,8 @@ uint64_t usearchx_mutations(usearch_index_t index) {
 int usearchx_swap(usearch_index_t index, usearch_index_t other) {
     status st = check(index, need::handle);
     if (st) st = check(other, need::handle);
+    if (st && as_index(index)->initialized() && as_index(other)->initialized())
+        toolkit::take_settings(*as_index(other), *as_index(index));
     if (st) static_cast<handle_t*>(index)->index.swap(static_cast<handle_t*>(other)->index);
     return report(st, nullptr);
 }

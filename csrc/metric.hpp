@@ -55,7 +55,8 @@ struct metric_t {
 
 // distance_with computes one distance with the kernel of an instruction set, for
 // usearch_distance and the per-ISA tests.
-status distance_with(int isa, const void* a, const void* b, int kind, size_t dims, int metric, float& result) {
+inline status distance_with(int isa, const void* a, const void* b, int kind, size_t dims, int metric,
+                            float& result) {
     result = std::numeric_limits<float>::quiet_NaN();
     if (!a || !b) return fail(status_code::invalid_argument, "Vector pointer is NULL");
     kernel_t k = find_kernel(metric_kind(metric), scalar_kind(kind), isa);

@@ -1,6 +1,6 @@
 // scalars.hpp: the element kinds an index can store, their byte sizes, and the conversions
 // between them. The rules follow the upstream file format so that stored bytes match what
-// upstream writes for the same input (see FORMAT.md §3.3 and §3.4).
+// upstream writes for the same input (docs/file-format.md, "Conversions").
 #pragma once
 
 #include <cmath>

@@ -15,8 +15,8 @@
 namespace usg {
 
 // search_tuning holds the thresholds that choose between walking the graph and scanning
-// exactly under a filter, and the group sizes of the scans. docs/filtered-search.md explains
-// where the numbers come from.
+// exactly under a filter, and the group sizes of the scans (the design is described in
+// docs/filtered-search.md).
 namespace search_tuning {
 // An index with at most this many live entries is scanned exactly under any filter.
 constexpr size_t exact_scan_max_live = 1024;
@@ -51,7 +51,8 @@ inline float signaling_nan() { return std::numeric_limits<float>::signaling_NaN(
 
 // greedy_descent walks level `level` from `best`, moving to any strictly closer neighbor
 // until no neighbor of the current best is closer.
-inline void dense_index::greedy_descent(context& ctx, const uint8_t* q, slot_t& best, float& best_distance, int level) const {
+inline void dense_index::greedy_descent(context& ctx, const uint8_t* q, slot_t& best, float& best_distance,
+                                        int level) const {
     for (bool changed = true; changed;) {
         changed = false;
         uint8_t* tape = tape_of(best);
@@ -298,10 +299,10 @@ inline status dense_index::search(const void* query, scalar_kind kind, size_t k,
 
 // exact_search is the brute-force k-nearest search of usearch_exact_search: every query is
 // scored against every dataset row; rows are the keys, ties go to the lower row.
-status exact_search(const void* dataset, size_t dataset_size, size_t dataset_stride, const void* queries,
-                    size_t queries_size, size_t queries_stride, int kind, size_t dims, int metric, size_t count,
-                    size_t threads, usearch_key_t* keys, size_t keys_stride, usearch_distance_t* distances,
-                    size_t distances_stride) {
+inline status exact_search(const void* dataset, size_t dataset_size, size_t dataset_stride, const void* queries,
+                           size_t queries_size, size_t queries_stride, int kind, size_t dims, int metric,
+                           size_t count, size_t threads, usearch_key_t* keys, size_t keys_stride,
+                           usearch_distance_t* distances, size_t distances_stride) {
     kernel_t k = find_kernel(metric_kind(metric), scalar_kind(kind), cpu_isa());
     if (!k.pair)
         return fail(status_code::unsupported, "Unsupported metric for this index's dimensions and scalar kind!");

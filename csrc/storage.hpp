@@ -150,7 +150,8 @@ class arena {
     size_t memory_usage() const { return total_; }
 };
 
-// Node records use the byte layout of the file format (FORMAT.md §4.3), unaligned:
+// Node records use the byte layout of the file format (docs/file-format.md, "Layout"),
+// unaligned:
 //   key u64 | level i16 | level 0: count u32, M0 x u32 | each level l >= 1: count u32, M x u32
 // so that a view can serve them straight from a mapped file.
 struct tape_layout {

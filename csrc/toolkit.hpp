@@ -120,6 +120,15 @@ struct toolkit {
         y.initialized_ = true;
     }
 
+    // take_settings gives y what may change on x without changing its content: expansions
+    // and the metric (a Go metric may be installed while a compacted copy is being built).
+    static void take_settings(dense_index& y, const dense_index& x) {
+        y.config_.expansion_add = x.config_.expansion_add;
+        y.config_.expansion_search = x.config_.expansion_search;
+        y.config_.metric = x.config_.metric;
+        y.metric_ = x.metric_;
+    }
+
     // clone copies every node as it is (removed ones and the free list included) into the
     // empty index y, which owns all its memory even when x is a view.
     static status clone(const dense_index& x, dense_index& y) {

@@ -151,6 +151,12 @@ USEARCH_EXPORT void usearch_exact_search(void const* dataset, size_t dataset_siz
                                          usearch_key_t* keys, size_t keys_stride, usearch_distance_t* distances,
                                          size_t distances_stride, usearch_error_t* error);
 
+/* Not defined by this library, and not used by this repository's Go package: upstream's header
+ * declares it because upstream's Go binding exports a Go predicate under this name and passes
+ * its address to usearch_filtered_search from its cgo preamble, which needs this declaration.
+ * It stays for source compatibility (docs/c-api.md). */
+extern int goFilteredSearchCallback(usearch_key_t, void*);
+
 #ifdef __cplusplus
 }
 #endif

@@ -184,7 +184,8 @@ USEARCH_EXPORT int usearchx_compact(usearch_index_t index, int32_t const volatil
                                     usearch_index_t* compacted, uint64_t* epoch, usearch_error_t* error);
 /* Counts finished adds, removes, renames and clears. */
 USEARCH_EXPORT uint64_t usearchx_mutations(usearch_index_t index);
-/* Exchanges the contents of two handles. */
+/* Moves other's content (a compacted copy) into index and index's into other; index keeps
+ * its settings that may change meanwhile (expansions, metric). */
 USEARCH_EXPORT int usearchx_swap(usearch_index_t index, usearch_index_t other);
 
 #ifdef __cplusplus

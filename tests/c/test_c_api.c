@@ -1,6 +1,6 @@
 /*
  * test_c_api.c: tests of the C API (usearch.h, upstream-compatible) and of our extensions
- * (usearch_ext.h), written against the behaviour described in spec/C_API.md.
+ * (usearch_ext.h), written against the behaviour described in docs/c-api.md.
  *
  * Plain C99 plus POSIX threads. Every check counts as passed or failed; failures print
  * file:line and what was compared. The last line is "N passed, M failed"; the exit status is
@@ -671,7 +671,7 @@ static void test_kinds_conversions(void) {
     }
     usearch_free(index, NULL);
 
-    /* Quantizing conversions (spec/C_API.md section 5.2 examples). */
+    /* Quantizing conversions (docs/file-format.md, "Conversions"). */
     {
         float f34[2] = {3, 4}, f3m4[2] = {3, -4};
         float bits_in[10] = {1, -1, 0, 2, 0.1f, 0, 0, 0, 5, -3};

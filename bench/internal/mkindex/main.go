@@ -127,12 +127,12 @@ func write(out string, c corpus, rebuild bool, threads int) (indexMeta, error) {
 		return indexMeta{}, err
 	}
 	dims := int(c.conf.Dimensions)
-	if !rebuild && valid(path, c) {
+	if !rebuild && dataset.IndexFileMatches(path, c.conf, c.rows) {
 		fmt.Printf("mkindex: %s: keeping %s\n", c.name, path)
 	} else {
 		fmt.Printf("mkindex: %s: building %d x %d %v with %d goroutines ...\n", c.name, c.rows, dims, c.conf.Metric, threads)
 		start := time.Now()
-		if err := build(path, c.conf, data, c.rows, threads); err != nil {
+		if err := dataset.BuildIndexFile(path, c.conf, data, c.rows, threads); err != nil {
 			return indexMeta{}, err
 		}
 		fmt.Printf("mkindex: %s: built and saved %s in %.1fs\n", c.name, path, time.Since(start).Seconds())
@@ -157,41 +157,4 @@ func write(out string, c corpus, rebuild bool, threads int) (indexMeta, error) {
 		Metric: c.conf.Metric.String(), Quantization: strings.ToLower(c.conf.Quantization.String()),
 		Bytes: st.Size(), Probes: probeFile, ProbeKeys: probeKeys, Source: c.source,
 	}, nil
-}
-
-// valid tells whether path holds an index with c's configuration and row count.
-func valid(path string, c corpus) bool {
-	m, err := usearch.Metadata(path)
-	if err != nil || m.Dimensions != c.conf.Dimensions || m.Metric != c.conf.Metric || m.Quantization != c.conf.Quantization {
-		return false
-	}
-	idx, err := usearch.NewIndex(c.conf)
-	if err != nil {
-		return false
-	}
-	defer idx.Close()
-	if idx.View(path) != nil {
-		return false
-	}
-	n, err := idx.Len()
-	return err == nil && n == uint(c.rows)
-}
-
-// build adds every row under its row number from `threads` goroutines and saves the index.
-func build(path string, conf usearch.IndexConfig, data []float32, rows, threads int) error {
-	idx, err := usearch.NewIndex(conf)
-	if err != nil {
-		return err
-	}
-	defer idx.Close()
-	if err := idx.Reserve(uint(rows)); err != nil {
-		return err
-	}
-	dims := int(conf.Dimensions)
-	if err := dataset.AddParallel(threads, rows, func(i int) error {
-		return idx.Add(usearch.Key(i), data[i*dims:(i+1)*dims])
-	}); err != nil {
-		return err
-	}
-	return idx.Save(path)
 }

@@ -284,7 +284,7 @@ func TestDistanceFormatTable(t *testing.T) {
 			a := refCast(refRow(refFormatA), F32, c.q, dims)
 			b := refCast(refRow(refFormatB), F32, c.q, dims)
 			got := distanceAll(t, c, a, b, dims)
-			assert.Truef(t, refTableClose(float64(got), e.want, e.digits), "%v: DistanceUnsafe %v, FORMAT.md %v", c, got, e.want)
+			assert.Truef(t, refTableClose(float64(got), e.want, e.digits), "%v: DistanceUnsafe %v, docs/file-format.md %v", c, got, e.want)
 
 			// Through an index: the f32 inputs are converted on add and on search.
 			idx, err := NewIndex(IndexConfig{Quantization: c.q, Metric: c.m, Dimensions: uint(dims)})
@@ -294,7 +294,7 @@ func TestDistanceFormatTable(t *testing.T) {
 			keys, dists, err := idx.Search(refFormatA, 1)
 			require.NoError(t, err)
 			require.Equal(t, []Key{7}, keys)
-			assert.Truef(t, refTableClose(float64(dists[0]), e.want, e.digits), "%v: index %v, FORMAT.md %v", c, dists[0], e.want)
+			assert.Truef(t, refTableClose(float64(dists[0]), e.want, e.digits), "%v: index %v, docs/file-format.md %v", c, dists[0], e.want)
 		})
 	}
 }
@@ -354,7 +354,7 @@ func TestDistanceEdgeCases(t *testing.T) {
 		assert.InDeltaf(t, math.Pi, distanceAll(t, c, pole, south, 2), 1e-3, "pole to pole on %v", q)
 	}
 
-	// Bit metrics: empty sets, and padding bits count (FORMAT.md §6.8).
+	// Bit metrics: empty sets, and padding bits count (docs/file-format.md, "Distance functions").
 	empty := []byte{0, 0}
 	sor, tan := metricCase{Sorensen, B1}, metricCase{Tanimoto, B1}
 	assert.True(t, math.IsNaN(float64(distanceAll(t, sor, empty, empty, 16))), "sorensen of two empty sets is NaN")

@@ -2,7 +2,7 @@
 
 package usearch
 
-// The layer-1 surface of GO_API.md (persistence excluded) and the extensions that exist:
+// The Index API of README.md (persistence excluded) and the extensions that exist:
 // CRUD semantics, errors, lifecycle, settings, and the enum names.
 
 import (

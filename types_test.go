@@ -2,9 +2,9 @@
 
 package usearch
 
-// Conversions: Float16/BFloat16 against FORMAT.md §3.3 and exhaustively against the
-// reference and the C core; i8/u8/b1 conversion examples of FORMAT.md §3.3.1/§3.3.2 and
-// C_API.md §5.2 through the core's cast and through indexes; Get's conversions.
+// Conversions (docs/file-format.md, "Conversions"): Float16/BFloat16 against the rounding rules and exhaustively
+// against the reference and the C core; i8/u8/b1 conversion examples through the core's
+// cast and through indexes; Get's conversions.
 
 import (
 	"encoding/binary"
@@ -203,13 +203,13 @@ func TestFloat16FromAgreesWithCore(t *testing.T) {
 }
 
 func TestCastExamples(t *testing.T) {
-	// FORMAT.md §3.3.1.
+	// i8/u8 quantization (docs/file-format.md, "Conversions").
 	in := []float32{3, 4, 0, -1, -100, 0.5, 1e-9, -3}
 	assert.Equal(t, []int8{3, 5, 0, -1, -126, 0, 0, -3}, refTyped[int8](castC(t, refRow(in), F32, I8, 8)))
 	assert.Equal(t, []byte{7, 10, 0, 0, 0, 1, 0, 0}, castC(t, refRow(in), F32, U8, 8))
 	in64 := refMapSlice[float32, float64](in)
 	assert.Equal(t, []int8{3, 5, 0, -1, -126, 0, 0, -3}, refTyped[int8](castC(t, refRow(in64), F64, I8, 8)))
-	// FORMAT.md §3.3.2 and C_API.md §5.2.
+	// b1 packing (docs/file-format.md, "Conversions").
 	assert.Equal(t, []byte{0xF0, 0xAA}, castC(t, refRow([]float32{1, 1, 1, 1, 0, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0}), F32, B1, 16))
 	assert.Equal(t, []byte{0x98, 0x80}, castC(t, refRow([]float32{1, -1, 0, 2, 0.1, 0, 0, 0, 5, -3}), F32, B1, 10))
 	assert.Equal(t, []int8{76, 101}, refTyped[int8](castC(t, refRow([]float32{3, 4}), F32, I8, 2)))
@@ -225,7 +225,7 @@ func TestCastExamples(t *testing.T) {
 	assert.Equal(t, []byte{0, 0, 0}, castC(t, refRow([]float32{1, float32(math.NaN()), 2}), F32, U8, 3))
 	assert.Equal(t, []byte{0x00}, castC(t, refRow([]float32{0, 0, 0}), F32, B1, 3))
 	assert.Equal(t, []byte{0xE0}, castC(t, refRow([]float32{1, 1, 1}), F32, B1, 3))
-	// f64 input is rounded to f32 before f16 (FORMAT.md §3.4).
+	// f64 input is rounded to f32 before f16 (docs/file-format.md, "Conversions").
 	x := 1 + math.Ldexp(1, -11) + math.Ldexp(1, -40)
 	assert.Equal(t, uint16(0x3C00), binary.LittleEndian.Uint16(castC(t, refRow([]float64{x}), F64, F16, 1)))
 	// b1 expands to ones and zeros.

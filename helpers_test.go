@@ -1,0 +1,107 @@
+package usearch_test
+
+// How the tests are organised.
+//
+// Package rule: a test file uses package usearch_test, and so only the API a user sees,
+// unless it needs something unexported (core calls such as coreCast, kernel variants per
+// instruction set, reference decoders checked against internals); then it uses package
+// usearch. The internal files are usearch_test.go, distance_test.go, types_test.go,
+// kernels_test.go, concurrency_test.go, reference_test.go, filter_internal_test.go and
+// nocgo_test.go.
+//
+// File map: the tests of a source file are in the file of the same name (usearch.go ->
+// usearch_test.go, distance.go -> distance_test.go, types.go -> types_test.go, filter.go ->
+// filter_test.go and filter_internal_test.go, persist.go -> persist_test.go, nocgo.go ->
+// nocgo_test.go). Tests across the whole package have their own files: concurrency,
+// recall, fixtures written by upstream USearch, interop with npm usearch, fuzzing, examples,
+// and the *_bench_test.go benchmarks.
+//
+// Shared helpers: black-box helpers used by more than one test live in this file; the
+// white-box ones (reference implementations of every scalar kind and metric) live in
+// reference_test.go. Their names say what they do, not which test first needed them.
+//
+// Test sizes: every test must pass with -short, which the race run (`./build.sh test`) and
+// the arm64 runs under qemu (`./build.sh cross`) use; tests that take long scale their data
+// down under testing.Short(). A test is in those runs by existing, not by its name.
+
+import (
+	"bytes"
+	"math"
+	"math/rand"
+	"testing"
+
+	"github.com/usearch-go/usearch"
+)
+
+// buildIndex returns an index of conf holding n vectors uniform in [-1, 1) under keys 0..n-1,
+// and the vectors.
+func buildIndex(t testing.TB, conf usearch.IndexConfig, n int, seed int64) (*usearch.Index, [][]float32) {
+	t.Helper()
+	idx, err := usearch.NewIndex(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewSource(seed))
+	vecs := make([][]float32, n)
+	for i := range vecs {
+		v := make([]float32, conf.Dimensions)
+		for j := range v {
+			v[j] = r.Float32()*2 - 1
+		}
+		vecs[i] = v
+		if err := idx.Add(usearch.Key(i), v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return idx, vecs
+}
+
+// imageOf returns the serialized file image of idx.
+func imageOf(t testing.TB, idx *usearch.Index) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if _, err := idx.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// equalKeys tells whether two key lists are the same, in order.
+func equalKeys(a, b []usearch.Key) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// tied tells whether rank j's distance is shared with another rank, or is the last one
+// (where keys beyond the list may share it).
+func tied(dists []float64, j int, tol float64) bool {
+	for m := range dists {
+		if m != j && math.Abs(dists[m]-dists[j]) <= tol {
+			return true
+		}
+	}
+	return j == len(dists)-1
+}
+
+// must stops the test on an error.
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// abs is |x|.
+func abs(x float32) float32 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
