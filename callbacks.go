@@ -55,7 +55,7 @@ type metricCall interface {
 type goMetric[T Scalar] struct {
 	fn       func(a, b []T) float32
 	elements int
-	panicked atomic.Value // the last recovered panic, for the error message
+	panicked atomic.Value // how the last failed call failed (a panic or a NaN), for the error message
 }
 
 func (m *goMetric[T]) distances(query unsafe.Pointer, vectors []unsafe.Pointer, out []float32) {
@@ -80,8 +80,20 @@ func usearchGoMetric(query unsafe.Pointer, vectors *unsafe.Pointer, count C.size
 			rc = 1
 		}
 	}()
-	m.distances(query, unsafe.Slice(vectors, int(count)), unsafe.Slice((*float32)(unsafe.Pointer(out)), int(count)))
+	dists := unsafe.Slice((*float32)(unsafe.Pointer(out)), int(count))
+	m.distances(query, unsafe.Slice(vectors, int(count)), dists)
+	// A NaN distance compares false with everything: admitted into the graph it would make
+	// neighbour selection arbitrary, so the call fails like a panic and stores nothing.
+	for _, d := range dists {
+		if d != d {
+			if gm, ok := m.(interface{ setFailure(string) }); ok {
+				gm.setFailure("returned NaN")
+			}
+			return 1
+		}
+	}
 	return 0
 }
 
-func (m *goMetric[T]) setPanic(r any) { m.panicked.Store(fmt.Sprint(r)) }
+func (m *goMetric[T]) setPanic(r any)         { m.panicked.Store("panicked: " + fmt.Sprint(r)) }
+func (m *goMetric[T]) setFailure(what string) { m.panicked.Store(what) }

@@ -88,6 +88,9 @@ func distanceOf[T Scalar](op string, a, b []T, dims uint, metric Metric) (float3
 	if want := elementsPerVector[T](dims); uint(len(a)) != want || uint(len(b)) != want {
 		return 0, &opError{op: op, detail: fmt.Sprintf("got vectors of %d and %d elements, want %d for %d dimensions", len(a), len(b), want, dims), kind: ErrDimensionMismatch}
 	}
+	if err := checkPair(op, unsafe.Pointer(unsafe.SliceData(a)), unsafe.Pointer(unsafe.SliceData(b)), len(a), q); err != nil {
+		return 0, err
+	}
 	d, st := coreDistance(unsafe.Pointer(unsafe.SliceData(a)), unsafe.Pointer(unsafe.SliceData(b)), q, dims, metric)
 	if !st.ok() {
 		return 0, statusError(op, st, "")
@@ -123,6 +126,9 @@ func DistanceUnsafe(vec1, vec2 unsafe.Pointer, vectorDimensions uint, metric Met
 	}
 	if vec1 == nil || vec2 == nil {
 		return 0, &opError{op: "DistanceUnsafe", detail: "vector pointer is nil", kind: ErrInvalidArgument}
+	}
+	if err := checkPair("DistanceUnsafe", vec1, vec2, int(vectorDimensions), quantization); err != nil {
+		return 0, err
 	}
 	d, st := coreDistance(vec1, vec2, quantization, vectorDimensions, metric)
 	if !st.ok() {
@@ -174,6 +180,12 @@ func exactSearchOf[T Scalar](op string, dataset, queries []T, datasetSize, query
 		if !ok || uint64(in.have)*uint64(size) < uint64(bytes) {
 			return nil, nil, &opError{op: op, detail: fmt.Sprintf("%s has %d elements, fewer than %d rows at stride %d need", in.name, in.have, in.rows, in.stride), kind: ErrDimensionMismatch}
 		}
+	}
+	if err := checkRows(op, "dataset", unsafe.Pointer(unsafe.SliceData(dataset)), datasetSize, datasetStride, int(dims), q); err != nil {
+		return nil, nil, err
+	}
+	if err := checkRows(op, "query", unsafe.Pointer(unsafe.SliceData(queries)), queryCount, queryStride, int(dims), q); err != nil {
+		return nil, nil, err
 	}
 	keys := make([]Key, nKeys)
 	dists := make([]float32, nDists)
@@ -229,6 +241,12 @@ func ExactSearchUnsafe(dataset, queries unsafe.Pointer, datasetSize, queryCount,
 	}
 	resultKeysStride, resultDistancesStride, nKeys, nDists, err := resultLayout(op, queryCount, maxResults, resultKeysStride, resultDistancesStride)
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkRows(op, "dataset", dataset, datasetSize, datasetStride, int(vectorDimensions), quantization); err != nil {
+		return nil, nil, err
+	}
+	if err := checkRows(op, "query", queries, queryCount, queryStride, int(vectorDimensions), quantization); err != nil {
 		return nil, nil, err
 	}
 	keys := make([]Key, nKeys)

@@ -134,6 +134,9 @@ func searchFiltered[T Scalar](b *base, op string, query []T, limit uint, f Filte
 	if err := b.vectorLength(op, len(query), q); err != nil {
 		return nil, nil, SearchStats{}, err
 	}
+	if err := checkVector(op, query, b.config.Quantization); err != nil {
+		return nil, nil, SearchStats{}, err
+	}
 	if n := b.live.Load(); n >= 0 && uint64(limit) > uint64(n) {
 		limit = uint(n)
 	}
@@ -147,7 +150,7 @@ func searchFiltered[T Scalar](b *base, op string, query []T, limit uint, f Filte
 		return nil, nil, stats, &opError{op: op, detail: fmt.Sprintf("the filter panicked: %v", panicked), kind: ErrCallback}
 	}
 	if !st.ok() {
-		return nil, nil, stats, statusError(op, st, "")
+		return nil, nil, stats, b.callError(op, st, "")
 	}
 	return keys[:n], dists[:n], stats, nil
 }

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
+	"strings"
 )
 
 // Files written here use the upstream USearch 2.26.2 layout byte for byte, so indexes move
@@ -72,7 +74,8 @@ func writeImage(h handle, w io.Writer) (int64, error) {
 
 // Save writes the index to path atomically: it writes a temporary file in the same
 // directory, flushes it to disk and renames it over path, so a crash leaves either the old
-// file or the new one.
+// file or the new one. It also removes the temporary files that earlier saves to the same
+// path left behind when their process was killed (see removeStaleSiblings).
 func (b *base) Save(path string) error {
 	h, err := b.exclusive("Save")
 	if err != nil {
@@ -83,6 +86,7 @@ func (b *base) Save(path string) error {
 	if dir == "" {
 		dir = "."
 	}
+	removeStaleSiblings(dir, name)
 	tmp, err := createSibling(dir, name, path)
 	if err != nil {
 		return &opError{op: "Save", detail: err.Error(), kind: err}
@@ -117,6 +121,50 @@ func (b *base) Save(path string) error {
 	return nil
 }
 
+// siblingPrefix starts the name of every temporary file a save of name creates; the rest
+// is "<pid>-<random>" (see createSibling).
+func siblingPrefix(name string) string { return "." + name + ".tmp-" }
+
+// removeStaleSiblings deletes the temporary files of earlier saves of name in dir whose
+// process no longer runs: a save killed between creating its file and renaming it leaves
+// one, and nothing else would ever remove it. Only names that createSibling produces for
+// this very target are touched, and never one whose process is alive (it may be saving
+// right now). Failures are ignored: cleaning up is a courtesy, not part of the save.
+func removeStaleSiblings(dir, name string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	prefix := siblingPrefix(name)
+	for _, e := range entries {
+		pid, ok := siblingOwner(e.Name(), prefix)
+		if !ok || !e.Type().IsRegular() || pid == os.Getpid() || processAlive(pid) {
+			continue
+		}
+		os.Remove(filepath.Join(dir, e.Name()))
+	}
+}
+
+// siblingOwner parses "<prefix><pid>-<random>" and returns the pid.
+func siblingOwner(file, prefix string) (int, bool) {
+	rest, ok := strings.CutPrefix(file, prefix)
+	if !ok {
+		return 0, false
+	}
+	pidText, randText, ok := strings.Cut(rest, "-")
+	if !ok {
+		return 0, false
+	}
+	pid, err := strconv.ParseUint(pidText, 10, 31)
+	if err != nil || pid == 0 {
+		return 0, false
+	}
+	if _, err := strconv.ParseUint(randText, 10, 32); err != nil {
+		return 0, false
+	}
+	return int(pid), true
+}
+
 // createSibling creates a fresh temporary file next to path. Unlike os.CreateTemp (0600) it
 // gets the permissions a plain create would (0666 less the umask), or those of the file it
 // will replace, so that saving never narrows who can read an index.
@@ -126,7 +174,7 @@ func createSibling(dir, name, path string) (*os.File, error) {
 		mode = info.Mode().Perm()
 	}
 	for attempt := 0; ; attempt++ {
-		tmp := filepath.Join(dir, fmt.Sprintf(".%s.tmp-%d-%d", name, os.Getpid(), rand.Uint32()))
+		tmp := filepath.Join(dir, fmt.Sprintf("%s%d-%d", siblingPrefix(name), os.Getpid(), rand.Uint32()))
 		f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, mode)
 		if os.IsExist(err) && attempt < 100 {
 			continue

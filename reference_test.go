@@ -241,14 +241,25 @@ func refStoreFloat(q Quantization, row []byte, i int, x float64) {
 
 // refQuantize applies the i8/u8 rule of docs/file-format.md, "Conversions": normalise by
 // the L2 norm (summed in double in order), scale by 127 or 255, clamp, truncate toward
-// zero; zero or NaN norm → zeros.
+// zero; zero or NaN norm → zeros. A norm that overflows (huge f64 input) is taken of the
+// input divided by its largest magnitude, which then divides every element first.
 func refQuantize(xs []float64, to Quantization) []byte {
 	out := make([]byte, len(xs))
 	norm2 := 0.0
 	for _, x := range xs {
 		norm2 += x * x
 	}
-	m := math.Sqrt(norm2)
+	m, pre := math.Sqrt(norm2), 1.0
+	if math.IsInf(m, 0) {
+		pre, norm2 = 0, 0
+		for _, x := range xs {
+			pre = math.Max(pre, math.Abs(x))
+		}
+		for _, x := range xs {
+			norm2 += (x / pre) * (x / pre)
+		}
+		m = math.Sqrt(norm2)
+	}
 	if !(m > 0) {
 		return out
 	}
@@ -257,7 +268,7 @@ func refQuantize(xs []float64, to Quantization) []byte {
 		scale, lo = 255, 0
 	}
 	for i, x := range xs {
-		q := x * scale / m
+		q := x / pre * scale / m
 		q = math.Min(math.Max(q, lo), scale)
 		if to == I8 {
 			out[i] = byte(int8(math.Trunc(q)))

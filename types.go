@@ -47,9 +47,9 @@ type Quantization uint8
 
 // Quantizations, numbered as in upstream's Go binding; U8 is appended.
 const (
-	F32  Quantization = iota // IEEE binary32
-	BF16                     // bfloat16
-	F16                      // IEEE binary16
+	F32  Quantization = iota // IEEE binary32; float64 input beyond ±3.4028235e38 is refused
+	BF16                     // bfloat16; input beyond ±3.3895314e38 is refused
+	F16                      // IEEE binary16; input beyond ±65504 (after rounding) is refused
 	F64                      // IEEE binary64
 	I8                       // signed bytes; float input is scaled by 127 / L2 norm
 	B1                       // one bit per dimension, 8 per byte, most significant bit first
@@ -117,6 +117,26 @@ func DefaultConfig(dimensions uint) IndexConfig {
 	return IndexConfig{Dimensions: dimensions, Metric: Cosine, Quantization: F32}
 }
 
+// maxExpansion is the most vectors an index can hold (slots are 32-bit, two values
+// reserved): a wider beam could never fill.
+const maxExpansion = math.MaxUint32 - 1
+
+// maxDimensions is the most dimensions whose vector fits the file format's 32-bit
+// bytes-per-vector field.
+func maxDimensions(q Quantization) uint64 {
+	switch q {
+	case F64:
+		return math.MaxUint32 / 8
+	case F32:
+		return math.MaxUint32 / 4
+	case F16, BF16:
+		return math.MaxUint32 / 2
+	case B1:
+		return math.MaxUint32 * 8
+	}
+	return math.MaxUint32
+}
+
 // validate checks a configuration before it reaches the core.
 func (c IndexConfig) validate() error {
 	switch {
@@ -130,6 +150,12 @@ func (c IndexConfig) validate() error {
 		return &opError{op: "NewIndex", detail: "Connectivity 1 is too small; want 0 (default 16) or at least 2", kind: ErrInvalidConfig}
 	case c.Connectivity > 1<<20:
 		return &opError{op: "NewIndex", detail: fmt.Sprintf("Connectivity %d is too large; want at most 1048576", c.Connectivity), kind: ErrInvalidConfig}
+	case uint64(c.Dimensions) > maxDimensions(c.Quantization):
+		return &opError{op: "NewIndex", detail: fmt.Sprintf("Dimensions %d is too large for %v: the file format stores a vector's size in 32 bits, so at most %d dimensions (%d bytes per vector) fit", c.Dimensions, c.Quantization, maxDimensions(c.Quantization), uint64(math.MaxUint32)), kind: ErrInvalidConfig}
+	case uint64(c.ExpansionAdd) > maxExpansion:
+		return &opError{op: "NewIndex", detail: fmt.Sprintf("ExpansionAdd %d is too large; want at most %d, the most vectors an index holds", c.ExpansionAdd, uint64(maxExpansion)), kind: ErrInvalidConfig}
+	case uint64(c.ExpansionSearch) > maxExpansion:
+		return &opError{op: "NewIndex", detail: fmt.Sprintf("ExpansionSearch %d is too large; want at most %d, the most vectors an index holds", c.ExpansionSearch, uint64(maxExpansion)), kind: ErrInvalidConfig}
 	case !c.Quantization.supports(c.Metric):
 		return &opError{op: "NewIndex", detail: unsupportedDetail(c.Metric, c.Quantization), kind: ErrUnsupported}
 	case c.Metric == Haversine && c.Dimensions < 2:

@@ -157,6 +157,9 @@ func addVector[T Scalar](b *base, op string, key Key, vec []T) error {
 	if err := b.vectorLength(op, len(vec), q); err != nil {
 		return err
 	}
+	if err := checkVector(op, vec, b.config.Quantization); err != nil {
+		return err
+	}
 	if st := b.add(h, key, unsafe.Pointer(unsafe.SliceData(vec)), q); !st.ok() {
 		return b.callError(op, st, fmt.Sprintf("key %d", key))
 	}
@@ -180,11 +183,16 @@ func (b *base) search(h handle, query unsafe.Pointer, q Quantization, k uint, ke
 	return coreSearch(h, query, q, k, keys, dists)
 }
 
-// callError reports a failed call, naming the Go metric's panic when that was the cause.
+// callError reports a failed call, saying how the Go metric failed (a panic, or a NaN
+// distance) when that was the cause.
 func (b *base) callError(op string, st status, subject string) error {
 	if st.kind == ErrCallback && b.native.metric != nil {
 		if p := b.native.metric.lastPanic(); p != nil {
-			return &opError{op: op, detail: fmt.Sprintf("%s: the metric panicked: %v", subject, p), kind: ErrCallback}
+			detail := fmt.Sprintf("the metric %v", p)
+			if subject != "" {
+				detail = subject + ": " + detail
+			}
+			return &opError{op: op, detail: detail, kind: ErrCallback}
 		}
 	}
 	return statusError(op, st, subject)
@@ -198,6 +206,9 @@ func searchVector[T Scalar](b *base, op string, query []T, limit uint) ([]Key, [
 	defer b.mu.RUnlock()
 	q := quantizationOf[T]()
 	if err := b.vectorLength(op, len(query), q); err != nil {
+		return nil, nil, err
+	}
+	if err := checkVector(op, query, b.config.Quantization); err != nil {
 		return nil, nil, err
 	}
 	return b.searchPointer(h, op, unsafe.Pointer(unsafe.SliceData(query)), q, limit)
@@ -228,6 +239,9 @@ func searchInto[T Scalar](b *base, op string, query []T, keys []Key, dists []flo
 	defer b.mu.RUnlock()
 	q := quantizationOf[T]()
 	if err := b.vectorLength(op, len(query), q); err != nil {
+		return 0, err
+	}
+	if err := checkVector(op, query, b.config.Quantization); err != nil {
 		return 0, err
 	}
 	limit := min(len(keys), len(dists))
@@ -335,6 +349,9 @@ func (b *base) changeExpansion(op string, add bool, val uint) error {
 	defer b.mu.Unlock()
 	if b.h == nil {
 		return closedError(op)
+	}
+	if uint64(val) > maxExpansion {
+		return &opError{op: op, detail: fmt.Sprintf("%d is too large; want at most %d, the most vectors an index holds", val, uint64(maxExpansion)), kind: ErrInvalidConfig}
 	}
 	coreSetExpansion(b.h, add, val)
 	return nil
@@ -449,8 +466,10 @@ type Index struct {
 	base
 }
 
-// NewIndex creates an empty index. It returns ErrInvalidConfig for zero dimensions or bad
-// options and ErrUnsupported for a metric that makes no sense on the quantization.
+// NewIndex creates an empty index. It returns ErrInvalidConfig for zero dimensions, bad
+// options, or sizes the file format cannot hold (more than 2^32-1 bytes per vector,
+// Connectivity above 2^20, expansions above 2^32-2), naming the limit, and ErrUnsupported
+// for a metric that makes no sense on the quantization.
 func NewIndex(conf IndexConfig) (*Index, error) {
 	idx := &Index{}
 	if err := idx.open(conf); err != nil {
@@ -459,14 +478,17 @@ func NewIndex(conf IndexConfig) (*Index, error) {
 	return idx, nil
 }
 
-// Add stores vec under key, converting it to the index's Quantization.
+// Add stores vec under key, converting it to the index's Quantization. It returns
+// ErrInvalidArgument, storing nothing, when an element is NaN or ±Inf or does not fit the
+// Quantization (beyond ±65504 for F16, for instance); queries are checked the same way.
 func (idx *Index) Add(key Key, vec []float32) error { return addVector(&idx.base, "Add", key, vec) }
 
 // AddI8 stores an int8 vector under key.
 func (idx *Index) AddI8(key Key, vec []int8) error { return addVector(&idx.base, "AddI8", key, vec) }
 
 // AddUnsafe stores the vector at vec, which must hold one vector in the index's
-// Quantization (Dimensions elements, or Dimensions/8 bytes rounded up for B1).
+// Quantization (Dimensions elements, or Dimensions/8 bytes rounded up for B1). A float
+// vector holding NaN or ±Inf is refused with ErrInvalidArgument.
 func (idx *Index) AddUnsafe(key Key, vec unsafe.Pointer) error {
 	h, err := idx.write("AddUnsafe")
 	if err != nil {
@@ -475,6 +497,9 @@ func (idx *Index) AddUnsafe(key Key, vec unsafe.Pointer) error {
 	defer idx.endWrite()
 	if vec == nil {
 		return &opError{op: "AddUnsafe", detail: "vector pointer is nil", kind: ErrInvalidArgument}
+	}
+	if err := idx.checkUnsafe("AddUnsafe", vec); err != nil {
+		return err
 	}
 	if st := idx.add(h, key, vec, idx.config.Quantization); !st.ok() {
 		return idx.callError("AddUnsafe", st, fmt.Sprintf("key %d", key))
@@ -509,7 +534,17 @@ func (idx *Index) SearchUnsafe(query unsafe.Pointer, limit uint) ([]Key, []float
 	if query == nil {
 		return nil, nil, &opError{op: "SearchUnsafe", detail: "query pointer is nil", kind: ErrInvalidArgument}
 	}
+	if err := idx.checkUnsafe("SearchUnsafe", query); err != nil {
+		return nil, nil, err
+	}
 	return idx.searchPointer(h, "SearchUnsafe", query, idx.config.Quantization, limit)
+}
+
+// checkUnsafe checks a vector given in the index's own Quantization; only float kinds can
+// hold a non-finite value.
+func (b *base) checkUnsafe(op string, vec unsafe.Pointer) error {
+	q := b.config.Quantization
+	return checkInput(op, vec, int(b.config.Dimensions), q, q)
 }
 
 // Get returns up to maxCount vectors stored under key as float32, one after another, or
@@ -533,7 +568,9 @@ func NewIndexOf[T Scalar](conf IndexConfig) (*IndexOf[T], error) {
 	return idx, nil
 }
 
-// Add stores vec under key. For B1x8, vec holds Dimensions/8 bytes rounded up.
+// Add stores vec under key. For B1x8, vec holds Dimensions/8 bytes rounded up. Float
+// elements that are NaN, ±Inf or beyond the Quantization's finite range are refused with
+// ErrInvalidArgument and nothing is stored; queries are checked the same way.
 func (idx *IndexOf[T]) Add(key Key, vec []T) error { return addVector(&idx.base, "Add", key, vec) }
 
 // Search returns up to limit keys nearest to query with their distances, closest first.

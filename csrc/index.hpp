@@ -185,6 +185,9 @@ class dense_index {
         size_t ef = expansion_or_default(config_.expansion_add, default_expansion_add);
         for (int l = std::min(level, top); l >= 0; --l) {
             beam_search(ctx, v, best, best_distance, l, ef, slot, false, no_filter);
+            // A failed metric (a panic or a NaN) makes distances meaningless: link nothing
+            // more, so that no other node leads to this one, which the caller withdraws.
+            if (metric_failed) return;
             ctx.sorted.assign(ctx.results.begin(), ctx.results.end());
             std::sort(ctx.sorted.begin(), ctx.sorted.end(),
                       [](const candidate& a, const candidate& b) { return a.distance < b.distance; });
@@ -217,7 +220,7 @@ class dense_index {
             for (const candidate& c : chosen) add_reverse_link(ctx, c.slot, slot, c.distance, l);
             if (!chosen.empty()) best = chosen.front().slot, best_distance = chosen.front().distance;
         }
-        if (level > top) entry_.store(pack_entry(level, slot), std::memory_order_release);
+        if (level > top && !metric_failed) entry_.store(pack_entry(level, slot), std::memory_order_release);
     }
 
     // take_slot finds a slot for a new vector: a removed one first, else a fresh one.

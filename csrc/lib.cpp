@@ -1,6 +1,8 @@
 // lib.cpp: the C API (usearch.h, upstream-compatible, docs/c-api.md) and our extensions
 // (usearch_ext.h) over the core. A thin shim: it converts C arguments, checks handles with
 // check(), calls the core and reports the status. No C++ exception crosses this boundary.
+#include <cmath>
+#include <cstdio>
 #include <memory>
 #include <string>
 
@@ -71,6 +73,9 @@ status validate_options(const usearch_init_options_t& o) {
                     "Connectivity must be at least 2, otherwise the index degenerates into ropes");
     if (o.connectivity > 1u << 20) return fail(status_code::invalid_argument, "Connectivity is too large");
     if (!is_storage_kind(raw(&o.quantization))) return fail(status_code::unsupported, "Unknown scalar kind!");
+    // The file format stores bytes per vector in 32 bits; checked before multiplying.
+    if (uint64_t(o.dimensions) > uint64_t(0xFFFFFFFFu) * 8 / bytes_per_vector(scalar_of(&o.quantization), 8))
+        return fail(status_code::invalid_argument, "Dimensions too large: a vector must fit in 2^32-1 bytes");
     if (!o.metric && !metric_supported(metric_of(&o.metric_kind), scalar_of(&o.quantization)))
         return fail(status_code::unsupported, "Unknown metric kind!");
     return {};
@@ -169,6 +174,38 @@ status metadata_of(const uint8_t* data, size_t len, usearch_init_options_t* opti
     options->dimensions = c.dimensions;
     options->connectivity = 0, options->expansion_add = 0, options->expansion_search = 0;
     options->multi = c.multi;
+    return {};
+}
+
+// fits_storage tells whether element value x, converted the way the core stores it, stays
+// finite in the storage kind.
+bool fits_storage(double x, scalar_kind storage) {
+    switch (storage) {
+    case scalar_kind::f32: return std::isfinite(float(x));
+    case scalar_kind::f16: return (f32_to_f16(float(x)) & 0x7C00u) != 0x7C00u;
+    case scalar_kind::bf16: return (f32_to_bf16(float(x)) & 0x7F80u) != 0x7F80u;
+    default: return std::isfinite(x);  // f64 keeps it; i8, u8 and b1 normalise or threshold
+    }
+}
+
+// check_input refuses, for the upstream C entry points, a float vector holding NaN, ±Inf
+// or a value its storage kind would turn into an infinity: one such vector would sit at
+// distance 0 or -Inf from every query. (The Go layer checks before calling the usearchx_
+// entry points.) The message lives in a per-thread buffer until the thread's next failure.
+status check_input(const dense_index& index, const void* vector, scalar_kind kind) {
+    if (!vector || !is_float_family(kind)) return {};
+    scalar_kind storage = index.config().storage;
+    size_t dims = index.config().dimensions;
+    for (size_t i = 0; i < dims; ++i) {
+        double x = load_f64(kind, vector, i);
+        if (fits_storage(x, storage)) continue;
+        static thread_local char message[160];
+        if (std::isfinite(x))
+            std::snprintf(message, sizeof message, "Vector element %zu = %g overflows the index's scalar kind", i, x);
+        else
+            std::snprintf(message, sizeof message, "Vector element %zu is %g: vectors must be finite", i, x);
+        return fail(status_code::invalid_argument, message);
+    }
     return {};
 }
 
@@ -300,7 +337,10 @@ void usearch_change_metric(usearch_index_t index, usearch_metric_t metric, void*
 
 void usearch_add(usearch_index_t index, usearch_key_t key, void const* vector, usearch_scalar_kind_t kind,
                  usearch_error_t* error) {
-    with_index(index, error, [&](dense_index& x) { return x.add(key, vector, scalar_of(&kind), false); });
+    with_index(index, error, [&](dense_index& x) {
+        status st = check_input(x, vector, scalar_of(&kind));
+        return st ? x.add(key, vector, scalar_of(&kind), false) : st;
+    });
 }
 
 bool usearch_contains(usearch_index_t index, usearch_key_t key, usearch_error_t*) {
@@ -345,7 +385,8 @@ size_t usearch_filtered_search(usearch_index_t index, void const* query, usearch
     int code = with_index(index, error, [&](dense_index& x) {
         if (count && (!keys || !distances)) return fail(status_code::invalid_argument, "Output arrays must not be NULL");
         filter_t f{filter, filter_state};  // a NULL filter searches unfiltered
-        return x.search(query, scalar_of(&kind), count, keys, distances, found, f);
+        status st = check_input(x, query, scalar_of(&kind));
+        return st ? x.search(query, scalar_of(&kind), count, keys, distances, found, f) : st;
     });
     if (code != 0) return 0;
     for (size_t i = found; i < count; ++i) keys[i] = 0, distances[i] = signaling_nan();

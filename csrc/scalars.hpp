@@ -169,7 +169,20 @@ inline bool cast_vector(const void* src, scalar_kind from, void* dst, scalar_kin
             double x = load_f64(from, src, i);
             norm2 += x * x;
         }
-        double m = std::sqrt(norm2);
+        double m = std::sqrt(norm2), pre = 1;
+        if (std::isinf(m)) {
+            // Only huge f64 input gets here (|x| > ~1e154 squares to infinity): dividing by
+            // the largest magnitude first keeps the norm finite, so finite input is
+            // normalised like any other instead of collapsing to zeros.
+            pre = 0;
+            for (size_t i = 0; i < dims; ++i) pre = std::fmax(pre, std::fabs(load_f64(from, src, i)));
+            double sum = 0;
+            for (size_t i = 0; i < dims; ++i) {
+                double x = load_f64(from, src, i) / pre;
+                sum += x * x;
+            }
+            m = std::sqrt(sum);
+        }
         if (!(m > 0)) {
             std::memset(out, 0, dims);
             return true;
@@ -177,7 +190,7 @@ inline bool cast_vector(const void* src, scalar_kind from, void* dst, scalar_kin
         bool is_i8 = to == scalar_kind::i8;
         double scale = is_i8 ? 127.0 : 255.0, lo = is_i8 ? -127.0 : 0.0;
         for (size_t i = 0; i < dims; ++i) {
-            double q = load_f64(from, src, i) * scale / m;
+            double q = load_f64(from, src, i) / pre * scale / m;
             if (q < lo) q = lo;
             if (q > scale) q = scale;
             double t = std::trunc(q);

@@ -1747,6 +1747,63 @@ static void test_extensions(void) {
     usearch_free(index, NULL);
 }
 
+/* ---- non-finite input and impossible sizes (issue 9) ------------------------------------ */
+
+static void test_non_finite(void) {
+    static const usearch_scalar_kind_t stores[] = {usearch_scalar_f32_k, usearch_scalar_f64_k, usearch_scalar_f16_k,
+                                                   usearch_scalar_bf16_k, usearch_scalar_i8_k};
+    size_t s;
+    for (s = 0; s < sizeof stores / sizeof stores[0]; ++s) {
+        usearch_index_t index = new_index(usearch_metric_cos_k, stores[s], 4, false, 8);
+        usearch_error_t err = NULL;
+        float good[4] = {1, 2, 3, 4}, nan_vec[4] = {5, 1, NAN, 3}, inf_vec[4] = {INFINITY, 1, 2, 3};
+        double huge[4] = {1, 1e300, 2, 3};
+        usearch_key_t keys[2];
+        usearch_distance_t dists[2];
+        usearch_add(index, 1, good, usearch_scalar_f32_k, &err);
+        CHECK_OK(err);
+        usearch_add(index, 2, nan_vec, usearch_scalar_f32_k, &err);
+        CHECK(err != NULL && strstr(err, "element 2") != NULL);
+        err = NULL;
+        usearch_add(index, 3, inf_vec, usearch_scalar_f32_k, &err);
+        CHECK(err != NULL && strstr(err, "element 0") != NULL);
+        err = NULL;
+        usearch_add(index, 4, huge, usearch_scalar_f64_k, &err);
+        if (stores[s] == usearch_scalar_f64_k || stores[s] == usearch_scalar_i8_k) {
+            CHECK_OK(err); /* fits, or is normalised */
+        } else {
+            CHECK(err != NULL && strstr(err, "overflows") != NULL);
+        }
+        err = NULL;
+        CHECK_SIZE(usearch_search(index, nan_vec, usearch_scalar_f32_k, 2, keys, dists, &err), 0);
+        CHECK(err != NULL && strstr(err, "element 2") != NULL);
+        err = NULL;
+        CHECK_SIZE(usearch_filtered_search(index, inf_vec, usearch_scalar_f32_k, 2, NULL, NULL, keys, dists, &err), 0);
+        CHECK(err != NULL);
+        err = NULL;
+        CHECK(!usearch_contains(index, 2, NULL) && !usearch_contains(index, 3, NULL));
+        CHECK_SIZE(usearch_search(index, good, usearch_scalar_f32_k, 1, keys, dists, &err), 1);
+        CHECK_OK(err);
+        CHECK_SIZE(keys[0], 1);
+        usearch_free(index, NULL);
+    }
+    {
+        usearch_init_options_t o = make_options(usearch_metric_l2sq_k, usearch_scalar_f32_k, (size_t)1 << 40);
+        usearch_error_t err = NULL;
+        usearch_index_t index = usearch_init(&o, &err);
+        CHECK(index == NULL && err != NULL);
+        if (sizeof(size_t) == 8) {
+            /* the last count that fits 2^32-1 bytes per f32 vector is accepted */
+            o.dimensions = 0xFFFFFFFFu / 4;
+            err = NULL;
+            index = usearch_init(&o, &err);
+            CHECK(index != NULL);
+            CHECK_OK(err);
+            usearch_free(index, NULL);
+        }
+    }
+}
+
 int main(void) {
     test_layout();
     test_version_and_hardware();
@@ -1768,6 +1825,7 @@ int main(void) {
     test_clear();
     test_concurrency();
     test_extensions();
+    test_non_finite();
     printf("%d passed, %d failed\n", passed_count, failed_count);
     return failed_count == 0 ? 0 : 1;
 }
