@@ -254,9 +254,15 @@ fuzz_seeds() {
 fuzz_run() {
 	local t=$1 secs=$2 dir=$OUT/fuzz
 	say "fuzz $t for ${secs}s"
+	# -jobs=1 runs the fuzzer in a child whose output goes to fuzz-0.log: shown afterwards
+	# without the per-input lines, whether it passed or not.
+	local rc=0
+	rm -f "$dir/fuzz-0.log"
 	(cd "$dir" && UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
 		run "./$t" -max_total_time="$secs" -jobs=1 -workers=1 -rss_limit_mb=2048 -timeout=25 \
-		-max_len=1048576 -print_final_stats=1 -artifact_prefix="$dir/crash-$t-" "corpus-$t")
+		-max_len=1048576 -print_final_stats=1 -artifact_prefix="$dir/crash-$t-" "corpus-$t") || rc=$?
+	grep -av -E '^#[0-9]+[[:space:]]+(NEW|REDUCE)|Uses: [0-9]+$' "$dir/fuzz-0.log" | tail -n 60 || true
+	[ "$rc" -eq 0 ] || return "$rc"
 	if compgen -G "$ROOT/tests/fuzz/regressions/$t/*" >/dev/null; then
 		run "$dir/$t" "$ROOT/tests/fuzz/regressions/$t/"*
 	fi
