@@ -4,7 +4,10 @@ package usearch_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"math"
+	"slices"
 	"testing"
 
 	"github.com/usearch-go/usearch"
@@ -69,6 +72,56 @@ func TestLoadRefusesDuplicateKeyInSingleIndex(t *testing.T) {
 	for _, view := range []bool{false, true} {
 		if err := check(single, view); !errors.Is(err, usearch.ErrInvalidFile) {
 			t.Fatalf("single-vector header over a repeated key (view=%v): got %v, want ErrInvalidFile", view, err)
+		}
+	}
+}
+
+// TestGetI8FromNonFiniteStoredVector: fuzz_load found a loaded F32 file holding +Inf in a
+// vector; reading it back as int8 converted NaN (Inf/Inf while normalising) to an integer,
+// which is undefined behaviour (reported by `./build.sh sanitize`'s UBSan run of this test).
+// A vector without a finite norm now reads back as zeros, in the storage kinds' int8 and
+// uint8 views alike.
+func TestGetI8FromNonFiniteStoredVector(t *testing.T) {
+	src, err := usearch.NewIndex(usearch.IndexConfig{Quantization: usearch.F32, Metric: usearch.L2sq, Dimensions: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	want := []float32{1, 2, 3, 4}
+	if err := src.Add(1, want); err != nil {
+		t.Fatal(err)
+	}
+	n, _ := src.SerializedLength()
+	image := make([]byte, n)
+	if err := src.SaveBuffer(image, n); err != nil {
+		t.Fatal(err)
+	}
+	raw := make([]byte, 0, 16)
+	for _, f := range want {
+		raw = binary.LittleEndian.AppendUint32(raw, math.Float32bits(f))
+	}
+	at := bytes.Index(image, raw)
+	if at < 0 {
+		t.Fatal("vector bytes not found in the saved image")
+	}
+	for _, bad := range []float32{float32(math.Inf(1)), float32(math.NaN())} {
+		patched := bytes.Clone(image)
+		binary.LittleEndian.PutUint32(patched[at+4:], math.Float32bits(bad))
+		idx, err := usearch.NewIndexOf[int8](usearch.IndexConfig{Quantization: usearch.F32, Metric: usearch.L2sq, Dimensions: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := idx.LoadBuffer(patched, uint(len(patched))); err != nil {
+			idx.Close()
+			t.Fatalf("load: %v", err)
+		}
+		got, err := idx.Get(1, 1)
+		idx.Close()
+		if err != nil {
+			t.Fatalf("Get with %v stored: %v", bad, err)
+		}
+		if !slices.Equal(got, []int8{0, 0, 0, 0}) {
+			t.Fatalf("Get as int8 of a vector holding %v = %v, want zeros", bad, got)
 		}
 	}
 }
