@@ -15,6 +15,9 @@
 #                         embedded NATS servers on loopback, and a check that the root
 #                         module's graph holds no NATS
 #   ./build.sh bench      this library next to npm usearch@2.26.2 on the same data
+#   ./build.sh fuzz       libFuzzer (clang, ASan+UBSan) on the C API: loaders and argument
+#                         handling, seeded from the fixtures ($FUZZ_SECONDS, default 60 s, each)
+#   ./build.sh soak       mixed concurrent traffic for $SOAK (default 60s): throughput, RSS trend
 #   ./build.sh all        everything but bench
 #
 # Every step prints the command it runs. Outputs go to build/ (gitignored); zig and its
@@ -251,16 +254,82 @@ cmd_cluster() {
 	)
 }
 
+# The libFuzzer harnesses in tests/fuzz: the core compiled once with coverage, ASan and UBSan
+# (every UBSan finding aborts, so it is a crash for libFuzzer), then linked per harness.
+FUZZ_TARGETS=(fuzz_load fuzz_api)
+fuzz_build() {
+	need clang libclang-rt-14-dev
+	local dir=$OUT/fuzz flags=(-std=c++17 -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Icsrc
+		-fsanitize=address,undefined -fno-sanitize-recover=undefined)
+	mkdir -p "$dir"
+	say "libFuzzer harnesses (clang++ -fsanitize=fuzzer,address,undefined)"
+	run clang++ "${flags[@]}" -fsanitize=fuzzer-no-link -c csrc/lib.cpp -o "$dir/core.o"
+	local t
+	for t in "${FUZZ_TARGETS[@]}"; do
+		run clang++ "${flags[@]}" -fsanitize=fuzzer "tests/fuzz/$t.cpp" "$dir/core.o" -lpthread -o "$dir/$t"
+	done
+}
+
+# fuzz_seeds fills a fresh corpus folder per harness: the fixture images for the loader
+# (prefixed by the mode byte: 0 load, 1 view, 3 view + round trip), a few bytes for the API.
+fuzz_seeds() {
+	local dir=$OUT/fuzz f m i=0
+	mkdir -p "$dir/corpus-fuzz_load" "$dir/corpus-fuzz_api"
+	for f in testdata/upstream-2.26.2/*/index.usearch; do
+		for m in 0 1 3 6; do
+			{ printf "\\$(printf %03o "$m")"; cat "$f"; } >"$dir/corpus-fuzz_load/$(basename "$(dirname "$f")")-$m"
+		done
+	done
+	for f in tests/fuzz/seeds/api/*; do [ -e "$f" ] && cp "$f" "$dir/corpus-fuzz_api/"; done
+	while [ $i -lt 8 ]; do
+		head -c 256 /dev/urandom >"$dir/corpus-fuzz_api/random-$i"
+		i=$((i + 1))
+	done
+}
+
+# fuzz_run runs one harness for $2 seconds on its corpus, then replays the regression inputs
+# in tests/fuzz/regressions/<harness>/ (each one a crash found and fixed).
+fuzz_run() {
+	local t=$1 secs=$2 dir=$OUT/fuzz
+	say "fuzz $t for ${secs}s"
+	# -jobs=1 runs the fuzzer in a child whose output goes to fuzz-0.log: shown afterwards
+	# without the per-input lines, whether it passed or not.
+	local rc=0
+	rm -f "$dir/fuzz-0.log"
+	(cd "$dir" && UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
+		run "./$t" -max_total_time="$secs" -jobs=1 -workers=1 -rss_limit_mb=2048 -timeout=25 \
+		-max_len=1048576 -print_final_stats=1 -artifact_prefix="$dir/crash-$t-" "corpus-$t") || rc=$?
+	grep -av -E '^#[0-9]+[[:space:]]+(NEW|REDUCE)|Uses: [0-9]+$' "$dir/fuzz-0.log" | tail -n 60 || true
+	[ "$rc" -eq 0 ] || return "$rc"
+	if compgen -G "$ROOT/tests/fuzz/regressions/$t/*" >/dev/null; then
+		run "$dir/$t" "$ROOT/tests/fuzz/regressions/$t/"*
+	fi
+}
+
+cmd_fuzz() {
+	fuzz_build
+	fuzz_seeds
+	local t
+	for t in "${FUZZ_TARGETS[@]}"; do fuzz_run "$t" "${FUZZ_SECONDS:-60}"; done
+}
+
+# The soak: a benchmark (not a unit test) of mixed concurrent traffic for $SOAK; it fails when
+# resident memory keeps growing once removals are compacted.
+cmd_soak() {
+	say "soak: mixed concurrent traffic for ${SOAK:=60s}"
+	USEARCH_SOAK=$SOAK run go test -v -count=1 -run '^$' -bench '^BenchmarkSoak$' -benchtime 1x -timeout 0 .
+}
+
 cmd_bench() {
 	say "this library next to npm usearch@2.26.2 on the same data"
 	run bash bench/compare.sh "$@"
 }
 
 case "${1:-}" in
-test | clib | sanitize | static | cross | cluster) "cmd_$1" ;;
+test | clib | sanitize | static | cross | cluster | fuzz | soak) "cmd_$1" ;;
 style) check_go_style ;;
 bench) shift; cmd_bench "$@" ;;
-all) cmd_test && cmd_clib && cmd_sanitize && cmd_static && cmd_cross && cmd_cluster ;;
+all) cmd_test && cmd_clib && cmd_sanitize && cmd_static && cmd_cross && cmd_cluster && cmd_fuzz && cmd_soak ;;
 *)
 	sed -n '2,19p' "$0"
 	exit 2

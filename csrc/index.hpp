@@ -288,6 +288,7 @@ class dense_index {
             metric_.length = kernel_length(config_.metric, config_.storage, config_.dimensions);
             if (!metric_.kernel.pair && !(allow_no_metric && config_.metric == metric_kind::unknown))
                 return fail(status_code::unsupported, "Unknown metric kind!");
+            if (status st = too_few_dimensions(config_.metric, config_.dimensions); !st) return st;
         }
         initialized_ = true;
         return {};
@@ -312,6 +313,7 @@ class dense_index {
         kernel_t k = find_kernel(kind, config_.storage, cpu_isa());
         if (!k.pair)
             return fail(status_code::unsupported, "Unsupported metric for this index's dimensions and scalar kind!");
+        if (status st = too_few_dimensions(kind, config_.dimensions); !st) return st;
         metric_ = metric_t{};
         metric_.kernel = k;
         metric_.length = kernel_length(kind, config_.storage, config_.dimensions);

@@ -53,6 +53,14 @@ struct metric_t {
     const char* isa() const { return custom || custom_batch ? "serial" : kernel.pair ? kernel.isa : "uninitialized"; }
 };
 
+// too_few_dimensions refuses a metric the dimensions cannot feed: haversine reads a latitude
+// and a longitude from every vector (2 elements), so with fewer it would read past the end.
+inline status too_few_dimensions(metric_kind m, size_t dims) {
+    if (m == metric_kind::haversine && dims < 2)
+        return fail(status_code::invalid_argument, "Haversine needs 2 dimensions (latitude, longitude)");
+    return {};
+}
+
 // distance_with computes one distance with the kernel of an instruction set, for
 // usearch_distance and the per-ISA tests.
 inline status distance_with(int isa, const void* a, const void* b, int kind, size_t dims, int metric,
@@ -62,6 +70,7 @@ inline status distance_with(int isa, const void* a, const void* b, int kind, siz
     kernel_t k = find_kernel(metric_kind(metric), scalar_kind(kind), isa);
     if (!k.pair)
         return fail(status_code::unsupported, "Unsupported metric for this index's dimensions and scalar kind!");
+    if (status st = too_few_dimensions(metric_kind(metric), dims); !st) return st;
     result = k.pair(a, b, kernel_length(metric_kind(metric), scalar_kind(kind), dims));
     return {};
 }

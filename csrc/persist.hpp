@@ -120,9 +120,14 @@ struct persistence {
                 if (key == tombstone_key) {
                     x.free_.push_back(slot_t(i));
                 } else {
-                    if (x.keys_.insert(key, slot_t(i), false) != key_map::inserted)
-                        return fail(status_code::out_of_memory, "Out of memory!");
-                    ++live;
+                    // A single-vector index holds each key once; a file saying otherwise
+                    // is refused here, or searches would return the same key twice.
+                    switch (x.keys_.insert(key, slot_t(i), !c.multi)) {
+                    case key_map::inserted: ++live; break;
+                    case key_map::duplicate:
+                        return fail(status_code::invalid_file, "Key stored twice in a single-vector index");
+                    default: return fail(status_code::out_of_memory, "Out of memory!");
+                    }
                 }
             } catch (...) {
                 return fail(status_code::out_of_memory, "Out of memory!");

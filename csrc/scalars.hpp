@@ -321,7 +321,7 @@ inline bool cast_vector(const void* src, scalar_kind from, void* dst, scalar_kin
         double scale = is_i8 ? 127.0 : 255.0, lo = is_i8 ? -127.0 : 0.0;
         for (size_t i = 0; i < dims; ++i) {
             double q = load_f64(from, src, i) / pre * scale / m;
-            if (q < lo) q = lo;
+            if (!(q >= lo)) q = lo;  // NaN too: converting it to an integer is undefined
             if (q > scale) q = scale;
             double t = std::trunc(q);
             out[i] = is_i8 ? uint8_t(int8_t(t)) : uint8_t(t);

@@ -307,6 +307,7 @@ inline status exact_search(const void* dataset, size_t dataset_size, size_t data
     kernel_t k = find_kernel(metric_kind(metric), scalar_kind(kind), cpu_isa());
     if (!k.pair)
         return fail(status_code::unsupported, "Unsupported metric for this index's dimensions and scalar kind!");
+    if (status st = too_few_dimensions(metric_kind(metric), dims); !st) return st;
     if (queries_size == 0 || count == 0) return {};
     if ((dataset_size && !dataset) || !queries || !keys || !distances)
         return fail(status_code::invalid_argument, "Dataset, query and output pointers must not be NULL");

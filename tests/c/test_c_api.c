@@ -1926,6 +1926,50 @@ static void test_mini_floats(void) {
     }
 }
 
+/* Found by tests/fuzz/fuzz_api: haversine reads two elements of every vector, but an index
+ * (or a metric change, a distance, an exact search) with fewer dimensions was accepted and
+ * then read past each vector; a saved copy was refused by the loader. All are refused now. */
+static void test_haversine_dimensions(void) {
+    usearch_error_t err = NULL;
+    usearch_init_options_t o;
+    memset(&o, 0, sizeof o);
+    o.metric_kind = usearch_metric_haversine_k;
+    o.quantization = usearch_scalar_f64_k;
+    for (size_t dims = 0; dims < 2; ++dims) {
+        usearch_index_t index = NULL;
+        o.dimensions = dims;
+        err = NULL;
+        CHECK(usearchx_init(&o, &index, &err) == usearchx_invalid_argument_k);
+        CHECK(index == NULL && err != NULL);
+        err = NULL;
+        CHECK(usearch_init(&o, &err) == NULL);
+        CHECK(err != NULL);
+    }
+    /* A one-dimension index may not switch to haversine. */
+    usearch_index_t index = NULL;
+    o.metric_kind = usearch_metric_l2sq_k;
+    o.dimensions = 1;
+    err = NULL;
+    CHECK(usearchx_init(&o, &index, &err) == usearchx_ok_k);
+    CHECK(usearchx_change_metric_kind(index, usearch_metric_haversine_k, &err) == usearchx_invalid_argument_k);
+    double one = 0.5;
+    CHECK(usearchx_add(index, 1, &one, usearch_scalar_f64_k, &err) == usearchx_ok_k);
+    usearch_key_t key = 0;
+    usearch_distance_t dist = 0;
+    size_t found = 0;
+    CHECK(usearchx_search(index, &one, usearch_scalar_f64_k, 1, &key, &dist, &found, &err) == usearchx_ok_k);
+    CHECK(found == 1 && key == 1 && dist == 0);
+    usearch_free(index, NULL);
+    /* Distances and exact searches over one-element vectors. */
+    double a = 1, b = 2;
+    err = NULL;
+    CHECK(usearchx_distance(&a, &b, usearch_scalar_f64_k, 1, usearch_metric_haversine_k, &dist, &err) ==
+          usearchx_invalid_argument_k);
+    CHECK(usearchx_exact_search(&a, 1, sizeof a, &b, 1, sizeof b, usearch_scalar_f64_k, 1,
+                                usearch_metric_haversine_k, 1, 1, &key, sizeof key, &dist, sizeof dist,
+                                &err) == usearchx_invalid_argument_k);
+}
+
 int main(void) {
     test_layout();
     test_version_and_hardware();
@@ -1949,6 +1993,7 @@ int main(void) {
     test_extensions();
     test_non_finite();
     test_mini_floats();
+    test_haversine_dimensions();
     printf("%d passed, %d failed\n", passed_count, failed_count);
     return failed_count == 0 ? 0 : 1;
 }
