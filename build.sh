@@ -158,9 +158,9 @@ cmd_sanitize() {
 	say "Go tests with AddressSanitizer + LeakSanitizer on the C++ core (sanitize_asan.go)"
 	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 run go test -count=1 -asan .
 	say "Go tests with UndefinedBehaviorSanitizer on the C++ core (sanitize_ubsan.go)"
-	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 run go test -count=1 -tags ubsan .
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 run go test -count=1 -short -tags ubsan .
 	say "Go tests with GOEXPERIMENT=cgocheck2 (every pointer passed to C is checked)"
-	GOEXPERIMENT=cgocheck2 run go test -count=1 .
+	GOEXPERIMENT=cgocheck2 run go test -count=1 -short .
 	local s
 	for s in address undefined; do
 		say "C tests with -fsanitize=$s"
