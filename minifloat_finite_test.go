@@ -65,3 +65,15 @@ func TestMiniFloatFiniteRules(t *testing.T) {
 		require.ErrorIs(t, typed4.Add(2, []usearch.Float8E4M3{max4, max4, bad}), usearch.ErrInvalidArgument, "code %#x", uint8(bad))
 	}
 }
+
+// TestSearchExactRefusesNonFiniteQuery: the exact search over the index checks its query like
+// every other search path.
+func TestSearchExactRefusesNonFiniteQuery(t *testing.T) {
+	idx, err := usearch.NewIndex(usearch.IndexConfig{Dimensions: 3, Metric: usearch.L2sq})
+	require.NoError(t, err)
+	defer idx.Close()
+	require.NoError(t, idx.Add(1, []float32{1, 2, 3}))
+	_, _, err = idx.SearchExact([]float32{1, float32(math.NaN()), 3}, 1)
+	require.ErrorIs(t, err, usearch.ErrInvalidArgument)
+	require.Contains(t, err.Error(), "element 1")
+}

@@ -23,7 +23,7 @@ func searchExactVector[T Scalar](b *base, op string, query []T, limit uint) ([]K
 	}
 	defer b.mu.RUnlock()
 	q := quantizationOf[T]()
-	if err := b.vectorLength(op, len(query), q); err != nil {
+	if err := checkQuery(b, op, query); err != nil {
 		return nil, nil, err
 	}
 	if n := b.live.Load(); n >= 0 && uint64(limit) > uint64(n) {

@@ -194,14 +194,19 @@ func searchVector[T Scalar](b *base, op string, query []T, limit uint) ([]Key, [
 		return nil, nil, err
 	}
 	defer b.mu.RUnlock()
-	q := quantizationOf[T]()
-	if err := b.vectorLength(op, len(query), q); err != nil {
+	if err := checkQuery(b, op, query); err != nil {
 		return nil, nil, err
 	}
-	if err := checkVector(op, query, b.config.Quantization); err != nil {
-		return nil, nil, err
+	return b.searchPointer(h, op, unsafe.Pointer(unsafe.SliceData(query)), quantizationOf[T](), limit)
+}
+
+// checkQuery checks a query's length and values (finite, within the storage kind) for every
+// search path, graph or exact.
+func checkQuery[T Scalar](b *base, op string, query []T) error {
+	if err := b.vectorLength(op, len(query), quantizationOf[T]()); err != nil {
+		return err
 	}
-	return b.searchPointer(h, op, unsafe.Pointer(unsafe.SliceData(query)), q, limit)
+	return checkVector(op, query, b.config.Quantization)
 }
 
 // searchPointer runs one search; the caller holds the read lock.
