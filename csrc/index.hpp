@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "codes.hpp"
 #include "config.hpp"
 #include "context.hpp"
 #include "filter.hpp"
@@ -33,6 +34,7 @@ struct persistence;
 class dense_index {
     friend struct persistence;
     friend struct toolkit;  // whole-index operations, in toolkit.hpp
+    friend struct code_search;  // compact codes, in codes_search.hpp
 
   public:
     struct slot_ref {
@@ -73,6 +75,7 @@ class dense_index {
     std::unique_ptr<mapped_file> mapping_;  // the file a view serves from
 
     context_pool pool_;  // scratch for concurrent operations
+    code_store codes_;   // compact codes for searching, when switched on (codes.hpp)
 
     static uint64_t pack_entry(int level, slot_t slot) { return (uint64_t(uint32_t(int32_t(level))) << 32) | slot; }
     static int entry_level(uint64_t e) { return int32_t(uint32_t(e >> 32)); }
@@ -295,6 +298,10 @@ class dense_index {
     }
 
     bool initialized() const { return initialized_; }
+    // code_bits is the width of the compact codes searches may use (0: off); codes_serving
+    // tells whether they are fitted for the current metric yet.
+    int code_bits() const { return codes_.bits(); }
+    bool codes_serving() const { return codes_.bits() && codes_.params() && codes_.params()->metric == metric_.label; }
     // keep_mapping hands a view its mapped file, released with the index.
     void keep_mapping(std::unique_ptr<mapped_file> m) { mapping_ = std::move(m); }
     bool read_only() const { return read_only_; }
@@ -350,7 +357,7 @@ class dense_index {
 
     size_t memory_usage() {
         size_t bytes = sizeof(*this) + arena_.memory_usage() + slots_.memory_usage() + keys_.memory_usage();
-        return bytes + pool_.memory_usage();
+        return bytes + pool_.memory_usage() + codes_.memory_usage();
     }
 
     // add stores a vector under a key. With grow unset it fails when no slot is free, as
@@ -400,6 +407,7 @@ class dense_index {
             ref.vector.store(block, std::memory_order_release);
             ref.tape.store(tape, std::memory_order_release);
         }
+        code_search::after_store(*this, slot, vector_of(slot));
         switch (keys_.insert(key, slot, !config_.multi)) {
         case key_map::inserted: break;
         case key_map::duplicate:
@@ -429,6 +437,7 @@ class dense_index {
             return fail(status_code::callback, "The metric failed (a Go metric panicked); nothing was added");
         }
         live_.fetch_add(1, std::memory_order_relaxed);
+        code_search::after_add(*this);
         return {};
     }
 
@@ -507,6 +516,7 @@ class dense_index {
         arena_.rewind();
         keys_.clear(true);
         free_.clear();
+        codes_.forget();
         size_ = 0, live_ = 0;
         entry_ = pack_entry(-1, 0);
     }

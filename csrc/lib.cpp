@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "codes_search.hpp"
 #include "index.hpp"
 #include "persist.hpp"
 #include "search.hpp"
@@ -110,6 +111,14 @@ status create(const usearch_init_options_t* options, handle_t*& handle) {
     return st;
 }
 
+// keep_codes gives an index that replaces another (loaded, viewed, cleared, compacted) the
+// compact codes the other had, fitted to its own vectors. Codes are kept in memory only, so
+// the replacement always rebuilds them; where its metric cannot use them, it goes without.
+void keep_codes(const dense_index& from, dense_index& to) {
+    if (from.initialized() && to.initialized() && from.code_bits() && !code_search::use(to, from.code_bits()))
+        (void)code_search::use(to, 0);
+}
+
 // replace_from parses an image and, only if it is valid and fully adopted, swaps it into the
 // handle. Expansions (and, for empty files, connectivity) are kept from the old index.
 status replace_from(usearch_index_t handle, const uint8_t* data, size_t len, bool view,
@@ -126,6 +135,7 @@ status replace_from(usearch_index_t handle, const uint8_t* data, size_t len, boo
     st = persistence::adopt(*fresh, img, view, keep);
     if (!st) return st;
     if (mapping) fresh->keep_mapping(std::move(mapping));
+    keep_codes(old, *fresh);
     static_cast<handle_t*>(handle)->index.swap(fresh);
     return {};
 }
@@ -557,7 +567,12 @@ int usearchx_change_metric_batch(usearch_index_t index, usearchx_metric_batch_t 
 }
 
 int usearchx_change_metric_kind(usearch_index_t index, usearch_metric_kind_t kind, usearch_error_t* error) {
-    return with_index(index, error, [&](dense_index& x) { return x.change_metric_kind(metric_of(&kind)); });
+    return with_index(index, error, [&](dense_index& x) {
+        status st = x.change_metric_kind(metric_of(&kind));
+        // Codes are fitted for one metric (cosine codes are of normalized vectors): re-fit.
+        if (st && x.code_bits() && !code_search::use(x, x.code_bits())) (void)code_search::use(x, 0);
+        return st;
+    });
 }
 
 int usearchx_add_callback(usearch_index_t index, usearch_key_t key, void const* vector, usearch_scalar_kind_t kind,
@@ -634,7 +649,7 @@ int usearchx_clear(usearch_index_t index, bool free_memory, usearch_error_t* err
         // Dropping the memory (or a view's file) is replacing the content with an empty copy.
         std::unique_ptr<dense_index> fresh;
         status st = fresh_like(index, fresh);
-        if (st) static_cast<handle_t*>(index)->index.swap(fresh);
+        if (st) keep_codes(x, *fresh), static_cast<handle_t*>(index)->index.swap(fresh);
         return st;
     });
 }
@@ -644,6 +659,7 @@ int usearchx_clone(usearch_index_t index, usearch_index_t* clone, usearch_error_
     return with_index(index, error, [&](dense_index& x) {
         std::unique_ptr<dense_index> copy(new (std::nothrow) dense_index());
         status st = copy ? toolkit::clone(x, *copy) : fail(status_code::out_of_memory, "Out of memory!");
+        if (st) keep_codes(x, *copy);
         return st ? adopt(copy, clone) : st;
     });
 }
@@ -669,7 +685,20 @@ int usearchx_swap(usearch_index_t index, usearch_index_t other) {
     if (st && as_index(index)->initialized() && as_index(other)->initialized())
         toolkit::take_settings(*as_index(other), *as_index(index));
     if (st) static_cast<handle_t*>(index)->index.swap(static_cast<handle_t*>(other)->index);
+    if (st) keep_codes(*as_index(other), *as_index(index));
     return report(st, nullptr);
+}
+
+int usearchx_use_codes(usearch_index_t index, int bits, usearch_error_t* error) {
+    return with_index(index, error, [&](dense_index& x) { return code_search::use(x, bits); });
+}
+
+int usearchx_codes_state(usearch_index_t index, int* bits, bool* serving) {
+    *bits = 0, *serving = false;
+    return with_index(index, nullptr, [&](dense_index& x) {
+        *bits = x.code_bits(), *serving = x.codes_serving();
+        return status{};
+    });
 }
 
 }  // extern "C"

@@ -268,6 +268,10 @@ inline status dense_index::search(const void* query, scalar_kind kind, size_t k,
             exact = true;
             ctx.begin_visits(size_.load(std::memory_order_acquire));
             exact_filtered(ctx, q, k, filter, false);
+        } else if (!filter.active() &&
+                   code_search::search(*this, ctx, q,
+                                       std::max(expansion_or_default(config_.expansion_search, default_expansion_search), k))) {
+            // Walked on compact codes and re-ranked with the real vectors (codes_search.hpp).
         } else {
             slot_t best = entry_slot(e);
             float best_distance = metric_.pair(q, vector_of(best));

@@ -190,6 +190,17 @@ USEARCH_EXPORT uint64_t usearchx_mutations(usearch_index_t index);
  * its settings that may change meanwhile (expansions, metric). */
 USEARCH_EXPORT int usearchx_swap(usearch_index_t index, usearch_index_t other);
 
+/* ---- compact codes (docs/compact-codes.md) ---- */
+
+/* Makes searches walk the graph on per-dimension 8-bit codes of the stored vectors and re-rank
+ * the beam with the real vectors (bits 8), or stops (bits 0). Codes live in memory beside the
+ * graph, are fitted once the index holds 256 vectors and re-fitted as it grows, and are
+ * rebuilt after a load, view, clear, clone or compaction; files are unchanged. Needs a
+ * cos, l2sq or ip metric over f32, f64, f16 or bf16 storage. Call while no other call runs. */
+USEARCH_EXPORT int usearchx_use_codes(usearch_index_t index, int bits, usearch_error_t* error);
+/* Reads the code width set (0: off) and whether codes serve searches now. */
+USEARCH_EXPORT int usearchx_codes_state(usearch_index_t index, int* bits, bool* serving);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,212 @@
+// codes_search.hpp: compact codes at work on an index (codes.hpp has the codes themselves):
+// fitting the ranges over the stored vectors, encoding on add, and the search that walks the
+// graph on codes and re-ranks its beam with the real vectors (docs/compact-codes.md).
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "codes.hpp"
+#include "index.hpp"
+
+namespace usg {
+
+// code_scratch is per-thread scratch for encoding and for the prepared query; context.hpp's
+// scratch belongs to the main search path and stays as it is.
+struct code_scratch {
+    code_query query;
+    std::vector<float> f32, lo, hi;
+    std::vector<slot_t> slots;
+};
+inline thread_local code_scratch code_scratch_tls;
+
+// use switches codes on (bits 8) or off (0) and fits them to the vectors present; only while
+// no other call runs on the index.
+inline status code_search::use(dense_index& x, int bits) {
+    if (bits != 0 && bits != 8)
+        return fail(status_code::invalid_argument, "Compact codes take 8 bits per dimension (or 0 to switch them off)");
+    if (bits == 0) {
+        x.codes_.release();
+        return {};
+    }
+    if (x.metric_.custom || x.metric_.custom_batch)
+        return fail(status_code::unsupported, "Compact codes need a built-in metric, not a user metric");
+    if (const char* why = code_store::unsupported_reason(x.metric_.label, x.config_.storage, x.config_.dimensions))
+        return fail(status_code::unsupported, why);
+    try {
+        x.codes_.configure(bits, x.config_.storage, x.metric_.label, x.config_.dimensions);
+        fit(x, true);
+    } catch (...) {
+        x.codes_.release();
+        return fail(status_code::out_of_memory, "Out of memory!");
+    }
+    return {};
+}
+
+// fit learns per-dimension ranges from (a sample of) the live vectors, publishes them and
+// encodes every stored vector with them. Searches running meanwhile use the new ranges with
+// rows not yet re-encoded: their walks are worse, their answers still exact (re-ranked).
+// Without force it is a re-fit an add asked for: skipped when another fit runs.
+inline void code_search::fit(dense_index& x, bool force) {
+    code_store& cs = x.codes_;
+    if (!cs.bits()) return;
+    std::unique_lock<std::mutex> lock(cs.fit_mutex, std::defer_lock);
+    if (force) lock.lock();
+    else if (!lock.try_lock()) return;
+    size_t live = x.size();
+    if (live < code_store::train_min || (!force && live < cs.next_fit())) return;
+    metric_kind metric = x.metric_.label;
+    size_t dims = cs.dims(), slots = x.size_.load(std::memory_order_acquire);
+    code_scratch& sc = code_scratch_tls;
+    sc.f32.resize(dims);
+    sc.lo.assign(dims, INFINITY), sc.hi.assign(dims, -INFINITY);
+    size_t stride = std::max<size_t>(1, slots / code_store::train_sample), seen = 0;
+    for (size_t s = 0; s < slots; s += stride) {
+        const uint8_t* v = x.vector_of(slot_t(s));
+        const uint8_t* tape = x.tape_of(slot_t(s));
+        if (!v || !tape || tape_key(tape) == tombstone_key) continue;
+        cs.to_f32(v, metric, sc.f32.data());
+        for (size_t i = 0; i < dims; ++i) {
+            float f = sc.f32[i];
+            if (!(std::fabs(f) <= 3.0e38f)) continue;  // NaN or infinite (f64 storage)
+            sc.lo[i] = std::min(sc.lo[i], f), sc.hi[i] = std::max(sc.hi[i], f);
+        }
+        ++seen;
+    }
+    if (!seen) return;
+    std::unique_ptr<code_params> p(new code_params());
+    p->metric = metric, p->dims = dims, p->trained_live = live;
+    p->lo.resize(dims), p->step.resize(dims);
+    for (size_t i = 0; i < dims; ++i) {
+        float lo = sc.lo[i], hi = sc.hi[i];
+        if (!(lo <= hi)) lo = hi = 0;
+        p->lo[i] = lo;
+        p->step[i] = hi > lo ? (hi - lo) / 255 : 1;
+    }
+    const code_params& fitted = *p;
+    cs.publish(std::move(p));
+    // After publishing: an add that stored its vector before this fence is seen below; one
+    // that stores it later sees the new fit and encodes itself (code_search::after_store).
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    slots = x.size_.load(std::memory_order_acquire);
+    cs.ensure(slots);
+    for (size_t s = 0; s < slots; ++s)
+        if (const uint8_t* v = x.vector_of(slot_t(s))) cs.encode(fitted, s, v, sc.f32);
+}
+
+// after_store encodes a vector an add has just stored, before the node is linked (so that
+// no walk reaches it without its code).
+inline void code_search::after_store(dense_index& x, size_t slot, const uint8_t* v) {
+    code_store& cs = x.codes_;
+    if (!cs.bits()) return;
+    std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with fit's fence
+    cs.encode_current(slot, v, code_scratch_tls.f32);
+}
+
+// after_add fits or re-fits the codes once the index has grown enough.
+inline void code_search::after_add(dense_index& x) {
+    code_store& cs = x.codes_;
+    if (cs.bits() && x.size() >= cs.next_fit()) fit(x, false);
+}
+
+// search walks level by level like greedy_descent and beam_search, scoring neighbors by
+// their codes, then re-scores the ef best live ones with the real vectors and leaves them
+// in ctx.results as a max-heap of exact distances. It returns false, touching nothing, when
+// codes cannot serve this index now (off, not fitted yet, or fitted for another metric).
+inline bool code_search::search(const dense_index& x, context& ctx, const uint8_t* q, size_t ef) {
+    const code_store& cs = x.codes_;
+    if (!cs.bits()) return false;
+    const code_params* p = cs.params();
+    if (!p || p->metric != x.metric_.label || x.metric_.custom || x.metric_.custom_batch) return false;
+    uint64_t e = x.entry_.load(std::memory_order_acquire);
+    int top = dense_index::entry_level(e);
+    if (top < 0) return false;
+
+    code_scratch& sc = code_scratch_tls;
+    cs.prepare(*p, q, sc.query);
+    const code_query& cq = sc.query;
+    size_t row_bytes = cs.row_bytes();
+    // A slot whose row was never made (out of memory) is scored exactly: same scale.
+    auto score = [&](slot_t s, const uint8_t* v) {
+        if (s < cs.allocated()) return cs.distance(*p, cq, cs.row(s));
+        return x.metric_.pair(q, v);
+    };
+    auto prefetch_row = [&](slot_t s) {
+        if (s >= cs.allocated()) return;
+        const uint8_t* r = cs.row(s);
+        for (size_t line = 0; line < row_bytes; line += 64) USG_PREFETCH(r + line);
+    };
+    // gather collects the unvisited, addressable neighbors of `from` on `level` with vectors.
+    auto gather = [&](slot_t from, int level, bool mark) {
+        sc.slots.clear();
+        neighbor_list list = x.list_of(x.tape_of(from), level);
+        size_t n = std::min<size_t>(list.size(), x.layout_.capacity(level));
+        size_t addressable = x.slots_.allocated();
+        for (size_t i = 0; i < n; ++i) {
+            slot_t s = list[i];
+            if (s >= addressable) continue;  // a torn read of a list being written (see beam_search)
+            if (mark && ctx.visit(s)) continue;
+            if (!x.vector_of(s)) continue;
+            prefetch_row(s);
+            sc.slots.push_back(s);
+        }
+    };
+
+    // Upper levels: greedy descent on codes.
+    slot_t best = dense_index::entry_slot(e);
+    const uint8_t* best_vector = x.vector_of(best);
+    if (!best_vector) return false;
+    float best_distance = score(best, best_vector);
+    for (int level = top; level > 0; --level)
+        for (bool changed = true; changed;) {
+            changed = false;
+            gather(best, level, false);
+            for (slot_t s : sc.slots) {
+                float d = score(s, x.vector_of(s));
+                if (d < best_distance) best_distance = d, best = s, changed = true;
+            }
+        }
+
+    // Level 0: beam search on codes; removed nodes are walked through, never returned.
+    auto live = [&](slot_t s) { return tape_key(x.tape_of(s)) != tombstone_key; };
+    ctx.begin_visits(x.size_.load(std::memory_order_acquire));
+    ctx.candidates.clear(), ctx.results.clear();
+    ctx.visit(best);
+    ctx.candidates.push_back({best_distance, best});
+    if (live(best)) ctx.results.push_back({best_distance, best});
+    while (!ctx.candidates.empty()) {
+        std::pop_heap(ctx.candidates.begin(), ctx.candidates.end(), closer_first());
+        candidate c = ctx.candidates.back();
+        ctx.candidates.pop_back();
+        if (ctx.results.size() >= ef && c.distance > ctx.results.front().distance) break;
+        gather(c.slot, 0, true);
+        for (slot_t s : sc.slots) {
+            float d = score(s, x.vector_of(s));
+            if (ctx.results.size() >= ef && !(d < ctx.results.front().distance)) continue;
+            ctx.candidates.push_back({d, s});
+            std::push_heap(ctx.candidates.begin(), ctx.candidates.end(), closer_first());
+            if (!live(s)) continue;
+            ctx.results.push_back({d, s});
+            std::push_heap(ctx.results.begin(), ctx.results.end(), farther_first());
+            if (ctx.results.size() > ef) {
+                std::pop_heap(ctx.results.begin(), ctx.results.end(), farther_first());
+                ctx.results.pop_back();
+            }
+        }
+    }
+
+    // Re-rank: the beam's entries with their exact distances.
+    ctx.batch_slots.clear(), ctx.batch_vectors.clear();
+    for (const candidate& c : ctx.results)
+        if (const uint8_t* v = x.vector_of(c.slot)) ctx.batch_slots.push_back(c.slot), ctx.batch_vectors.push_back(v);
+    size_t count = ctx.batch_slots.size();
+    ctx.batch_distances.resize(count);
+    if (count) x.metric_.batch(q, ctx.batch_vectors.data(), count, ctx.batch_distances.data());
+    ctx.results.clear();
+    for (size_t i = 0; i < count; ++i) ctx.results.push_back({ctx.batch_distances[i], ctx.batch_slots[i]});
+    std::make_heap(ctx.results.begin(), ctx.results.end(), farther_first());
+    return true;
+}
+
+}  // namespace usg
