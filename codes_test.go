@@ -1,0 +1,512 @@
+//go:build cgo
+
+package usearch_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/usearch-go/usearch"
+	"github.com/usearch-go/usearch/internal/dataset"
+)
+
+// codesCase is one index configuration the compact-code tests run over.
+type codesCase struct {
+	metric usearch.Metric
+	quant  usearch.Quantization
+}
+
+var codesCases = []codesCase{
+	{usearch.Cosine, usearch.F32},
+	{usearch.L2sq, usearch.F32},
+	{usearch.InnerProduct, usearch.F32},
+	{usearch.Cosine, usearch.F16},
+	{usearch.L2sq, usearch.BF16},
+}
+
+// codesData returns clustered rows and queries; for inner product both are normalised, as
+// embeddings searched by inner product usually are.
+func codesData(n, q, dims, clusters int, seed int64, metric usearch.Metric) ([]float32, []float32) {
+	data := dataset.Clustered(n, dims, clusters, seed)
+	queries := dataset.Queries(q, dims, clusters, seed)
+	if metric == usearch.InnerProduct {
+		unitRows(data, dims)
+		unitRows(queries, dims)
+	}
+	return data, queries
+}
+
+func unitRows(v []float32, dims int) {
+	for i := 0; i < len(v); i += dims {
+		row, s := v[i:i+dims], 0.0
+		for _, x := range row {
+			s += float64(x) * float64(x)
+		}
+		inv := float32(1 / math.Sqrt(s))
+		for j := range row {
+			row[j] *= inv
+		}
+	}
+}
+
+func codesIndex(t testing.TB, c codesCase, dims int, data []float32) *usearch.Index {
+	t.Helper()
+	idx, err := usearch.NewIndex(usearch.IndexConfig{Dimensions: uint(dims), Metric: c.metric, Quantization: c.quant})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(data) / dims
+	if err := dataset.AddParallel(2, n, func(i int) error {
+		return idx.Add(usearch.Key(i), data[i*dims:(i+1)*dims])
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return idx
+}
+
+// searchAll runs every query and returns keys and distances per query.
+func searchAll(t testing.TB, idx *usearch.Index, queries []float32, dims, k int) ([][]usearch.Key, [][]float32) {
+	t.Helper()
+	q := len(queries) / dims
+	keys, dists := make([][]usearch.Key, q), make([][]float32, q)
+	for i := 0; i < q; i++ {
+		ks, ds, err := idx.Search(queries[i*dims:(i+1)*dims], uint(k))
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys[i], dists[i] = ks, ds
+	}
+	return keys, dists
+}
+
+// checkExact asserts that every returned distance is the index's own distance between the
+// query and the stored vector (read back with Get, as the index holds it), in ascending
+// order, and that no key repeats.
+func checkExact(t testing.TB, idx *usearch.Index, c codesCase, queries []float32, dims int, keys [][]usearch.Key, dists [][]float32) {
+	t.Helper()
+	for i := range keys {
+		q := queries[i*dims : (i+1)*dims]
+		seen := map[usearch.Key]bool{}
+		for j, key := range keys[i] {
+			if seen[key] {
+				t.Fatalf("query %d: key %d returned twice", i, key)
+			}
+			seen[key] = true
+			if j > 0 && dists[i][j] < dists[i][j-1] {
+				t.Fatalf("query %d: distances not ascending at %d: %v", i, j, dists[i])
+			}
+			stored, err := idx.Get(key, 1)
+			if err != nil || len(stored) != dims {
+				t.Fatalf("query %d: Get(%d) = %d values, %v", i, key, len(stored), err)
+			}
+			// The stored vector as F32 is exact for F16/BF16 storage; the query is rounded to
+			// the storage kind by the index, so the reference rounds it too.
+			want, err := refDistance(q, stored, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := dists[i][j]; math.Abs(float64(got-want)) > 1e-5*math.Max(1, math.Abs(float64(want))) {
+				t.Fatalf("query %d key %d: distance %g, the pair metric gives %g", i, key, got, want)
+			}
+		}
+	}
+}
+
+// refDistance is the pair metric of an index of kind c between a query and a stored vector,
+// both rounded to the storage kind as the index rounds them.
+func refDistance(q, stored []float32, c codesCase) (float32, error) {
+	switch c.quant {
+	case usearch.F16:
+		return usearch.DistanceOf(convertAll(q, usearch.Float16From), convertAll(stored, usearch.Float16From), c.metric)
+	case usearch.BF16:
+		return usearch.DistanceOf(convertAll(q, usearch.BFloat16From), convertAll(stored, usearch.BFloat16From), c.metric)
+	}
+	return usearch.Distance(q, stored, uint(len(q)), c.metric)
+}
+
+func convertAll[T any](v []float32, from func(float32) T) []T {
+	out := make([]T, len(v))
+	for i, x := range v {
+		out[i] = from(x)
+	}
+	return out
+}
+
+func readFile(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestCompactCodesRecall compares searches with and without codes on the same index at the
+// same expansions: codes plus re-ranking must find nearly as many true neighbors, with
+// exact distances, for every metric and storage kind they serve, over several seeds.
+func TestCompactCodesRecall(t *testing.T) {
+	n, nq, dims := 4000, 100, 64
+	seeds := []int64{1, 2, 3}
+	if testing.Short() {
+		n, nq, seeds = 1500, 50, seeds[:2]
+	}
+	const k, clusters = 10, 30
+	for _, c := range codesCases {
+		for _, seed := range seeds {
+			t.Run(fmt.Sprintf("%v/%v/seed=%d", c.metric, c.quant, seed), func(t *testing.T) {
+				data, queries := codesData(n, nq, dims, clusters, seed, c.metric)
+				truth, err := dataset.GroundTruth(data, queries, dims, k, c.metric)
+				if err != nil {
+					t.Fatal(err)
+				}
+				idx := codesIndex(t, c, dims, data)
+				defer idx.Close()
+				for _, ef := range []uint{16, 64} {
+					if err := idx.ChangeExpansionSearch(ef); err != nil {
+						t.Fatal(err)
+					}
+					if err := idx.UseCompactCodes(0); err != nil {
+						t.Fatal(err)
+					}
+					plainKeys, plainDists := searchAll(t, idx, queries, dims, k)
+					if err := idx.UseCompactCodes(8); err != nil {
+						t.Fatal(err)
+					}
+					if bits, serving, err := idx.CompactCodes(); bits != 8 || !serving || err != nil {
+						t.Fatalf("CompactCodes() = %d, %v, %v; want 8, true, nil", bits, serving, err)
+					}
+					codeKeys, codeDists := searchAll(t, idx, queries, dims, k)
+					plain, coded := dataset.Recall(plainKeys, truth, k), dataset.Recall(codeKeys, truth, k)
+					t.Logf("ef=%d recall@%d without codes %.4f, with codes %.4f", ef, k, plain, coded)
+					if coded < plain-0.02 {
+						t.Errorf("ef=%d: recall with codes %.4f, without %.4f: lost more than 0.02", ef, coded, plain)
+					}
+					checkExact(t, idx, c, queries, dims, codeKeys, codeDists)
+					// A key both searches return has bit-identical distances: both come from the
+					// index's metric over the same vectors.
+					for i := range codeKeys {
+						plainAt := map[usearch.Key]float32{}
+						for j, key := range plainKeys[i] {
+							plainAt[key] = plainDists[i][j]
+						}
+						for j, key := range codeKeys[i] {
+							if d, ok := plainAt[key]; ok && d != codeDists[i][j] {
+								t.Fatalf("query %d key %d: %g with codes, %g without", i, key, codeDists[i][j], d)
+							}
+						}
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestCompactCodesSmallIndex: below 256 vectors codes are set but not serving, and searches
+// take the ordinary path; they start serving once enough vectors were added.
+func TestCompactCodesSmallIndex(t *testing.T) {
+	const dims = 16
+	data, queries := codesData(600, 20, dims, 8, 5, usearch.L2sq)
+	idx, err := usearch.NewIndex(usearch.IndexConfig{Dimensions: dims, Metric: usearch.L2sq})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	if err := idx.UseCompactCodes(8); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 600; i++ {
+		if err := idx.Add(usearch.Key(i), data[i*dims:(i+1)*dims]); err != nil {
+			t.Fatal(err)
+		}
+		if i == 100 {
+			if bits, serving, _ := idx.CompactCodes(); bits != 8 || serving {
+				t.Fatalf("at 101 vectors CompactCodes() = %d, %v; want 8, false", bits, serving)
+			}
+			keys, dists := searchAll(t, idx, queries, dims, 5)
+			checkExact(t, idx, codesCase{usearch.L2sq, usearch.F32}, queries, dims, keys, dists)
+		}
+	}
+	if _, serving, _ := idx.CompactCodes(); !serving {
+		t.Fatal("codes not serving at 600 vectors")
+	}
+	keys, dists := searchAll(t, idx, queries, dims, 5)
+	checkExact(t, idx, codesCase{usearch.L2sq, usearch.F32}, queries, dims, keys, dists)
+}
+
+// TestCompactCodesPersist: the file is the same with and without codes, and a loaded or
+// viewed index (file or buffer) rebuilds its codes and searches with them.
+func TestCompactCodesPersist(t *testing.T) {
+	const dims, n, k = 32, 2000, 10
+	c := codesCase{usearch.Cosine, usearch.F32}
+	data, queries := codesData(n, 50, dims, 20, 11, c.metric)
+	idx := codesIndex(t, c, dims, data)
+	defer idx.Close()
+	dir := t.TempDir()
+	plainPath, codedPath := filepath.Join(dir, "plain.usearch"), filepath.Join(dir, "coded.usearch")
+	if err := idx.Save(plainPath); err != nil {
+		t.Fatal(err)
+	}
+	if err := idx.UseCompactCodes(8); err != nil {
+		t.Fatal(err)
+	}
+	if err := idx.Save(codedPath); err != nil {
+		t.Fatal(err)
+	}
+	if a, b := readFile(t, plainPath), readFile(t, codedPath); !bytes.Equal(a, b) {
+		t.Fatalf("Save with codes wrote %d bytes differing from the %d without", len(b), len(a))
+	}
+	wantKeys, wantDists := searchAll(t, idx, queries, dims, k)
+	buf := readFile(t, codedPath)
+	for _, how := range []string{"Load", "View", "LoadBuffer", "ViewBuffer"} {
+		t.Run(how, func(t *testing.T) {
+			other, err := usearch.NewIndex(usearch.IndexConfig{Dimensions: dims, Metric: c.metric})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer other.Close()
+			if err := other.UseCompactCodes(8); err != nil {
+				t.Fatal(err)
+			}
+			switch how {
+			case "Load":
+				err = other.Load(codedPath)
+			case "View":
+				err = other.View(codedPath)
+			case "LoadBuffer":
+				err = other.LoadBuffer(buf, uint(len(buf)))
+			case "ViewBuffer":
+				err = other.ViewBuffer(buf, uint(len(buf)))
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bits, serving, _ := other.CompactCodes(); bits != 8 || !serving {
+				t.Fatalf("after %s CompactCodes() = %d, %v; want 8, true", how, bits, serving)
+			}
+			keys, dists := searchAll(t, other, queries, dims, k)
+			// Same graph, same vectors, same data for the fit: the same answers.
+			for i := range keys {
+				if fmt.Sprint(keys[i]) != fmt.Sprint(wantKeys[i]) || fmt.Sprint(dists[i]) != fmt.Sprint(wantDists[i]) {
+					t.Fatalf("query %d after %s: %v %v, before %v %v", i, how, keys[i], dists[i], wantKeys[i], wantDists[i])
+				}
+			}
+		})
+	}
+}
+
+// TestCompactCodesConcurrent adds and searches at once (run it with -race): every result
+// is a key already added, with its exact distance.
+func TestCompactCodesConcurrent(t *testing.T) {
+	const dims, k = 24, 5
+	n := 3000
+	if testing.Short() {
+		n = 1200
+	}
+	c := codesCase{usearch.L2sq, usearch.F32}
+	data, queries := codesData(n, 40, dims, 16, 21, c.metric)
+	idx, err := usearch.NewIndex(usearch.IndexConfig{Dimensions: dims, Metric: c.metric})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	if err := idx.UseCompactCodes(8); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for w := 0; w < 2; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < n; i += 2 {
+				if err := idx.Add(usearch.Key(i), data[i*dims:(i+1)*dims]); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}(w)
+	}
+	done := make(chan struct{})
+	var searchers sync.WaitGroup
+	for w := 0; w < 2; w++ {
+		searchers.Add(1)
+		go func(w int) {
+			defer searchers.Done()
+			for i := w; ; i++ {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				qi := i % 40
+				q := queries[qi*dims : (qi+1)*dims]
+				keys, dists, err := idx.Search(q, k)
+				if err != nil {
+					errs <- err
+					return
+				}
+				for j, key := range keys {
+					if int(key) >= n {
+						errs <- fmt.Errorf("unknown key %d", key)
+						return
+					}
+					row := data[int(key)*dims : (int(key)+1)*dims]
+					want, _ := usearch.Distance(q, row, dims, c.metric)
+					if math.Abs(float64(dists[j]-want)) > 1e-4*math.Max(1, float64(want)) {
+						errs <- fmt.Errorf("key %d: distance %g, want %g", key, dists[j], want)
+						return
+					}
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	close(done)
+	searchers.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if _, serving, _ := idx.CompactCodes(); !serving {
+		t.Fatal("codes not serving after the adds")
+	}
+	keys, dists := searchAll(t, idx, queries, dims, k)
+	checkExact(t, idx, c, queries, dims, keys, dists)
+}
+
+// TestCompactCodesRemoveCompact: removed keys never come back, slots reused by new adds get
+// their new codes, and Clear and Compact keep the codes serving.
+func TestCompactCodesRemoveCompact(t *testing.T) {
+	const dims, n, k = 32, 3000, 10
+	c := codesCase{usearch.Cosine, usearch.F32}
+	data, queries := codesData(2*n, 50, dims, 20, 31, c.metric)
+	idx := codesIndex(t, c, dims, data[:n*dims])
+	defer idx.Close()
+	if err := idx.UseCompactCodes(8); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < n; i += 2 {
+		if err := idx.Remove(usearch.Key(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Reuse the freed slots for rows n..n+n/2 under new keys.
+	for i := n; i < n+n/2; i++ {
+		if err := idx.Add(usearch.Key(i), data[i*dims:(i+1)*dims]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	live := func(key usearch.Key) bool { return (key < n && key%2 == 1) || (key >= n && key < n+n/2) }
+	// Ground truth over the live rows, keys mapped back.
+	var liveRows []float32
+	var liveKeys []usearch.Key
+	for key := usearch.Key(0); key < n+n/2; key++ {
+		if live(key) {
+			liveRows = append(liveRows, data[int(key)*dims:(int(key)+1)*dims]...)
+			liveKeys = append(liveKeys, key)
+		}
+	}
+	rows, err := dataset.GroundTruth(liveRows, queries, dims, k, c.metric)
+	if err != nil {
+		t.Fatal(err)
+	}
+	truth := make([][]usearch.Key, len(rows))
+	for i, r := range rows {
+		for _, row := range r {
+			truth[i] = append(truth[i], liveKeys[row])
+		}
+	}
+	check := func(stage string) {
+		t.Helper()
+		if _, serving, _ := idx.CompactCodes(); !serving {
+			t.Fatalf("%s: codes not serving", stage)
+		}
+		keys, dists := searchAll(t, idx, queries, dims, k)
+		for i := range keys {
+			for _, key := range keys[i] {
+				if !live(key) {
+					t.Fatalf("%s: query %d returned removed key %d", stage, i, key)
+				}
+			}
+		}
+		checkExact(t, idx, c, queries, dims, keys, dists)
+		if r := dataset.Recall(keys, truth, k); r < 0.9 {
+			t.Errorf("%s: recall@%d %.3f, want >= 0.9", stage, k, r)
+		}
+	}
+	check("after removes and re-adds")
+	if err := idx.Compact(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	check("after Compact")
+	clone, err := idx.Clone()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer clone.Close()
+	if bits, serving, _ := clone.CompactCodes(); bits != 8 || !serving {
+		t.Fatalf("clone: CompactCodes() = %d, %v", bits, serving)
+	}
+	if err := idx.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	if bits, serving, _ := idx.CompactCodes(); bits != 8 || serving {
+		t.Fatalf("after Reset CompactCodes() = %d, %v; want 8 (kept), false (nothing to fit)", bits, serving)
+	}
+}
+
+// TestCompactCodesBadOptions: widths other than 8 and 0, and indexes codes cannot serve,
+// are refused with the matching sentinel errors; nothing changes.
+func TestCompactCodesBadOptions(t *testing.T) {
+	idx, err := usearch.NewIndex(usearch.IndexConfig{Dimensions: 8, Metric: usearch.Cosine})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bits := range []uint{1, 4, 7, 16} {
+		if err := idx.UseCompactCodes(bits); !errors.Is(err, usearch.ErrInvalidConfig) {
+			t.Errorf("UseCompactCodes(%d) = %v; want ErrInvalidConfig", bits, err)
+		}
+	}
+	if bits, _, _ := idx.CompactCodes(); bits != 0 {
+		t.Errorf("a refused width left bits %d", bits)
+	}
+	idx.Close()
+	if err := idx.UseCompactCodes(8); !errors.Is(err, usearch.ErrClosed) {
+		t.Errorf("on a closed index: %v; want ErrClosed", err)
+	}
+	for _, conf := range []usearch.IndexConfig{
+		{Dimensions: 8, Metric: usearch.Hamming, Quantization: usearch.B1},
+		{Dimensions: 8, Metric: usearch.Cosine, Quantization: usearch.I8},
+		{Dimensions: 8, Metric: usearch.L2sq, Quantization: usearch.U8},
+		{Dimensions: 8, Metric: usearch.Pearson, Quantization: usearch.F32},
+		{Dimensions: 8, Metric: usearch.L2sq, Quantization: usearch.E4M3},
+	} {
+		x, err := usearch.NewIndex(conf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := x.UseCompactCodes(8); !errors.Is(err, usearch.ErrUnsupported) {
+			t.Errorf("%v over %v: %v; want ErrUnsupported", conf.Metric, conf.Quantization, err)
+		}
+		x.Close()
+	}
+	// A Go metric has no codes.
+	x, err := usearch.NewIndex(usearch.IndexConfig{Dimensions: 8, Metric: usearch.L2sq})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	if err := x.ChangeMetric(func(a, b []float32) float32 { return 0 }); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.UseCompactCodes(8); !errors.Is(err, usearch.ErrUnsupported) {
+		t.Errorf("with a Go metric: %v; want ErrUnsupported", err)
+	}
+}
