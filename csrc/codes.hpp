@@ -242,8 +242,10 @@ class code_store {
         return have >= n;
     }
 
-    size_t memory_usage() const {
-        size_t bytes = allocated() * stride_;
+    // memory_usage counts the rows of the first `slots` slots: the rest of the last segment
+    // is calloc'd and never touched, so the OS has not backed it with memory.
+    size_t memory_usage(size_t slots) const {
+        size_t bytes = std::min(allocated(), slots) * stride_;
         for (const auto& p : fitted_) bytes += sizeof(code_params) + (p->lo.capacity() + p->step.capacity()) * 4;
         return bytes;
     }

@@ -128,26 +128,31 @@ inline bool code_search::search(const dense_index& x, context& ctx, const uint8_
     const code_query& cq = sc.query;
     size_t row_bytes = cs.row_bytes();
     // A slot whose row was never made (out of memory) is scored exactly: same scale.
-    auto score = [&](slot_t s, const uint8_t* v) {
+    auto score = [&](slot_t s) {
         if (s < cs.allocated()) return cs.distance(*p, cq, cs.row(s));
-        return x.metric_.pair(q, v);
+        const uint8_t* v = x.vector_of(s);
+        return v ? x.metric_.pair(q, v) : INFINITY;
     };
     auto prefetch_row = [&](slot_t s) {
         if (s >= cs.allocated()) return;
         const uint8_t* r = cs.row(s);
         for (size_t line = 0; line < row_bytes; line += 64) USG_PREFETCH(r + line);
     };
-    // gather collects the unvisited, addressable neighbors of `from` on `level` with vectors.
+    // gather collects the unvisited, addressable neighbors of `from` on `level`. Unlike the
+    // walk on vectors it does not read the neighbors' slot records: a hop then touches the
+    // code rows only, and records are read for the nodes expanded or returned (a slot whose
+    // record is not in place yet has no tape and is skipped there).
     auto gather = [&](slot_t from, int level, bool mark) {
         sc.slots.clear();
-        neighbor_list list = x.list_of(x.tape_of(from), level);
+        uint8_t* tape = x.tape_of(from);
+        if (!tape) return;
+        neighbor_list list = x.list_of(tape, level);
         size_t n = std::min<size_t>(list.size(), x.layout_.capacity(level));
         size_t addressable = x.slots_.allocated();
         for (size_t i = 0; i < n; ++i) {
             slot_t s = list[i];
             if (s >= addressable) continue;  // a torn read of a list being written (see beam_search)
             if (mark && ctx.visit(s)) continue;
-            if (!x.vector_of(s)) continue;
             prefetch_row(s);
             sc.slots.push_back(s);
         }
@@ -157,42 +162,48 @@ inline bool code_search::search(const dense_index& x, context& ctx, const uint8_
     slot_t best = dense_index::entry_slot(e);
     const uint8_t* best_vector = x.vector_of(best);
     if (!best_vector) return false;
-    float best_distance = score(best, best_vector);
+    float best_distance = score(best);
     for (int level = top; level > 0; --level)
         for (bool changed = true; changed;) {
             changed = false;
             gather(best, level, false);
             for (slot_t s : sc.slots) {
-                float d = score(s, x.vector_of(s));
+                float d = score(s);
                 if (d < best_distance) best_distance = d, best = s, changed = true;
             }
         }
 
-    // Level 0: beam search on codes; removed nodes are walked through, never returned.
-    auto live = [&](slot_t s) { return tape_key(x.tape_of(s)) != tombstone_key; };
+    // Level 0: beam search on codes. A node joins the results when it is expanded, not when
+    // it is scored: its record is read then anyway (for its list), so whether it was removed
+    // costs no extra cache miss per scored neighbor. Every node that would end among the ef
+    // best is expanded before the walk stops (the walk stops at the first candidate farther
+    // than the ef-th result), so the results are the same ef best of the nodes reached.
+    // Removed nodes are walked through, never returned.
     ctx.begin_visits(x.size_.load(std::memory_order_acquire));
     ctx.candidates.clear(), ctx.results.clear();
     ctx.visit(best);
     ctx.candidates.push_back({best_distance, best});
-    if (live(best)) ctx.results.push_back({best_distance, best});
     while (!ctx.candidates.empty()) {
         std::pop_heap(ctx.candidates.begin(), ctx.candidates.end(), closer_first());
         candidate c = ctx.candidates.back();
         ctx.candidates.pop_back();
         if (ctx.results.size() >= ef && c.distance > ctx.results.front().distance) break;
-        gather(c.slot, 0, true);
-        for (slot_t s : sc.slots) {
-            float d = score(s, x.vector_of(s));
-            if (ctx.results.size() >= ef && !(d < ctx.results.front().distance)) continue;
-            ctx.candidates.push_back({d, s});
-            std::push_heap(ctx.candidates.begin(), ctx.candidates.end(), closer_first());
-            if (!live(s)) continue;
-            ctx.results.push_back({d, s});
+        const uint8_t* tape = x.tape_of(c.slot);
+        if (!tape) continue;
+        if (tape_key(tape) != tombstone_key) {
+            ctx.results.push_back(c);
             std::push_heap(ctx.results.begin(), ctx.results.end(), farther_first());
             if (ctx.results.size() > ef) {
                 std::pop_heap(ctx.results.begin(), ctx.results.end(), farther_first());
                 ctx.results.pop_back();
             }
+        }
+        gather(c.slot, 0, true);
+        for (slot_t s : sc.slots) {
+            float d = score(s);
+            if (ctx.results.size() >= ef && !(d < ctx.results.front().distance)) continue;
+            ctx.candidates.push_back({d, s});
+            std::push_heap(ctx.candidates.begin(), ctx.candidates.end(), closer_first());
         }
     }
 

@@ -357,7 +357,7 @@ class dense_index {
 
     size_t memory_usage() {
         size_t bytes = sizeof(*this) + arena_.memory_usage() + slots_.memory_usage() + keys_.memory_usage();
-        return bytes + pool_.memory_usage() + codes_.memory_usage();
+        return bytes + pool_.memory_usage() + codes_.memory_usage(slots());
     }
 
     // add stores a vector under a key. With grow unset it fails when no slot is free, as
