@@ -138,6 +138,13 @@ inline bool code_search::search(const dense_index& x, context& ctx, const uint8_
         const uint8_t* r = cs.row(s);
         for (size_t line = 0; line < row_bytes; line += 64) USG_PREFETCH(r + line);
     };
+    // prefetch_record starts loading a node's slot entry and, when that is at hand, its
+    // key and level-0 list.
+    auto prefetch_record = [&](slot_t s) {
+        const dense_index::slot_ref& ref = x.slots_[s];
+        USG_PREFETCH(&ref);
+        if (const uint8_t* t = ref.tape.load(std::memory_order_relaxed)) USG_PREFETCH(t), USG_PREFETCH(t + 64);
+    };
     // gather collects the unvisited, addressable neighbors of `from` on `level`. Unlike the
     // walk on vectors it does not read the neighbors' slot records: a hop then touches the
     // code rows only, and records are read for the nodes expanded or returned (a slot whose
@@ -188,6 +195,8 @@ inline bool code_search::search(const dense_index& x, context& ctx, const uint8_
         candidate c = ctx.candidates.back();
         ctx.candidates.pop_back();
         if (ctx.results.size() >= ef && c.distance > ctx.results.front().distance) break;
+        // The next candidate is likely the next one expanded: start fetching its record.
+        if (!ctx.candidates.empty()) prefetch_record(ctx.candidates.front().slot);
         const uint8_t* tape = x.tape_of(c.slot);
         if (!tape) continue;
         if (tape_key(tape) != tombstone_key) {
