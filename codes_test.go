@@ -29,6 +29,7 @@ var codesCases = []codesCase{
 	{usearch.InnerProduct, usearch.F32},
 	{usearch.Cosine, usearch.F16},
 	{usearch.L2sq, usearch.BF16},
+	{usearch.InnerProduct, usearch.F64},
 }
 
 // codesData returns clustered rows and queries; for inner product both are normalised, as
@@ -127,6 +128,9 @@ func refDistance(q, stored []float32, c codesCase) (float32, error) {
 		return usearch.DistanceOf(convertAll(q, usearch.Float16From), convertAll(stored, usearch.Float16From), c.metric)
 	case usearch.BF16:
 		return usearch.DistanceOf(convertAll(q, usearch.BFloat16From), convertAll(stored, usearch.BFloat16From), c.metric)
+	case usearch.F64:
+		widen := func(f float32) float64 { return float64(f) }
+		return usearch.DistanceOf(convertAll(q, widen), convertAll(stored, widen), c.metric)
 	}
 	return usearch.Distance(q, stored, uint(len(q)), c.metric)
 }
@@ -508,5 +512,132 @@ func TestCompactCodesBadOptions(t *testing.T) {
 	}
 	if err := x.UseCompactCodes(8); !errors.Is(err, usearch.ErrUnsupported) {
 		t.Errorf("with a Go metric: %v; want ErrUnsupported", err)
+	}
+}
+
+// TestCompactCodesDrift fits codes on data of one scale, then adds data ten times wider:
+// clamped codes may lower recall but never the exactness of distances, and calling
+// UseCompactCodes again re-fits to the data present.
+func TestCompactCodesDrift(t *testing.T) {
+	const dims, k, narrow, wide = 32, 10, 600, 2400
+	c := codesCase{usearch.L2sq, usearch.F32}
+	data, queries := codesData(narrow+wide, 60, dims, 20, 41, c.metric)
+	for i := 0; i < narrow*dims; i++ {
+		data[i] *= 0.1
+	}
+	idx, err := usearch.NewIndex(usearch.IndexConfig{Dimensions: dims, Metric: c.metric})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	add := func(from, to int) {
+		for i := from; i < to; i++ {
+			if err := idx.Add(usearch.Key(i), data[i*dims:(i+1)*dims]); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := idx.ChangeExpansionSearch(16); err != nil {
+		t.Fatal(err)
+	}
+	add(0, narrow)
+	if err := idx.UseCompactCodes(8); err != nil {
+		t.Fatal(err)
+	}
+	add(narrow, narrow+wide)
+	truth, err := dataset.GroundTruth(data, queries, dims, k, c.metric)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, dists := searchAll(t, idx, queries, dims, k)
+	checkExact(t, idx, c, queries, dims, keys, dists)
+	drifted := dataset.Recall(keys, truth, k)
+	if err := idx.UseCompactCodes(8); err != nil {
+		t.Fatal(err)
+	}
+	keys, dists = searchAll(t, idx, queries, dims, k)
+	checkExact(t, idx, c, queries, dims, keys, dists)
+	refit := dataset.Recall(keys, truth, k)
+	if err := idx.UseCompactCodes(0); err != nil {
+		t.Fatal(err)
+	}
+	plainKeys, _ := searchAll(t, idx, queries, dims, k)
+	plain := dataset.Recall(plainKeys, truth, k)
+	t.Logf("recall@%d: codes fitted before the drift %.4f, re-fitted %.4f, without codes %.4f", k, drifted, refit, plain)
+	if refit < plain-0.02 {
+		t.Errorf("re-fitted codes: recall %.4f, without codes %.4f", refit, plain)
+	}
+}
+
+// TestCompactCodesMetricAndMemory: codes follow ChangeMetricKind (re-fitted for the new
+// metric), cost about one byte per dimension and vector in MemoryUsage, and may be switched
+// while other goroutines search.
+func TestCompactCodesMetricAndMemory(t *testing.T) {
+	const dims, n, k = 48, 2000, 10
+	c := codesCase{usearch.Cosine, usearch.F32}
+	data, queries := codesData(n, 30, dims, 20, 51, c.metric)
+	idx := codesIndex(t, c, dims, data)
+	defer idx.Close()
+	before, err := idx.MemoryUsage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := idx.UseCompactCodes(8); err != nil {
+		t.Fatal(err)
+	}
+	after, err := idx.MemoryUsage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if extra := float64(after) - float64(before); extra < n*dims || extra > 1.2*n*dims {
+		t.Errorf("codes added %.0f bytes to MemoryUsage; want about %d (one byte per dimension)", extra, n*dims)
+	}
+	if err := idx.ChangeMetricKind(usearch.L2sq); err != nil {
+		t.Fatal(err)
+	}
+	if bits, serving, _ := idx.CompactCodes(); bits != 8 || !serving {
+		t.Fatalf("after ChangeMetricKind CompactCodes() = %d, %v; want 8, true", bits, serving)
+	}
+	l2 := codesCase{usearch.L2sq, usearch.F32}
+	keys, dists := searchAll(t, idx, queries, dims, k)
+	checkExact(t, idx, l2, queries, dims, keys, dists)
+	// Toggle codes while searches run: each search sees codes on or off, never half.
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	errs := make(chan error, 2)
+	for w := 0; w < 2; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				q := queries[(i%30)*dims : (i%30+1)*dims]
+				ks, ds, err := idx.Search(q, k)
+				if err != nil || len(ks) != k {
+					errs <- fmt.Errorf("search: %d results, %v", len(ks), err)
+					return
+				}
+				want, _ := refDistance(q, data[int(ks[0])*dims:(int(ks[0])+1)*dims], l2)
+				if math.Abs(float64(ds[0]-want)) > 1e-4*math.Max(1, float64(want)) {
+					errs <- fmt.Errorf("key %d: distance %g, want %g", ks[0], ds[0], want)
+					return
+				}
+			}
+		}()
+	}
+	for i := 0; i < 20; i++ {
+		if err := idx.UseCompactCodes(uint(8 * (i % 2))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
 	}
 }

@@ -157,6 +157,7 @@ class code_store {
     std::atomic<const code_params*> params_{nullptr};
     std::vector<std::unique_ptr<code_params>> fitted_;  // every fit so far; searches may hold any
     std::atomic<size_t> next_fit_{train_min};
+    std::atomic<size_t> fitted_bytes_{0};  // read by memory_usage while a fit may push
     codes_kern::dot_fn dot_ = codes_kern::dot_serial;
 
     static size_t segment_begin(unsigned s) { return s == 0 ? 0 : size_t(1) << (first_log + s - 1); }
@@ -195,6 +196,7 @@ class code_store {
         for (auto& s : segments_) std::free(s.exchange(nullptr));
         allocated_ = 0;
         fitted_.clear();
+        fitted_bytes_ = 0;
         next_fit_ = train_min;
     }
 
@@ -246,14 +248,15 @@ class code_store {
     // is calloc'd and never touched, so the OS has not backed it with memory.
     size_t memory_usage(size_t slots) const {
         size_t bytes = std::min(allocated(), slots) * stride_;
-        for (const auto& p : fitted_) bytes += sizeof(code_params) + (p->lo.capacity() + p->step.capacity()) * 4;
-        return bytes;
+        return bytes + fitted_bytes_.load(std::memory_order_relaxed);
     }
 
     // publish makes a fit current; earlier fits stay allocated for searches still using them.
     void publish(std::unique_ptr<code_params> p) {
         next_fit_.store(p->trained_live * refit_growth, std::memory_order_relaxed);
         const code_params* raw = p.get();
+        fitted_bytes_.fetch_add(sizeof(code_params) + (p->lo.capacity() + p->step.capacity()) * sizeof(float),
+                                std::memory_order_relaxed);
         fitted_.push_back(std::move(p));  // under fit_mutex
         params_.store(raw, std::memory_order_seq_cst);
     }

@@ -101,13 +101,22 @@ inline void code_search::after_store(dense_index& x, size_t slot, const uint8_t*
     code_store& cs = x.codes_;
     if (!cs.bits()) return;
     std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with fit's fence
-    cs.encode_current(slot, v, code_scratch_tls.f32);
+    try {
+        cs.encode_current(slot, v, code_scratch_tls.f32);
+    } catch (...) {
+        // Out of memory for scratch: the row keeps what it held, which only costs recall.
+    }
 }
 
 // after_add fits or re-fits the codes once the index has grown enough.
 inline void code_search::after_add(dense_index& x) {
     code_store& cs = x.codes_;
-    if (cs.bits() && x.size() >= cs.next_fit()) fit(x, false);
+    if (!cs.bits() || x.size() < cs.next_fit()) return;
+    try {
+        fit(x, false);
+    } catch (...) {
+        // Out of memory: the codes keep their current fit (or none) and the add stands.
+    }
 }
 
 // search walks level by level like greedy_descent and beam_search, scoring neighbors by
