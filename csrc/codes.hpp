@@ -103,6 +103,17 @@ inline bool vnni_usable() {
 }
 #endif
 
+// dot_by_isa returns the kernel of one instruction set (0 serial, 1 haswell, 2 vnni) if this
+// CPU runs it, for tests that compare each with the serial loop.
+inline dot_fn dot_by_isa(int isa) {
+    if (isa == 0) return dot_serial;
+#if USG_X86
+    if (isa == 1 && cpu_isa() >= int(kern::isa_haswell)) return dot_haswell;
+    if (isa == 2 && vnni_usable()) return dot_vnni;
+#endif
+    return nullptr;
+}
+
 // best_dot is the fastest kernel this CPU runs, with its name for tests and reports.
 inline dot_fn best_dot(const char** name = nullptr) {
 #if USG_X86

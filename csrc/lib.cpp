@@ -693,6 +693,13 @@ int usearchx_use_codes(usearch_index_t index, int bits, usearch_error_t* error) 
     return with_index(index, error, [&](dense_index& x) { return code_search::use(x, bits); });
 }
 
+int usearchx_codes_dot(int isa, uint8_t const* codes, int8_t const* query, size_t n, int32_t* result) {
+    codes_kern::dot_fn f = codes_kern::dot_by_isa(isa);
+    if (!f) return usearchx_unsupported_k;
+    *result = f(codes, query, n);
+    return usearchx_ok_k;
+}
+
 int usearchx_codes_state(usearch_index_t index, int* bits, bool* serving) {
     *bits = 0, *serving = false;
     return with_index(index, nullptr, [&](dense_index& x) {

@@ -198,6 +198,9 @@ USEARCH_EXPORT int usearchx_swap(usearch_index_t index, usearch_index_t other);
  * rebuilt after a load, view, clear, clone or compaction; files are unchanged. Needs a
  * cos, l2sq or ip metric over f32, f64, f16 or bf16 storage. Call while no other call runs. */
 USEARCH_EXPORT int usearchx_use_codes(usearch_index_t index, int bits, usearch_error_t* error);
+/* The code-distance kernel of one instruction set (0 serial, 1 AVX2, 2 AVX-512 VNNI): sum of
+ * codes[i] * query[i]. usearchx_unsupported_k when this CPU does not run it. For tests. */
+USEARCH_EXPORT int usearchx_codes_dot(int isa, uint8_t const* codes, int8_t const* query, size_t n, int32_t* result);
 /* Reads the code width set (0: off) and whether codes serve searches now. */
 USEARCH_EXPORT int usearchx_codes_state(usearch_index_t index, int* bits, bool* serving);
 
