@@ -458,11 +458,38 @@ func TestCompactCodesRemoveCompact(t *testing.T) {
 	if bits, serving, _ := clone.CompactCodes(); bits != 8 || !serving {
 		t.Fatalf("clone: CompactCodes() = %d, %v", bits, serving)
 	}
-	if err := idx.Reset(); err != nil {
-		t.Fatal(err)
-	}
-	if bits, serving, _ := idx.CompactCodes(); bits != 8 || serving {
-		t.Fatalf("after Reset CompactCodes() = %d, %v; want 8 (kept), false (nothing to fit)", bits, serving)
+	// Clear keeps the memory (records are handed out again from the start): after re-adding
+	// other rows under other keys, searches return only those, with exact distances.
+	for stage, drop := range map[string]func() error{"Clear": idx.Clear, "Reset": idx.Reset} {
+		if err := drop(); err != nil {
+			t.Fatal(err)
+		}
+		if bits, serving, _ := idx.CompactCodes(); bits != 8 || serving {
+			t.Fatalf("after %s CompactCodes() = %d, %v; want 8 (kept), false (nothing to fit)", stage, bits, serving)
+		}
+		const base = 100000
+		for i := n; i < 2*n; i++ {
+			if err := idx.Add(usearch.Key(base+i), data[i*dims:(i+1)*dims]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, serving, _ := idx.CompactCodes(); !serving {
+			t.Fatalf("after %s and re-adding: codes not serving", stage)
+		}
+		keys, dists := searchAll(t, idx, queries, dims, k)
+		for i := range keys {
+			q := queries[i*dims : (i+1)*dims]
+			for j, key := range keys[i] {
+				if key < base+n || key >= base+2*n {
+					t.Fatalf("after %s: query %d returned key %d, not re-added", stage, i, key)
+				}
+				row := int(key - base)
+				want, _ := refDistance(q, data[row*dims:(row+1)*dims], c)
+				if math.Abs(float64(dists[i][j]-want)) > 1e-5 {
+					t.Fatalf("after %s: key %d distance %g, want %g", stage, key, dists[i][j], want)
+				}
+			}
+		}
 	}
 }
 

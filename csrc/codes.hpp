@@ -166,7 +166,7 @@ class code_store {
     size_t mapped_bytes_[max_segments] = {};
     std::mutex grow_mutex_;
     std::atomic<size_t> allocated_{0};
-    size_t stride_ = 0, row_bytes_ = 0;
+    size_t stride_ = 0, row_bytes_ = 0, tape_offset_ = 0;
     size_t dims_ = 0;
     scalar_kind storage_ = scalar_kind::unknown;
     std::atomic<int> bits_{0};
@@ -256,16 +256,21 @@ class code_store {
         release();
         if (!bits) return;
         storage_ = storage, dims_ = dims;
-        row_bytes_ = dims + (metric == metric_kind::l2sq ? sizeof(float) : 0);
-        stride_ = (row_bytes_ + 3) & ~size_t(3);  // the norm stays 4-byte aligned
+        // codes | l2sq: decoded squared norm (4 bytes) | padding to 8 | the node's record
+        // pointer, so that expanding a node scored a moment ago needs no slot-table read.
+        tape_offset_ = (dims + (metric == metric_kind::l2sq ? sizeof(float) : 0) + 7) & ~size_t(7);
+        stride_ = row_bytes_ = tape_offset_ + sizeof(uint8_t*);
         dot_ = codes_kern::best_dot();
         bits_.store(bits, std::memory_order_release);
     }
 
-    // forget drops the fit (Clear), keeping the rows' memory and the setting.
+    // forget drops the fit (Clear), keeping the rows' memory and the setting. Rows are
+    // zeroed: their record pointers named records the cleared index handed out again.
     void forget() {
         params_.store(nullptr, std::memory_order_release);
         next_fit_ = train_min;
+        for (unsigned s = 0; s < max_segments; ++s)
+            if (uint8_t* seg = segments_[s].load()) std::memset(seg, 0, segment_size(s) * stride_);
     }
 
     uint8_t* row(size_t slot) const {
@@ -326,7 +331,7 @@ class code_store {
     }
 
     // encode writes the row of `slot` for vector v (in the storage kind) with fit p.
-    void encode(const code_params& p, size_t slot, const uint8_t* v, std::vector<float>& scratch) {
+    void encode(const code_params& p, size_t slot, const uint8_t* v, uint8_t* tape, std::vector<float>& scratch) {
         if (!ensure(slot + 1)) return;  // out of memory: the walk scores this slot exactly
         scratch.resize(dims_);
         to_f32(v, p.metric, scratch.data());
@@ -345,14 +350,20 @@ class code_store {
             std::memcpy(&bits, &n2, 4);
             __atomic_store_n(reinterpret_cast<uint32_t*>(r + dims_), bits, __ATOMIC_RELAXED);
         }
+        __atomic_store_n(reinterpret_cast<uint8_t**>(r + tape_offset_), tape, __ATOMIC_RELEASE);
+    }
+
+    // tape reads the record pointer kept in a row (null when the row has none yet).
+    uint8_t* tape(const uint8_t* r) const {
+        return __atomic_load_n(reinterpret_cast<uint8_t* const*>(r + tape_offset_), __ATOMIC_ACQUIRE);
     }
 
     // encode_current encodes with the current fit, again if a re-fit was published meanwhile
     // (a re-fit re-encodes every slot it sees, this one perhaps before its vector was in).
-    void encode_current(size_t slot, const uint8_t* v, std::vector<float>& scratch) {
+    void encode_current(size_t slot, const uint8_t* v, uint8_t* tape, std::vector<float>& scratch) {
         const code_params* p = params();
         for (int tries = 0; p && tries < 4; ++tries) {
-            encode(*p, slot, v, scratch);
+            encode(*p, slot, v, tape, scratch);
             std::atomic_thread_fence(std::memory_order_seq_cst);
             const code_params* now = params();
             if (now == p) break;

@@ -92,7 +92,7 @@ inline void code_search::fit(dense_index& x, bool force) {
     slots = x.size_.load(std::memory_order_acquire);
     cs.ensure(slots);
     for (size_t s = 0; s < slots; ++s)
-        if (const uint8_t* v = x.vector_of(slot_t(s))) cs.encode(fitted, s, v, sc.f32);
+        if (const uint8_t* v = x.vector_of(slot_t(s))) cs.encode(fitted, s, v, x.tape_of(slot_t(s)), sc.f32);
 }
 
 // after_store encodes a vector an add has just stored, before the node is linked (so that
@@ -102,7 +102,7 @@ inline void code_search::after_store(dense_index& x, size_t slot, const uint8_t*
     if (!cs.bits()) return;
     std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with fit's fence
     try {
-        cs.encode_current(slot, v, code_scratch_tls.f32);
+        cs.encode_current(slot, v, x.tape_of(slot_t(slot)), code_scratch_tls.f32);
     } catch (...) {
         // Out of memory for scratch: the row keeps what it held, which only costs recall.
     }
@@ -147,12 +147,16 @@ inline bool code_search::search(const dense_index& x, context& ctx, const uint8_
         const uint8_t* r = cs.row(s);
         for (size_t line = 0; line < row_bytes; line += 64) USG_PREFETCH(r + line);
     };
-    // prefetch_record starts loading a node's slot entry and, when that is at hand, its
-    // key and level-0 list.
+    // record is a node's tape, from its code row (cached: the node was just scored) when the
+    // row has it, else from the slot table.
+    auto record = [&](slot_t s) -> uint8_t* {
+        if (s < cs.allocated())
+            if (uint8_t* t = cs.tape(cs.row(s))) return t;
+        return x.tape_of(s);
+    };
+    // prefetch_record starts loading a node's key and level-0 list.
     auto prefetch_record = [&](slot_t s) {
-        const dense_index::slot_ref& ref = x.slots_[s];
-        USG_PREFETCH(&ref);
-        if (const uint8_t* t = ref.tape.load(std::memory_order_relaxed)) USG_PREFETCH(t), USG_PREFETCH(t + 64);
+        if (const uint8_t* t = record(s)) USG_PREFETCH(t), USG_PREFETCH(t + 64);
     };
     // gather collects the unvisited, addressable neighbors of `from` on `level`. Unlike the
     // walk on vectors it does not read the neighbors' slot records: a hop then touches the
@@ -160,7 +164,7 @@ inline bool code_search::search(const dense_index& x, context& ctx, const uint8_
     // record is not in place yet has no tape and is skipped there).
     auto gather = [&](slot_t from, int level, bool mark) {
         sc.slots.clear();
-        uint8_t* tape = x.tape_of(from);
+        uint8_t* tape = record(from);
         if (!tape) return;
         neighbor_list list = x.list_of(tape, level);
         size_t n = std::min<size_t>(list.size(), x.layout_.capacity(level));
@@ -206,7 +210,7 @@ inline bool code_search::search(const dense_index& x, context& ctx, const uint8_
         if (ctx.results.size() >= ef && c.distance > ctx.results.front().distance) break;
         // The next candidate is likely the next one expanded: start fetching its record.
         if (!ctx.candidates.empty()) prefetch_record(ctx.candidates.front().slot);
-        const uint8_t* tape = x.tape_of(c.slot);
+        const uint8_t* tape = record(c.slot);
         if (!tape) continue;
         if (tape_key(tape) != tombstone_key) {
             ctx.results.push_back(c);
