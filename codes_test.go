@@ -215,7 +215,7 @@ func TestCompactCodesRecall(t *testing.T) {
 // TestCompactCodesSmallIndex: below 256 vectors codes are set but not serving, and searches
 // take the ordinary path; they start serving once enough vectors were added.
 func TestCompactCodesSmallIndex(t *testing.T) {
-	const dims = 16
+	const dims = 37 // odd: rows, norms and kernel tails off the vector widths
 	data, queries := codesData(600, 20, dims, 8, 5, usearch.L2sq)
 	idx, err := usearch.NewIndex(usearch.IndexConfig{Dimensions: dims, Metric: usearch.L2sq})
 	if err != nil {

@@ -150,7 +150,8 @@ struct code_query {
 
 // code_store keeps one code row per slot in segments that never move (like stable_array,
 // with a row size fixed when the codes are switched on). A row is the codes, then for l2sq
-// the squared norm of the decoded vector (the correction term of |q - x|^2).
+// the squared norm of the decoded vector (the correction term of |q - x|^2), then the
+// node's record pointer (see configure).
 class code_store {
   public:
     // Training waits for this many live entries (ranges from fewer would be too narrow) and
@@ -166,7 +167,7 @@ class code_store {
     size_t mapped_bytes_[max_segments] = {};
     std::mutex grow_mutex_;
     std::atomic<size_t> allocated_{0};
-    size_t stride_ = 0, row_bytes_ = 0, tape_offset_ = 0;
+    size_t stride_ = 0, row_bytes_ = 0, norm_offset_ = 0, tape_offset_ = 0;
     size_t dims_ = 0;
     scalar_kind storage_ = scalar_kind::unknown;
     std::atomic<int> bits_{0};
@@ -256,9 +257,11 @@ class code_store {
         release();
         if (!bits) return;
         storage_ = storage, dims_ = dims;
-        // codes | l2sq: decoded squared norm (4 bytes) | padding to 8 | the node's record
-        // pointer, so that expanding a node scored a moment ago needs no slot-table read.
-        tape_offset_ = (dims + (metric == metric_kind::l2sq ? sizeof(float) : 0) + 7) & ~size_t(7);
+        // codes | padding to 4 | l2sq: decoded squared norm | padding to 8 | the node's
+        // record pointer, so that expanding a node scored a moment ago needs no slot-table
+        // read. Rows start 8-byte aligned (the stride is a multiple of 8).
+        norm_offset_ = (dims + 3) & ~size_t(3);
+        tape_offset_ = (norm_offset_ + (metric == metric_kind::l2sq ? sizeof(float) : 0) + 7) & ~size_t(7);
         stride_ = row_bytes_ = tape_offset_ + sizeof(uint8_t*);
         dot_ = codes_kern::best_dot();
         bits_.store(bits, std::memory_order_release);
@@ -348,7 +351,7 @@ class code_store {
             float n2 = float(decoded2);
             uint32_t bits;
             std::memcpy(&bits, &n2, 4);
-            __atomic_store_n(reinterpret_cast<uint32_t*>(r + dims_), bits, __ATOMIC_RELAXED);
+            __atomic_store_n(reinterpret_cast<uint32_t*>(r + norm_offset_), bits, __ATOMIC_RELAXED);
         }
         __atomic_store_n(reinterpret_cast<uint8_t**>(r + tape_offset_), tape, __ATOMIC_RELEASE);
     }
@@ -373,7 +376,7 @@ class code_store {
 
     // norm2 reads the decoded squared norm of a row (l2sq).
     float norm2(const uint8_t* r) const {
-        uint32_t bits = __atomic_load_n(reinterpret_cast<const uint32_t*>(r + dims_), __ATOMIC_RELAXED);
+        uint32_t bits = __atomic_load_n(reinterpret_cast<const uint32_t*>(r + norm_offset_), __ATOMIC_RELAXED);
         float n2;
         std::memcpy(&n2, &bits, 4);
         return n2;
