@@ -115,16 +115,19 @@ func BenchmarkCompactCodes(b *testing.B) {
 	for _, c := range codesCorpora {
 		b.Run(c.name, func(b *testing.B) {
 			for _, ef := range []uint{16, 32, 64, 128} {
-				b.Run(fmt.Sprintf("ef=%d", ef), func(b *testing.B) { benchCodes(b, c, ef) })
+				for _, threads := range []int{1, 2} {
+					b.Run(fmt.Sprintf("ef=%d/threads=%d", ef, threads), func(b *testing.B) { benchCodes(b, c, ef, threads) })
+				}
 			}
 		})
 	}
 }
 
 // benchCodes searches every query on the plain and on the coded index in turn (alternating
-// which goes first) and reports each one's QPS from its own accumulated time, their ratio,
+// which goes first), from `threads` goroutines each locked to its thread, and reports each
+// index's QPS per thread from its own accumulated time (wall and thread CPU), their ratios,
 // recall@10 and memory.
-func benchCodes(b *testing.B, c *codesCorpus, ef uint) {
+func benchCodes(b *testing.B, c *codesCorpus, ef uint, threads int) {
 	c.prepare(b)
 	dims := int(c.conf.Dimensions)
 	nq := len(c.queries) / dims
@@ -153,22 +156,40 @@ func benchCodes(b *testing.B, c *codesCorpus, ef uint) {
 		b.Fatal("codes not serving")
 	}
 	var spent, cpu [2]time.Duration
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
+	var mu sync.Mutex
+	var wg sync.WaitGroup
 	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		q := c.queries[(i%nq)*dims : (i%nq+1)*dims]
-		for turn := 0; turn < 2; turn++ {
-			j := (i + turn) % 2
-			start, startCPU := time.Now(), threadCPU()
-			if _, _, err := idxs[j].Search(q, 10); err != nil {
-				b.Fatal(err)
+	for g := 0; g < threads; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			var mySpent, myCPU [2]time.Duration
+			for i := g; i < b.N; i += threads {
+				q := c.queries[(i%nq)*dims : (i%nq+1)*dims]
+				for turn := 0; turn < 2; turn++ {
+					j := (i + turn) % 2
+					start, startCPU := time.Now(), threadCPU()
+					if _, _, err := idxs[j].Search(q, 10); err != nil {
+						b.Error(err)
+						return
+					}
+					myCPU[j] += threadCPU() - startCPU
+					mySpent[j] += time.Since(start)
+				}
 			}
-			cpu[j] += threadCPU() - startCPU
-			spent[j] += time.Since(start)
-		}
+			mu.Lock()
+			for j := range spent {
+				spent[j] += mySpent[j]
+				cpu[j] += myCPU[j]
+			}
+			mu.Unlock()
+		}(g)
 	}
+	wg.Wait()
 	b.StopTimer()
+	// With several goroutines, times are summed over them: the QPS below are per thread.
 	plainQPS, codesQPS := float64(b.N)/spent[0].Seconds(), float64(b.N)/spent[1].Seconds()
 	b.ReportMetric(plainQPS, "plain-qps")
 	b.ReportMetric(codesQPS, "codes-qps")

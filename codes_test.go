@@ -540,6 +540,41 @@ func TestCompactCodesBadOptions(t *testing.T) {
 	if err := x.UseCompactCodes(8); !errors.Is(err, usearch.ErrUnsupported) {
 		t.Errorf("with a Go metric: %v; want ErrUnsupported", err)
 	}
+	// Installing a Go metric after the codes: searches use the Go metric, codes stop serving.
+	y, err := usearch.NewIndex(usearch.IndexConfig{Dimensions: 8, Metric: usearch.L2sq})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer y.Close()
+	data, queries := codesData(400, 5, 8, 4, 3, usearch.L2sq)
+	for i := 0; i < 400; i++ {
+		if err := y.Add(usearch.Key(i), data[i*8:(i+1)*8]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := y.UseCompactCodes(8); err != nil {
+		t.Fatal(err)
+	}
+	manhattan := func(a, b []float32) float32 {
+		s := float32(0)
+		for i := range a {
+			s += abs(a[i] - b[i])
+		}
+		return s
+	}
+	if err := y.ChangeMetric(manhattan); err != nil {
+		t.Fatal(err)
+	}
+	if _, serving, _ := y.CompactCodes(); serving {
+		t.Error("codes serving under a Go metric")
+	}
+	keys, dists, err := y.Search(queries[:8], 3)
+	if err != nil || len(keys) != 3 {
+		t.Fatalf("search under a Go metric: %v, %v", keys, err)
+	}
+	if want := manhattan(queries[:8], data[int(keys[0])*8:int(keys[0]+1)*8]); dists[0] != want {
+		t.Errorf("distance %g under the Go metric, want %g", dists[0], want)
+	}
 }
 
 // TestCompactCodesDrift fits codes on data of one scale, then adds data ten times wider:

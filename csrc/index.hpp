@@ -301,7 +301,10 @@ class dense_index {
     // code_bits is the width of the compact codes searches may use (0: off); codes_serving
     // tells whether they are fitted for the current metric yet.
     int code_bits() const { return codes_.bits(); }
-    bool codes_serving() const { return codes_.bits() && codes_.params() && codes_.params()->metric == metric_.label; }
+    bool codes_serving() const {
+        const code_params* p = codes_.params();
+        return codes_.bits() && p && p->metric == metric_.label && !metric_.custom && !metric_.custom_batch;
+    }
     // keep_mapping hands a view its mapped file, released with the index.
     void keep_mapping(std::unique_ptr<mapped_file> m) { mapping_ = std::move(m); }
     bool read_only() const { return read_only_; }
