@@ -125,11 +125,11 @@ func (f Filter) And(g Filter) Filter {
 }
 
 func searchFiltered[T Scalar](b *base, op string, query []T, limit uint, f Filter) ([]Key, []float32, SearchStats, error) {
-	h, err := b.read(op)
+	h, rt, err := b.read(op)
 	if err != nil {
 		return nil, nil, SearchStats{}, err
 	}
-	defer b.mu.RUnlock()
+	defer b.mu.runlock(rt)
 	q := quantizationOf[T]()
 	if err := b.vectorLength(op, len(query), q); err != nil {
 		return nil, nil, SearchStats{}, err
@@ -188,7 +188,7 @@ func changeMetric[T Scalar](b *base, metric func(a, b []T) float32) error {
 	if err != nil {
 		return err
 	}
-	defer b.mu.Unlock()
+	defer b.mu.unlock()
 	if want := quantizationOf[T](); want != b.config.Quantization {
 		return &opError{op: op, detail: fmt.Sprintf("a metric over []%T needs %v vectors, but the index stores %v", *new(T), want, b.config.Quantization), kind: ErrUnsupported}
 	}
@@ -224,7 +224,7 @@ func (b *base) ChangeMetricKind(m Metric) error {
 	if err != nil {
 		return err
 	}
-	defer b.mu.Unlock()
+	defer b.mu.unlock()
 	if err := checkMetric(op, m, b.config.Quantization, b.config.Dimensions); err != nil {
 		return err
 	}

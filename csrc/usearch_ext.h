@@ -114,6 +114,13 @@ USEARCH_EXPORT int usearchx_search_callback(usearch_index_t index, void const* q
                                             size_t count, usearch_key_t* keys, usearch_distance_t* distances,
                                             size_t* found, usearch_error_t* error);
 
+/* Returns 1 at most once per millisecond per calling thread, 0 otherwise. The Go binding asks
+ * after each add or search and then lets its scheduler run (runtime.Gosched): a goroutine
+ * that calls into C back to back never passes through the scheduler, so after 10 ms the Go
+ * runtime's monitor takes its processor away in the middle of a call and keeps polling every
+ * 20 us, which costs a tenth of a core per searching thread (docs/concurrency.md). */
+USEARCH_EXPORT int usearchx_yield_due(void);
+
 /* Reads back the configuration (connectivity and expansions as in use), the live vector
  * count and whether the index is a read-only view. */
 USEARCH_EXPORT int usearchx_describe(usearch_index_t index, usearch_init_options_t* options, size_t* live,
