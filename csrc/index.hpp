@@ -92,6 +92,7 @@ class dense_index {
     neighbor_list list_of(uint8_t* tape, int level) const { return neighbor_list{tape + layout_.list_offset(level)}; }
 
     // Search (search.hpp).
+    void gather_neighbors(context& ctx, neighbor_list list, int level, bool mark_visits) const;
     void greedy_descent(context& ctx, const uint8_t* q, slot_t& best, float& best_distance, int level) const;
     bool beam_search(context& ctx, const uint8_t* q, slot_t start, float start_distance, int level, size_t ef,
                      slot_t exclude, bool live_only, const filter_t& filter, size_t budget = 0) const;

@@ -49,24 +49,43 @@ inline size_t walk_budget(size_t live) {
 // signaling_nan fills the distance of a result slot that has no entry, as upstream does.
 inline float signaling_nan() { return std::numeric_limits<float>::signaling_NaN(); }
 
+// gather_neighbors collects the neighbors of one list on `level` that have a vector (and,
+// with mark_visits, that this search has not visited yet, marking them) into
+// ctx.batch_slots and ctx.batch_vectors. It reads them in two passes so that the cache
+// misses of one hop overlap instead of following each other: the first pass prefetches
+// every neighbor's slot entry, the second reads the vector addresses out of them and
+// prefetches the vectors, which the distance kernel then finds on their way.
+inline void dense_index::gather_neighbors(context& ctx, neighbor_list list, int level, bool mark_visits) const {
+    size_t n = std::min<size_t>(list.size(), layout_.capacity(level));
+    size_t addressable = slots_.allocated();
+    ctx.batch_slots.clear(), ctx.batch_vectors.clear();
+    for (size_t i = 0; i < n; ++i) {
+        slot_t s = list[i];
+        // Lists are read without locks and some entries straddle cache lines, so a read
+        // racing a write may be torn; never follow a slot that is not addressable.
+        if (s >= addressable) continue;
+        if (mark_visits && ctx.visit(s)) continue;
+        USG_PREFETCH(&slots_[s]);
+        ctx.batch_slots.push_back(s);
+    }
+    size_t kept = 0;
+    for (slot_t s : ctx.batch_slots) {
+        const uint8_t* v = vector_of(s);
+        if (!v) continue;
+        USG_PREFETCH(v);
+        ctx.batch_slots[kept++] = s;
+        ctx.batch_vectors.push_back(v);
+    }
+    ctx.batch_slots.resize(kept);
+}
+
 // greedy_descent walks level `level` from `best`, moving to any strictly closer neighbor
 // until no neighbor of the current best is closer.
 inline void dense_index::greedy_descent(context& ctx, const uint8_t* q, slot_t& best, float& best_distance,
                                         int level) const {
     for (bool changed = true; changed;) {
         changed = false;
-        uint8_t* tape = tape_of(best);
-        neighbor_list list = list_of(tape, level);
-        size_t n = std::min<size_t>(list.size(), layout_.capacity(level));
-        size_t addressable = slots_.allocated();
-        ctx.batch_slots.clear(), ctx.batch_vectors.clear();
-        for (size_t i = 0; i < n; ++i) {
-            slot_t s = list[i];
-            if (s >= addressable) continue;  // see beam_search
-            const uint8_t* v = vector_of(s);
-            if (!v) continue;
-            ctx.batch_slots.push_back(s), ctx.batch_vectors.push_back(v);
-        }
+        gather_neighbors(ctx, list_of(tape_of(best), level), level, false);
         size_t count = ctx.batch_slots.size();
         ctx.batch_distances.resize(count);
         metric_.batch(q, ctx.batch_vectors.data(), count, ctx.batch_distances.data());
@@ -109,7 +128,6 @@ inline bool dense_index::beam_search(context& ctx, const uint8_t* q, slot_t star
         if (filtering) filter.judge(&key, 1, &keep);
         if (keep) ctx.results.push_back({start_distance, start});
     }
-    size_t capacity = layout_.capacity(level);
     while (!ctx.candidates.empty()) {
         std::pop_heap(ctx.candidates.begin(), ctx.candidates.end(), closer_first());
         candidate c = ctx.candidates.back();
@@ -125,21 +143,7 @@ inline bool dense_index::beam_search(context& ctx, const uint8_t* q, slot_t star
              filter.accepted * search_tuning::max_rejection_ratio < filter.judged)))
             return false;
 
-        neighbor_list list = list_of(tape_of(c.slot), level);
-        size_t n = std::min<size_t>(list.size(), capacity);
-        size_t addressable = slots_.allocated();
-        ctx.batch_slots.clear(), ctx.batch_vectors.clear();
-        for (size_t i = 0; i < n; ++i) {
-            slot_t s = list[i];
-            // Lists are read without locks and some entries straddle cache lines, so a
-            // read racing a write may be torn; never follow a slot that is not addressable.
-            if (s >= addressable) continue;
-            if (ctx.visit(s)) continue;
-            const uint8_t* v = vector_of(s);
-            if (!v) continue;
-            USG_PREFETCH(v);
-            ctx.batch_slots.push_back(s), ctx.batch_vectors.push_back(v);
-        }
+        gather_neighbors(ctx, list_of(tape_of(c.slot), level), level, true);
         size_t count = ctx.batch_slots.size();
         if (!count) continue;
         ctx.batch_distances.resize(count);

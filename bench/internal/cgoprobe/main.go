@@ -32,6 +32,7 @@ func main() {
 	seconds := flag.Float64("seconds", 3, "length of the search loop")
 	ef := flag.Uint("ef", 64, "expansion while searching")
 	lock := flag.Bool("lock", true, "lock each searching goroutine to its thread")
+	file := flag.String("index", "", "load the index from this file if it exists, else build it and save it there")
 	flag.Parse()
 
 	data := dataset.Clustered(*n, *dims, 100, 42)
@@ -39,8 +40,14 @@ func main() {
 	idx, err := usearch.NewIndex(usearch.IndexConfig{Dimensions: uint(*dims), Metric: usearch.Cosine, Quantization: usearch.F32, ExpansionSearch: *ef})
 	check(err)
 	defer idx.Close()
-	check(idx.Reserve(uint(*n)))
 	var wg sync.WaitGroup
+	if *file != "" {
+		if _, err := os.Stat(*file); err == nil {
+			check(idx.Load(*file))
+			goto search
+		}
+	}
+	check(idx.Reserve(uint(*n)))
 	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
 		wg.Add(1)
 		go func(w int) {
@@ -51,7 +58,12 @@ func main() {
 		}(w)
 	}
 	wg.Wait()
+	if *file != "" {
+		check(idx.Save(*file))
+	}
 
+search:
+	check(idx.ChangeExpansionSearch(*ef))
 	var calls atomic.Int64
 	var stop atomic.Bool
 	tids := make(chan int, *threads)
@@ -113,7 +125,8 @@ func main() {
 		}
 		fmt.Printf("  tid %-8d %-14s user %.3f  sys %.3f  cores\n", r.tid, role, r.user, r.sys)
 	}
-	fmt.Printf("process: %.3f cores; threads other than the searching ones: %.3f cores\n", total, others)
+	fmt.Printf("process: %.3f cores; threads other than the searching ones: %.3f cores; %.1f us CPU per search\n",
+		total, others, total*wall*1e6/float64(calls.Load()))
 }
 
 // threadTimes returns user and system seconds of each thread of this process.
