@@ -108,6 +108,10 @@ inline bool dense_index::beam_search(context& ctx, const uint8_t* q, slot_t star
     ctx.visit(start);
     ctx.candidates.push_back({start_distance, start});
     bool filtering = live_only && filter.active();
+    // While no entry is removed every slot is live, and the walk need not read keys (a
+    // cache miss per result); search() still drops an entry removed meanwhile when it
+    // reads the final keys.
+    bool check_keys = filtering || (live_only && live_.load(std::memory_order_relaxed) != size_.load(std::memory_order_relaxed));
     auto push_result = [&](float d, slot_t s) {
         ctx.results.push_back({d, s});
         std::push_heap(ctx.results.begin(), ctx.results.end(), farther_first());
@@ -121,7 +125,7 @@ inline bool dense_index::beam_search(context& ctx, const uint8_t* q, slot_t star
         key = tape_key(tape_of(s));
         return key != tombstone_key;
     };
-    if (!live_only) {
+    if (!check_keys) {
         if (start != exclude) ctx.results.push_back({start_distance, start});
     } else if (key_t key; live_key(start, key)) {
         uint8_t keep = 1;
@@ -157,7 +161,7 @@ inline bool dense_index::beam_search(context& ctx, const uint8_t* q, slot_t star
                 ctx.candidates.push_back({d, s});
                 std::push_heap(ctx.candidates.begin(), ctx.candidates.end(), closer_first());
                 key_t key;
-                if (live_only ? live_key(s, key) : s != exclude) push_result(d, s);
+                if (check_keys ? live_key(s, key) : s != exclude) push_result(d, s);
             }
             continue;
         }
