@@ -27,12 +27,14 @@ type goFilterSpec struct {
 	min, max   Key
 }
 
-// SearchStats reports what one filtered search cost.
+// SearchStats reports what one search cost. SearchWith with the zero Filter reports it for
+// an unfiltered search.
 type SearchStats struct {
 	Crossings int  // calls from C into the Go filter (each judges a group of keys)
 	Judged    int  // keys the filter judged
 	Visited   int  // graph nodes visited
 	Exact     bool // the search scanned every candidate instead of walking the graph
+	Distances int  // distances computed: the greedy descent, the walk and any exact scan
 }
 
 // FilterFunc makes a filter from a predicate; it is called from the searching goroutine

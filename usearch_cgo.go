@@ -403,7 +403,7 @@ func coreFilteredSearch(h handle, query unsafe.Pointer, kind Quantization, k uin
 	code := C.usearchx_filtered_search(C.usearch_index_t(h), query, cScalar[kind], C.size_t(k), &spec,
 		(*C.usearch_key_t)(unsafe.Pointer(keys)), (*C.usearch_distance_t)(unsafe.Pointer(dists)), &found, &stats, &msg)
 	yieldIfDue(C.usearchx_yield_due())
-	s := SearchStats{Crossings: int(stats.crossings), Judged: int(stats.judged), Visited: int(stats.visited), Exact: bool(stats.exact)}
+	s := SearchStats{Crossings: int(stats.crossings), Judged: int(stats.judged), Visited: int(stats.visited), Exact: bool(stats.exact), Distances: int(stats.distances)}
 	var panicked any
 	if call != nil {
 		panicked = call.panicked

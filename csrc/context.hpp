@@ -41,7 +41,8 @@ struct context {
     std::vector<uint32_t> judge_index;
     std::vector<key_t> scan_keys;  // a copy of one key-table shard during an exact scan
     std::vector<uint32_t> scan_slots;
-    size_t visits = 0;  // distinct slots visited by the current search
+    size_t visits = 0;     // distinct slots visited by the current search
+    size_t distances = 0;  // distances computed by the current search
     uint64_t rng = 0;
 
     void begin_visits(size_t slots) {

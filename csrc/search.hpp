@@ -89,6 +89,7 @@ inline void dense_index::greedy_descent(context& ctx, const uint8_t* q, slot_t& 
         size_t count = ctx.batch_slots.size();
         ctx.batch_distances.resize(count);
         metric_.batch(q, ctx.batch_vectors.data(), count, ctx.batch_distances.data());
+        ctx.distances += count;
         for (size_t i = 0; i < count; ++i)
             if (ctx.batch_distances[i] < best_distance)
                 best_distance = ctx.batch_distances[i], best = ctx.batch_slots[i], changed = true;
@@ -152,6 +153,7 @@ inline bool dense_index::beam_search(context& ctx, const uint8_t* q, slot_t star
         if (!count) continue;
         ctx.batch_distances.resize(count);
         metric_.batch(q, ctx.batch_vectors.data(), count, ctx.batch_distances.data());
+        ctx.distances += count;
         if (!filtering) {
             // Neighbor by neighbor, as upstream does, so walks over the same graph agree.
             for (size_t i = 0; i < count; ++i) {
@@ -208,6 +210,7 @@ inline void dense_index::exact_filtered(context& ctx, const uint8_t* q, size_t k
         size_t count = ctx.batch_slots.size();
         ctx.batch_distances.resize(count);
         if (count) metric_.batch(q, ctx.batch_vectors.data(), count, ctx.batch_distances.data());
+        ctx.distances += count;
         for (size_t i = 0; i < count; ++i) offer(ctx.batch_distances[i], ctx.batch_slots[i]);
         ctx.batch_slots.clear(), ctx.batch_vectors.clear();
     };
@@ -267,6 +270,7 @@ inline status dense_index::search(const void* query, scalar_kind kind, size_t k,
     if (!guard.get()) return fail(status_code::out_of_memory, "Out of memory!");
     context& ctx = *guard.get();
     metric_failed = false;
+    ctx.distances = 0;
     bool exact = false;
     try {
         const uint8_t* q = convert_query(ctx, query, kind);
@@ -279,6 +283,7 @@ inline status dense_index::search(const void* query, scalar_kind kind, size_t k,
         } else {
             slot_t best = entry_slot(e);
             float best_distance = metric_.pair(q, vector_of(best));
+            ctx.distances += 1;
             for (int l = top; l > 0; --l) greedy_descent(ctx, q, best, best_distance, l);
             size_t ef = expansion_or_default(config_.expansion_search, default_expansion_search);
             size_t budget = filter.active() ? walk_budget(live) : 0;
@@ -290,7 +295,7 @@ inline status dense_index::search(const void* query, scalar_kind kind, size_t k,
     } catch (...) {
         return fail(status_code::out_of_memory, "Out of memory!");
     }
-    if (stats) *stats = usearchx_search_stats_t{filter.crossings, filter.judged, ctx.visits, exact};
+    if (stats) *stats = usearchx_search_stats_t{filter.crossings, filter.judged, ctx.visits, exact, ctx.distances};
     if (filter.failed) return fail(status_code::callback, "The filter failed (a Go filter panicked)");
     if (metric_failed) return fail(status_code::callback, "The metric failed (a Go metric panicked)");
     std::sort_heap(ctx.results.begin(), ctx.results.end(), farther_first());

@@ -87,10 +87,12 @@ typedef struct usearchx_filter_t {
 /* The hash the allow-list table is probed with. */
 USEARCH_EXPORT uint64_t usearchx_key_hash(usearch_key_t key);
 
-/* Cost of one search: predicate crossings, keys judged, slots visited, exact scan used. */
+/* Cost of one search: predicate crossings, keys judged, slots visited, exact scan used, and
+ * distances computed (greedy descent, walk and scan together). */
 typedef struct usearchx_search_stats_t {
     size_t crossings, judged, visited;
     bool exact;
+    size_t distances;
 } usearchx_search_stats_t;
 
 USEARCH_EXPORT int usearchx_filtered_search(usearch_index_t index, void const* query, usearch_scalar_kind_t query_kind,
