@@ -25,7 +25,12 @@ type base struct {
 	// live mirrors the core's vector count so that Search can size its results without a
 	// second cgo crossing. Every mutation goes through this type, so it is exact once calls
 	// in flight return; while they run it may lag, which only shortens a result buffer.
+	//
+	// Every Add writes it, so it sits on a cache line of its own, away from the fields every
+	// search reads (h, config).
+	_    [64]byte
 	live atomic.Int64
+	_    [56]byte
 	// gen counts replacements of the content (Load, View, Clear, Reset), under mu locked.
 	gen uint64
 	// native owns what must be released with the index, also by the cleanup that runs when
