@@ -6,7 +6,7 @@
 //	harness prepare -dir DIR -set NAME [-n N] [-q Q] [-k 10] [-seed 42]
 //	harness ours    -dir DIR -variant f32|f16|u8 -threads T -efs 16,32,... -out FILE.jsonl [...]
 //	harness exact   -dir DIR -variant f32|u8 -threads T -out FILE.jsonl
-//	harness report  -out OUTDIR
+//	harness report  -out OUTDIR [-ef 64] [-min-recall R]
 package main
 
 import (
@@ -68,8 +68,9 @@ func main() {
 		fs := flag.NewFlagSet("report", flag.ExitOnError)
 		out := fs.String("out", "bench/out", "output folder of bench/run.sh (results/, data/)")
 		refEF := fs.Int("ef", 64, "expansion of the table's QPS column")
+		minRecall := fs.Float64("min-recall", 0, "fail when a curve's best recall is below this (a smoke check that every engine really searched)")
 		fs.Parse(os.Args[2:])
-		err = report(*out, *refEF)
+		err = report(*out, *refEF, *minRecall)
 	default:
 		usage()
 	}

@@ -13,22 +13,22 @@ import (
 // point is one line of a results file (JSON lines, the same fields from every driver:
 // ours here, bench/hnswlib/driver.cpp, bench/upstream_bench.js --sweep, bench/faiss_exact.py).
 type point struct {
-	Set     string `json:"set"`
-	Engine  string `json:"engine"`  // ours, hnswlib, npm, faiss
-	Variant string `json:"variant"` // f32, f16, u8
-	Threads int    `json:"threads"`
-	Repeat  int    `json:"repeat"`
-	Phase   string `json:"phase"` // build, search, exact
-	EF      int    `json:"ef,omitempty"`
-	Queries int    `json:"queries,omitempty"` // queries answered in the timed passes
+	Set     string  `json:"set"`
+	Engine  string  `json:"engine"`  // ours, hnswlib, npm, faiss
+	Variant string  `json:"variant"` // f32, f16, u8
+	Threads int     `json:"threads"`
+	Repeat  int     `json:"repeat"`
+	Phase   string  `json:"phase"` // build, search, exact
+	EF      int     `json:"ef,omitempty"`
+	Queries int     `json:"queries,omitempty"` // queries answered in the timed passes
 	Seconds float64 `json:"seconds"`           // wall seconds of the phase (build or timed passes)
 	CPU     float64 `json:"cpu"`               // process CPU seconds / wall seconds in the phase
 	QPS     float64 `json:"qps,omitempty"`
-	Recall  float64 `json:"recall"`                     // recall@k by key identity, the driver's own
-	Dist    float64 `json:"dist_per_query"`             // distance evaluations per query, -1 if unknown
-	RSSMB   float64 `json:"rss_delta_mb,omitempty"`     // resident set growth over the build
-	IndexMB float64 `json:"index_mb,omitempty"`         // the engine's own memory figure, if any
-	IDs     string  `json:"ids,omitempty"`              // .ibin with the first pass's results
+	Recall  float64 `json:"recall"`                 // recall@k by key identity, the driver's own
+	Dist    float64 `json:"dist_per_query"`         // distance evaluations per query, -1 if unknown
+	RSSMB   float64 `json:"rss_delta_mb,omitempty"` // resident set growth over the build
+	IndexMB float64 `json:"index_mb,omitempty"`     // the engine's own memory figure, if any
+	IDs     string  `json:"ids,omitempty"`          // .ibin with the first pass's results
 	Note    string  `json:"note,omitempty"`
 }
 

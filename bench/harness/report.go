@@ -40,7 +40,7 @@ func recallFloor(set string) float64 {
 	return 0.99
 }
 
-func report(out string, refEF int) error {
+func report(out string, refEF int, minRecall float64) error {
 	files, _ := filepath.Glob(filepath.Join(out, "results", "*.jsonl"))
 	if len(files) == 0 {
 		return fmt.Errorf("no results in %s/results", out)
@@ -113,6 +113,9 @@ func report(out string, refEF int) error {
 	var md strings.Builder
 	fmt.Fprintf(&md, "# Benchmark results\n\nFrom %s. Best of the repetitions per point (build: fastest; search: fastest per ef). "+
 		"recall@k counts ties with the k-th true distance as hits. cpu = process CPU seconds per wall second.\n", out)
+	if m, err := os.ReadFile(filepath.Join(out, "machine.txt")); err == nil {
+		fmt.Fprintf(&md, "\n```\n%s```\n", m)
+	}
 	sets := []string{}
 	for _, k := range keys {
 		if !slices.Contains(sets, k.set) {
@@ -141,6 +144,19 @@ func report(out string, refEF int) error {
 	}
 	fmt.Print(md.String())
 	fmt.Printf("\nwrote %s/report/{table.md,points.csv,points.json,recall-qps-*.png}\n", out)
+	var low []string
+	for _, k := range keys {
+		top := 0.0
+		for _, p := range curves[k].search {
+			top = max(top, p.Recall)
+		}
+		if len(curves[k].search) == 0 || top < minRecall {
+			low = append(low, fmt.Sprintf("%s %s (best recall %.4f)", k.set, k.label(), top))
+		}
+	}
+	if minRecall > 0 && len(low) > 0 {
+		return fmt.Errorf("curves below -min-recall %g or without search points: %s", minRecall, strings.Join(low, "; "))
+	}
 	return nil
 }
 
