@@ -4,7 +4,7 @@ the reference for this library's ExactSearch (bench/harness exact). All queries 
 index.search call, on --threads OpenMP threads, repeated for at least --min-seconds; one JSON
 line is appended to --out in the harness's format (bench/README.md).
 
-    python3 bench/faiss_exact.py --dir DATA --out FILE.jsonl [--threads 1] [--repeat R] [--min-seconds S]
+    python3 bench/faiss_exact.py --dir DATA --out FILE.jsonl [--threads 1] [--repeat R] [--min-seconds S] [--ids DIR]
 """
 import argparse
 import json
@@ -37,6 +37,7 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--min-seconds", type=float, default=1.0)
+    ap.add_argument("--ids", default="", help="folder for the result keys (.ibin), for the report's tie-aware recall")
     a = ap.parse_args()
     with open(os.path.join(a.dir, "meta.json")) as f:
         meta = json.load(f)
@@ -60,9 +61,16 @@ def main():
     hits = sum(len(set(ids[i].tolist()) & set(gt[i].tolist())) for i in range(len(gt)))
     recall = hits / gt.size
     q = queries.shape[0]
+    ids_path = ""
+    if a.ids:
+        ids_path = os.path.join(a.ids, f"{meta['name']}-faiss-f32-exact-t{a.threads}-r{a.repeat}.ibin")
+        with open(ids_path + ".tmp", "wb") as f:
+            np.array([q, k], dtype="<u4").tofile(f)
+            np.where(ids < 0, 0xFFFFFFFF, ids).astype("<u4").tofile(f)
+        os.replace(ids_path + ".tmp", ids_path)
     point = {"set": meta["name"], "engine": "faiss", "variant": "f32", "threads": a.threads, "repeat": a.repeat,
              "phase": "exact", "queries": passes * q, "seconds": wall, "cpu": cpu, "qps": passes * q / wall,
-             "recall": recall, "dist_per_query": -1,
+             "recall": recall, "dist_per_query": -1, "ids": ids_path,
              "note": f"faiss {faiss.__version__} IndexFlatL2, all queries in one search call, omp threads {a.threads}"}
     with open(a.out, "a") as f:
         f.write(json.dumps(point) + "\n")

@@ -83,6 +83,12 @@ func runExact(p runParams) error {
 	if p.variant == "u8" {
 		s.Note = "usearch.ExactSearchUnsafe(U8), all queries in one call"
 	}
+	if p.idsDir != "" {
+		s.IDs = filepath.Join(p.idsDir, fmt.Sprintf("%s-ours-%s-exact-t%d-r%d.ibin", m.Name, p.variant, p.threads, p.repeat))
+		if err := writeBin(s.IDs, q, m.K, ids); err != nil {
+			return err
+		}
+	}
 	fmt.Printf("%-8s %-7s %-4s T=%d exact %9.0f QPS  recall %.4f  cpu/wall %.2f\n", s.Set, s.Engine, s.Variant, s.Threads, s.QPS, s.Recall, s.CPU)
 	return rec.add(s)
 }

@@ -214,6 +214,8 @@ func qpsAtRecall(pts []*point, r float64) (qps float64, ok, lower bool) {
 func writeSetTable(md *strings.Builder, set string, keys []curveKey, curves map[curveKey]*best, refEF int) {
 	floor := recallFloor(set)
 	fmt.Fprintf(md, "\n## %s\n\n", set)
+	writeIssueTable(md, set, keys, curves, refEF, floor)
+	md.WriteString("\nPer thread count:\n\n")
 	fmt.Fprintf(md, "| engine | storage | threads | build s | build cpu | RSS +MB | index MB | QPS ef=%d | recall@10 ef=%d | dist/query ef=%d | search cpu | QPS at recall %.3f |\n",
 		refEF, refEF, refEF, floor)
 	md.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
@@ -453,4 +455,81 @@ func distance(metric string, a, b []float32) float64 {
 		return 1 - s/math.Sqrt(aa*bb)
 	}
 	return s
+}
+
+// writeIssueTable is the compact view of issue 11: one row per engine and storage, the
+// thread counts side by side ("1 / 2").
+func writeIssueTable(md *strings.Builder, set string, keys []curveKey, curves map[curveKey]*best, refEF int, floor float64) {
+	type row struct{ engine, variant string }
+	var rows []row
+	threads := []int{}
+	for _, k := range keys {
+		if k.set != set {
+			continue
+		}
+		if r := (row{k.engine, k.variant}); !slices.Contains(rows, r) {
+			rows = append(rows, r)
+		}
+		if !slices.Contains(threads, k.threads) {
+			threads = append(threads, k.threads)
+		}
+	}
+	slices.Sort(threads)
+	ts := make([]string, len(threads))
+	for i, t := range threads {
+		ts[i] = strconv.Itoa(t)
+	}
+	tl := strings.Join(ts, " / ")
+	fmt.Fprintf(md, "| engine | build s, %s threads | QPS at ef=%d, %s | recall@10 at ef=%d | QPS at recall %.3f, %s | dist/query | cpu/wall search, %s |\n",
+		tl, refEF, tl, refEF, floor, tl, tl)
+	md.WriteString("|---|---|---|---|---|---|---|\n")
+	for _, r := range rows {
+		var build, qps, rec, atFloor, cpu []string
+		dist := "-"
+		for _, t := range threads {
+			b := curves[curveKey{set, r.engine, r.variant, t}]
+			cell := func(ok bool, format string, v float64) string {
+				if !ok {
+					return "-"
+				}
+				return fmt.Sprintf(format, v)
+			}
+			if b == nil {
+				build, qps, atFloor, cpu = append(build, "-"), append(qps, "-"), append(atFloor, "-"), append(cpu, "-")
+				continue
+			}
+			if b.build != nil {
+				build = append(build, fmt.Sprintf("%.2f", b.build.Seconds))
+			} else {
+				build = append(build, "-")
+			}
+			p := b.search[refEF]
+			if p != nil {
+				qps, cpu = append(qps, fmt.Sprintf("%.0f", p.QPS)), append(cpu, fmt.Sprintf("%.2f", p.CPU))
+				if len(rec) == 0 { // the recall at the fewest threads (builds differ a little)
+					rec = append(rec, fmt.Sprintf("%.4f", p.Recall))
+				}
+				if p.Dist >= 0 && dist == "-" {
+					dist = fmt.Sprintf("%.0f", p.Dist)
+				}
+			} else {
+				qps, cpu = append(qps, "-"), append(cpu, "-")
+			}
+			q, ok, lower := qpsAtRecall(b.sweep(), floor)
+			c := cell(ok, "%.0f", q)
+			if ok && lower {
+				c = "≥" + c
+			}
+			atFloor = append(atFloor, c)
+		}
+		name := fmt.Sprintf("%s %s", r.engine, r.variant)
+		if r.engine == "ours" {
+			name = "**" + name + "**"
+		}
+		if len(rec) == 0 {
+			rec = []string{"-"}
+		}
+		fmt.Fprintf(md, "| %s | %s | %s | %s | %s | %s | %s |\n", name, strings.Join(build, " / "), strings.Join(qps, " / "),
+			rec[0], strings.Join(atFloor, " / "), dist, strings.Join(cpu, " / "))
+	}
 }
