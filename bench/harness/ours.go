@@ -27,7 +27,7 @@ type runParams struct {
 type engine struct {
 	add    func(i int) error
 	search func(i int, keys []usearch.Key) (int, error)
-	visits func(i int) (int, error)
+	visits func(i, k int) (int, error)
 	setEF  func(ef uint) error
 	memory func() (uint, error)
 	close  func() error
@@ -44,9 +44,9 @@ func newEngine[T usearch.Scalar](conf usearch.IndexConfig, base, queries []T, d 
 			got, _, err := idx.Search(queries[i*d:(i+1)*d:(i+1)*d], uint(len(keys)))
 			return copy(keys, got), err
 		},
-		visits: func(i int) (int, error) {
+		visits: func(i, k int) (int, error) {
 			// A zero Filter is inactive: this is the unfiltered graph walk, with its stats.
-			_, _, st, err := idx.SearchWith(queries[i*d:(i+1)*d:(i+1)*d], 10, usearch.Filter{})
+			_, _, st, err := idx.SearchWith(queries[i*d:(i+1)*d:(i+1)*d], uint(k), usearch.Filter{})
 			return st.Visited, err
 		},
 		setEF:  idx.ChangeExpansionSearch,
@@ -67,8 +67,8 @@ func newF32Engine(conf usearch.IndexConfig, base, queries []float32, d int) (*en
 			got, _, err := idx.Search(queries[i*d:(i+1)*d:(i+1)*d], uint(len(keys)))
 			return copy(keys, got), err
 		},
-		visits: func(i int) (int, error) {
-			_, _, st, err := idx.SearchWith(queries[i*d:(i+1)*d:(i+1)*d], 10, usearch.Filter{})
+		visits: func(i, k int) (int, error) {
+			_, _, st, err := idx.SearchWith(queries[i*d:(i+1)*d:(i+1)*d], uint(k), usearch.Filter{})
 			return st.Visited, err
 		},
 		setEF:  idx.ChangeExpansionSearch,
@@ -166,7 +166,7 @@ func runOurs(p runParams) error {
 		if err := e.setEF(uint(ef)); err != nil {
 			return err
 		}
-		var failed atomic.Value
+		var failed atomic.Pointer[error]
 		pass := func(keep bool) {
 			var next atomic.Int64
 			var wg sync.WaitGroup
@@ -178,7 +178,7 @@ func runOurs(p runParams) error {
 					for i := int(next.Add(1) - 1); i < q; i = int(next.Add(1) - 1) {
 						got, err := e.search(i, keys)
 						if err != nil {
-							failed.Store(err)
+							failed.CompareAndSwap(nil, &err)
 							return
 						}
 						if keep {
@@ -205,12 +205,12 @@ func runOurs(p runParams) error {
 			}
 		}
 		wall, cpu := mt.stop()
-		if err, _ := failed.Load().(error); err != nil {
-			return fmt.Errorf("ours search: %w", err)
+		if err := failed.Load(); err != nil {
+			return fmt.Errorf("ours search: %w", *err)
 		}
 		visits := 0
 		for i := range q {
-			v, err := e.visits(i)
+			v, err := e.visits(i, p.k)
 			if err != nil {
 				return fmt.Errorf("ours search stats: %w", err)
 			}
