@@ -330,8 +330,8 @@ cmd_bench() {
 
 # The harness smoke test: every driver builds and runs on small sets, and the report is made.
 cmd_bench_smoke() {
-	say "bench harness: go vet (its own module, bench/harness)"
-	(cd bench/harness && run env GOWORK=off go vet ./...)
+	say "bench harness: go vet and its unit tests (its own module, bench/harness)"
+	(cd bench/harness && run env GOWORK=off go vet ./... && run env GOWORK=off go test -count=1 ./...)
 	say "bench harness: run.sh --quick"
 	run bash bench/run.sh --quick
 	run bench/out/quick/bin/harness report -out bench/out/quick -min-recall 0.95 >/dev/null
