@@ -108,9 +108,9 @@ for set in ${SETS//,/ }; do
 	if [ "$set" = fashion ] && has "$ENGINES" exact; then
 		for r in $(seq 1 "$REPEAT"); do
 			say "exact search on $set, 1 thread, round $r/$REPEAT"
-			/usr/bin/python3 bench/faiss_exact.py --dir "$D" --threads 1 --repeat "$r" --min-seconds "$MIN_SECONDS" --out "$OUT/results/$set.jsonl"
+			/usr/bin/python3 bench/faiss_exact.py --dir "$D" --threads 1 --repeat "$r" --min-seconds "$MIN_SECONDS" --ids "$OUT/ids" --out "$OUT/results/$set.jsonl"
 			for v in f32 u8; do
-				"$H" exact -dir "$D" -variant "$v" -threads 1 -repeat "$r" -min-seconds "$MIN_SECONDS" -out "$OUT/results/$set.jsonl"
+				"$H" exact -dir "$D" -variant "$v" -threads 1 -repeat "$r" -min-seconds "$MIN_SECONDS" -ids "$OUT/ids" -out "$OUT/results/$set.jsonl"
 			done
 		done
 	fi
