@@ -200,11 +200,11 @@ func batchRows[T Scalar](b *base, op string, n int) (rows, per int, err error) {
 // validateAddBatch checks a batch against the index before anything is added, names the
 // first bad row, and makes room for the batch.
 func validateAddBatch[T Scalar](b *base, op string, keys []Key, vectors []T) (int, error) {
-	h, err := b.read(op)
+	h, rt, err := b.read(op)
 	if err != nil {
 		return 0, err
 	}
-	defer b.mu.RUnlock()
+	defer b.mu.runlock(rt)
 	rows, per, err := batchRows[T](b, op, len(vectors))
 	if err != nil {
 		return 0, err
@@ -284,7 +284,8 @@ func searchBatch[T Scalar](ctx context.Context, b *base, queries []T, limit uint
 	if err != nil {
 		return nil, err
 	}
-	if _, err := b.read(op); err != nil {
+	_, rt, err := b.read(op)
+	if err != nil {
 		return nil, err
 	}
 	rows, per, err := batchRows[T](b, op, len(queries))
@@ -292,7 +293,7 @@ func searchBatch[T Scalar](ctx context.Context, b *base, queries []T, limit uint
 	if err == nil {
 		lim, err = searchLimit(b, op, rows, limit)
 	}
-	b.mu.RUnlock()
+	b.mu.runlock(rt)
 	if err != nil {
 		return nil, err
 	}

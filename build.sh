@@ -15,6 +15,9 @@
 #                         embedded NATS servers on loopback, and a check that the root
 #                         module's graph holds no NATS
 #   ./build.sh bench      this library next to npm usearch@2.26.2 on the same data
+#   ./build.sh bench-smoke  the benchmark harness (bench/run.sh --quick): ours, hnswlib, npm
+#                         usearch and FAISS on 10k-row sets, report and plots; fails when a
+#                         driver fails or a curve's best recall is implausibly low
 #   ./build.sh fuzz       libFuzzer (clang, ASan+UBSan) on the C API: loaders and argument
 #                         handling, seeded from the fixtures ($FUZZ_SECONDS, default 60 s, each)
 #   ./build.sh soak       mixed concurrent traffic for $SOAK (default 60s): throughput, RSS trend
@@ -325,13 +328,27 @@ cmd_bench() {
 	run bash bench/compare.sh "$@"
 }
 
+# The harness smoke test: every driver builds and runs on small sets, and the report is made.
+cmd_bench_smoke() {
+	say "bench harness: go vet and its unit tests (its own module, bench/harness)"
+	(cd bench/harness && run env GOWORK=off go vet ./... && run env GOWORK=off go test -count=1 ./...)
+	say "bench harness: run.sh --quick"
+	run bash bench/run.sh --quick
+	run bench/out/quick/bin/harness report -out bench/out/quick -min-recall 0.95 >/dev/null
+	local f
+	for f in table.md points.csv points.json recall-qps-fashion.png recall-qps-syn100k.png; do
+		[ -s "bench/out/quick/report/$f" ] || { echo "bench-smoke: missing bench/out/quick/report/$f"; return 1; }
+	done
+}
+
 case "${1:-}" in
+bench-smoke) cmd_bench_smoke ;;
 test | clib | sanitize | static | cross | cluster | fuzz | soak) "cmd_$1" ;;
 style) check_go_style ;;
 bench) shift; cmd_bench "$@" ;;
 all) cmd_test && cmd_clib && cmd_sanitize && cmd_static && cmd_cross && cmd_cluster && cmd_fuzz && cmd_soak ;;
 *)
-	sed -n '2,19p' "$0"
+	sed -n '2,22p' "$0"
 	exit 2
 	;;
 esac

@@ -27,12 +27,14 @@ type goFilterSpec struct {
 	min, max   Key
 }
 
-// SearchStats reports what one filtered search cost.
+// SearchStats reports what one search cost. SearchWith with the zero Filter reports it for
+// an unfiltered search.
 type SearchStats struct {
 	Crossings int  // calls from C into the Go filter (each judges a group of keys)
 	Judged    int  // keys the filter judged
 	Visited   int  // graph nodes visited
 	Exact     bool // the search scanned every candidate instead of walking the graph
+	Distances int  // distances computed: the greedy descent, the walk and any exact scan
 }
 
 // FilterFunc makes a filter from a predicate; it is called from the searching goroutine
@@ -125,11 +127,11 @@ func (f Filter) And(g Filter) Filter {
 }
 
 func searchFiltered[T Scalar](b *base, op string, query []T, limit uint, f Filter) ([]Key, []float32, SearchStats, error) {
-	h, err := b.read(op)
+	h, rt, err := b.read(op)
 	if err != nil {
 		return nil, nil, SearchStats{}, err
 	}
-	defer b.mu.RUnlock()
+	defer b.mu.runlock(rt)
 	q := quantizationOf[T]()
 	if err := b.vectorLength(op, len(query), q); err != nil {
 		return nil, nil, SearchStats{}, err
@@ -188,7 +190,7 @@ func changeMetric[T Scalar](b *base, metric func(a, b []T) float32) error {
 	if err != nil {
 		return err
 	}
-	defer b.mu.Unlock()
+	defer b.mu.unlock()
 	if want := quantizationOf[T](); want != b.config.Quantization {
 		return &opError{op: op, detail: fmt.Sprintf("a metric over []%T needs %v vectors, but the index stores %v", *new(T), want, b.config.Quantization), kind: ErrUnsupported}
 	}
@@ -224,7 +226,7 @@ func (b *base) ChangeMetricKind(m Metric) error {
 	if err != nil {
 		return err
 	}
-	defer b.mu.Unlock()
+	defer b.mu.unlock()
 	if err := checkMetric(op, m, b.config.Quantization, b.config.Dimensions); err != nil {
 		return err
 	}

@@ -244,3 +244,50 @@ func TestGoMetric(t *testing.T) {
 		t.Fatalf("Float16 metric on F32 storage: %v, want ErrUnsupported", err)
 	}
 }
+
+// TestSearchStatsCountDistances checks the cost a benchmark reports next to QPS: an unfiltered
+// search (the zero Filter) computes at least one distance per visited node and returns what
+// Search returns; an exact scan computes exactly one distance per accepted key; a wider beam
+// computes more distances.
+func TestSearchStatsCountDistances(t *testing.T) {
+	idx, _ := filterData()
+	qs := dataset.Queries(20, filterDims, 50, 11)
+	for q := 0; q < 20; q++ {
+		query := qs[q*filterDims : (q+1)*filterDims]
+		keys, dists, st, err := idx.SearchWith(query, 10, usearch.Filter{})
+		must(t, err)
+		want, wantDists, err := idx.Search(query, 10)
+		must(t, err)
+		if !equalKeys(keys, want) || len(dists) != len(wantDists) {
+			t.Fatalf("query %d: SearchWith(zero Filter) = %v, Search = %v", q, keys, want)
+		}
+		if st.Exact || st.Crossings != 0 || st.Visited < 10 || st.Distances < st.Visited {
+			t.Fatalf("query %d: unfiltered stats %+v: want a walk with Distances >= Visited >= 10", q, st)
+		}
+		// 40 allowed keys in 20000 (or 5000): scanned exactly, one distance per allowed key.
+		var allowed []usearch.Key
+		for i := q; i < filterN; i += filterN / 40 {
+			allowed = append(allowed, usearch.Key(i))
+		}
+		_, _, st, err = idx.SearchWith(query, 10, usearch.AllowKeys(allowed))
+		must(t, err)
+		if !st.Exact || st.Distances != len(allowed) {
+			t.Fatalf("query %d: allow-list of %d keys: stats %+v, want an exact scan with %d distances", q, len(allowed), st, len(allowed))
+		}
+	}
+	// A wider beam costs more distances (summed over the queries, so one query's luck does not decide).
+	cost := func(ef uint) (n int) {
+		must(t, idx.ChangeExpansionSearch(ef))
+		for q := 0; q < 20; q++ {
+			_, _, st, err := idx.SearchWith(qs[q*filterDims:(q+1)*filterDims], 10, usearch.Filter{})
+			must(t, err)
+			n += st.Distances
+		}
+		return n
+	}
+	narrow, wide := cost(16), cost(256)
+	must(t, idx.ChangeExpansionSearch(0))
+	if wide <= narrow {
+		t.Fatalf("distances at ef=256: %d, at ef=16: %d; want more at the wider beam", wide, narrow)
+	}
+}

@@ -42,11 +42,12 @@ func NewIndexes(indexes ...*Index) (*Indexes, error) {
 			return nil, &opError{op: op, detail: fmt.Sprintf("index %d is index %d again; its results would be counted twice", i, j), kind: ErrInvalidArgument}
 		}
 		seen[idx] = i
-		if _, err := idx.read(op); err != nil {
+		_, rt, err := idx.read(op)
+		if err != nil {
 			return nil, &opError{op: op, detail: fmt.Sprintf("index %d: the index was closed", i), kind: ErrClosed}
 		}
 		conf := idx.config
-		idx.mu.RUnlock()
+		idx.mu.runlock(rt)
 		if i == 0 {
 			first = conf
 			continue

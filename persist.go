@@ -23,9 +23,9 @@ const saveChunkBytes = 1 << 20
 // exclusive locks the handle against every other call: for operations that need a stable
 // snapshot (saving) or replace the content (loading, viewing).
 func (b *base) exclusive(op string) (handle, error) {
-	b.mu.Lock()
+	b.mu.lock()
 	if b.h == nil {
-		b.mu.Unlock()
+		b.mu.unlock()
 		return nil, closedError(op)
 	}
 	return b.h, nil
@@ -37,7 +37,7 @@ func (b *base) SerializedLength() (uint, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer b.mu.Unlock()
+	defer b.mu.unlock()
 	return coreSerializedLength(h), nil
 }
 
@@ -48,7 +48,7 @@ func (b *base) WriteTo(w io.Writer) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer b.mu.Unlock()
+	defer b.mu.unlock()
 	return writeImage(h, w)
 }
 
@@ -81,7 +81,7 @@ func (b *base) Save(path string) error {
 	if err != nil {
 		return err
 	}
-	defer b.mu.Unlock()
+	defer b.mu.unlock()
 	dir, name := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -197,7 +197,7 @@ func (b *base) SaveBuffer(buf []byte, buffer_size uint) error {
 	if err != nil {
 		return err
 	}
-	defer b.mu.Unlock()
+	defer b.mu.unlock()
 	if buffer_size > uint(len(buf)) {
 		return &opError{op: "SaveBuffer", detail: fmt.Sprintf("buffer_size %d exceeds len(buf) %d", buffer_size, len(buf)), kind: ErrInvalidArgument}
 	}
@@ -230,7 +230,7 @@ func (b *base) loadOp(op string, do func(h handle) status, pin []byte) error {
 	if err != nil {
 		return err
 	}
-	defer b.mu.Unlock()
+	defer b.mu.unlock()
 	// A viewed buffer is pinned before C sees it; the old pin stays until the swap succeeds
 	// because on failure the old content (maybe another viewed buffer) remains in use.
 	var pinner *runtime.Pinner

@@ -17,11 +17,11 @@ import (
 // metric (a Go metric included) and returns the limit nearest, closest first. Batches call
 // it once per query.
 func searchExactVector[T Scalar](b *base, op string, query []T, limit uint) ([]Key, []float32, error) {
-	h, err := b.read(op)
+	h, rt, err := b.read(op)
 	if err != nil {
 		return nil, nil, err
 	}
-	defer b.mu.RUnlock()
+	defer b.mu.runlock(rt)
 	q := quantizationOf[T]()
 	if err := checkQuery(b, op, query); err != nil {
 		return nil, nil, err
@@ -69,7 +69,7 @@ func (b *base) clear(op string, free bool) error {
 	if err != nil {
 		return err
 	}
-	defer b.mu.Unlock()
+	defer b.mu.unlock()
 	if st := coreClear(h, free); !st.ok() {
 		return statusError(op, st, "")
 	}
@@ -101,7 +101,7 @@ func exportParts[T Scalar](b *base, op string, withVectors bool, each func(keys 
 	var buf []T
 	for part := uint64(0); part < uint64(64)<<bits; part++ {
 		for {
-			h, err := b.read(op)
+			h, rt, err := b.read(op)
 			if err != nil {
 				return
 			}
@@ -115,7 +115,7 @@ func exportParts[T Scalar](b *base, op string, withVectors bool, each func(keys 
 				out = unsafe.Pointer(unsafe.SliceData(buf))
 			}
 			n, st := coreExport(h, bits, part, keys, out, q)
-			b.mu.RUnlock()
+			b.mu.runlock(rt)
 			if !st.ok() {
 				return
 			}
@@ -189,9 +189,9 @@ func (idx *IndexOf[T]) All() iter.Seq2[Key, []T] { return allOf[T](&idx.base) }
 // searches go on.
 func (b *base) cloneInto(dst *base) error {
 	const op = "Clone"
-	b.gate.Lock()
-	defer b.gate.Unlock()
-	h, err := b.read(op)
+	b.gate.lock()
+	defer b.gate.unlock()
+	h, rt, err := b.read(op)
 	if err != nil {
 		return err
 	}
@@ -201,14 +201,14 @@ func (b *base) cloneInto(dst *base) error {
 		// A writer that does not take the gate changed the index meanwhile: copy again
 		// with every call excluded.
 		coreFree(c)
-		b.mu.RUnlock()
+		b.mu.runlock(rt)
 		if h, err = b.exclusive(op); err != nil {
 			return err
 		}
-		defer b.mu.Unlock()
+		defer b.mu.unlock()
 		c, st = coreClone(h)
 	} else {
-		defer b.mu.RUnlock()
+		defer b.mu.runlock(rt)
 	}
 	if !st.ok() {
 		return statusError(op, st, "")
@@ -267,11 +267,11 @@ type IndexStats struct {
 // Stats walks the graph and returns its statistics. While writers run, the counts are
 // those of some moment during the walk.
 func (b *base) Stats() (IndexStats, error) {
-	h, err := b.read("Stats")
+	h, rt, err := b.read("Stats")
 	if err != nil {
 		return IndexStats{}, err
 	}
-	defer b.mu.RUnlock()
+	defer b.mu.runlock(rt)
 	g := coreGraphStats(h)
 	levels := max(g.maxLevel+1, 0)
 	for levels < len(g.levelNodes) && g.levelNodes[levels] > 0 { // levels of nodes being linked
@@ -306,8 +306,8 @@ func (b *base) Compact(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return &opError{op: op, detail: "cancelled before it started: " + err.Error(), kind: err}
 	}
-	b.gate.Lock()
-	defer b.gate.Unlock()
+	b.gate.lock()
+	defer b.gate.unlock()
 	cancel := new(int32)
 	defer context.AfterFunc(ctx, func() { atomic.StoreInt32(cancel, 1) })()
 	for attempt := 0; ; attempt++ {
@@ -315,11 +315,12 @@ func (b *base) Compact(ctx context.Context) error {
 		// copy is built with every call excluded.
 		exclusive := attempt >= 2
 		var h handle
+		var rt readToken
 		var err error
 		if exclusive {
 			h, err = b.exclusive(op)
 		} else {
-			h, err = b.read(op)
+			h, rt, err = b.read(op)
 		}
 		if err != nil {
 			return err
@@ -327,11 +328,11 @@ func (b *base) Compact(ctx context.Context) error {
 		gen := b.gen
 		fresh, epoch, st := coreCompact(h, cancel, uint(runtime.GOMAXPROCS(0)))
 		if !exclusive {
-			b.mu.RUnlock()
+			b.mu.runlock(rt)
 		}
 		if !st.ok() {
 			if exclusive {
-				b.mu.Unlock()
+				b.mu.unlock()
 			}
 			if st.kind == errCancelled && ctx.Err() != nil {
 				return &opError{op: op, detail: "cancelled, the index is unchanged: " + ctx.Err().Error(), kind: ctx.Err()}
@@ -339,20 +340,20 @@ func (b *base) Compact(ctx context.Context) error {
 			return b.callError(op, st, "")
 		}
 		if !exclusive {
-			b.mu.Lock()
+			b.mu.lock()
 		}
 		if b.h == nil {
-			b.mu.Unlock()
+			b.mu.unlock()
 			coreFree(fresh)
 			return closedError(op)
 		}
 		if b.gen != gen || coreMutations(h) != epoch {
-			b.mu.Unlock()
+			b.mu.unlock()
 			coreFree(fresh)
 			continue
 		}
 		coreSwap(h, fresh) // fresh now holds the old content
-		b.mu.Unlock()
+		b.mu.unlock()
 		coreFree(fresh)
 		return nil
 	}

@@ -3,7 +3,6 @@ package usearch
 import (
 	"fmt"
 	"runtime"
-	"sync"
 	"sync/atomic"
 	"unsafe"
 )
@@ -15,18 +14,23 @@ import (
 // that replace or free it (Close, Load, View, metric changes), so ordinary calls never wait
 // for each other.
 type base struct {
-	mu sync.RWMutex
+	mu procLock
 	// gate is held for reading by calls that change the content (taken before mu)
 	// and for writing by Compact and Clone while they copy the content aside, so that writers
 	// wait for them while searches go on.
-	gate    sync.RWMutex
+	gate    procLock
 	h       handle // nil once closed
 	config  IndexConfig
 	cleanup runtime.Cleanup
 	// live mirrors the core's vector count so that Search can size its results without a
 	// second cgo crossing. Every mutation goes through this type, so it is exact once calls
 	// in flight return; while they run it may lag, which only shortens a result buffer.
+	//
+	// Every Add writes it, so it sits on a cache line of its own, away from the fields every
+	// search reads (h, config).
+	_    [64]byte
 	live atomic.Int64
+	_    [56]byte
 	// gen counts replacements of the content (Load, View, Clear, Reset), under mu locked.
 	gen uint64
 	// native owns what must be released with the index, also by the cleanup that runs when
@@ -99,30 +103,32 @@ func closedError(op string) error {
 	return &opError{op: op, detail: "the index was closed", kind: ErrClosed}
 }
 
-// read locks the handle for an ordinary call; the caller must RUnlock when done.
-func (b *base) read(op string) (handle, error) {
-	b.mu.RLock()
+// read locks the handle for an ordinary call; the caller must call b.mu.runlock with the
+// token when done.
+func (b *base) read(op string) (handle, readToken, error) {
+	rt := b.mu.rlock()
 	if b.h == nil {
-		b.mu.RUnlock()
-		return nil, closedError(op)
+		b.mu.runlock(rt)
+		return nil, 0, closedError(op)
 	}
-	return b.h, nil
+	return b.h, rt, nil
 }
 
-// write locks the handle for a call that changes the content; the caller must call endWrite.
-func (b *base) write(op string) (handle, error) {
-	b.gate.RLock()
-	h, err := b.read(op)
+// write locks the handle for a call that changes the content; the caller must call endWrite
+// with the token.
+func (b *base) write(op string) (handle, readToken, error) {
+	gt := b.gate.rlock()
+	h, rt, err := b.read(op)
 	if err != nil {
-		b.gate.RUnlock()
-		return nil, err
+		b.gate.runlock(gt)
+		return nil, 0, err
 	}
-	return h, nil
+	return h, rt<<16 | gt, nil
 }
 
-func (b *base) endWrite() {
-	b.mu.RUnlock()
-	b.gate.RUnlock()
+func (b *base) endWrite(t readToken) {
+	b.mu.runlock(t >> 16)
+	b.gate.runlock(t & 0xFFFF)
 }
 
 // vectorLength checks a vector of n elements of kind q against the index dimensions.
@@ -138,11 +144,11 @@ func (b *base) vectorLength(op string, n int, q Quantization) error {
 }
 
 func addVector[T Scalar](b *base, op string, key Key, vec []T) error {
-	h, err := b.write(op)
+	h, rt, err := b.write(op)
 	if err != nil {
 		return err
 	}
-	defer b.endWrite()
+	defer b.endWrite(rt)
 	q := quantizationOf[T]()
 	if err := b.vectorLength(op, len(vec), q); err != nil {
 		return err
@@ -189,11 +195,11 @@ func (b *base) callError(op string, st status, subject string) error {
 }
 
 func searchVector[T Scalar](b *base, op string, query []T, limit uint) ([]Key, []float32, error) {
-	h, err := b.read(op)
+	h, rt, err := b.read(op)
 	if err != nil {
 		return nil, nil, err
 	}
-	defer b.mu.RUnlock()
+	defer b.mu.runlock(rt)
 	if err := checkQuery(b, op, query); err != nil {
 		return nil, nil, err
 	}
@@ -227,11 +233,11 @@ func (b *base) searchPointer(h handle, op string, query unsafe.Pointer, q Quanti
 }
 
 func searchInto[T Scalar](b *base, op string, query []T, keys []Key, dists []float32) (int, error) {
-	h, err := b.read(op)
+	h, rt, err := b.read(op)
 	if err != nil {
 		return 0, err
 	}
-	defer b.mu.RUnlock()
+	defer b.mu.runlock(rt)
 	q := quantizationOf[T]()
 	if err := b.vectorLength(op, len(query), q); err != nil {
 		return 0, err
@@ -251,11 +257,11 @@ func searchInto[T Scalar](b *base, op string, query []T, keys []Key, dists []flo
 }
 
 func getVectors[T Scalar](b *base, op string, key Key, maxCount uint) ([]T, error) {
-	h, err := b.read(op)
+	h, rt, err := b.read(op)
 	if err != nil {
 		return nil, err
 	}
-	defer b.mu.RUnlock()
+	defer b.mu.runlock(rt)
 	n := coreCount(h, key)
 	if n > maxCount {
 		n = maxCount
@@ -277,20 +283,20 @@ func getVectors[T Scalar](b *base, op string, key Key, maxCount uint) ([]T, erro
 
 // Len returns the number of vectors stored (removed ones excluded).
 func (b *base) Len() (uint, error) {
-	h, err := b.read("Len")
+	h, rt, err := b.read("Len")
 	if err != nil {
 		return 0, err
 	}
-	defer b.mu.RUnlock()
+	defer b.mu.runlock(rt)
 	return coreLen(h), nil
 }
 
 func (b *base) stat(op string) (coreStats, error) {
-	h, err := b.read(op)
+	h, rt, err := b.read(op)
 	if err != nil {
 		return coreStats{}, err
 	}
-	defer b.mu.RUnlock()
+	defer b.mu.runlock(rt)
 	return coreStat(h), nil
 }
 
@@ -320,28 +326,28 @@ func (b *base) ExpansionSearch() (uint, error) {
 
 // MemoryUsage returns the bytes held by the index: vectors, graph, key table and scratch.
 func (b *base) MemoryUsage() (uint, error) {
-	h, err := b.read("MemoryUsage")
+	h, rt, err := b.read("MemoryUsage")
 	if err != nil {
 		return 0, err
 	}
-	defer b.mu.RUnlock()
+	defer b.mu.runlock(rt)
 	return coreMemoryUsage(h), nil
 }
 
 // HardwareAcceleration names the distance-kernel variant in use, such as "serial",
 // "haswell" (AVX2) or "skylake" (AVX-512).
 func (b *base) HardwareAcceleration() (string, error) {
-	h, err := b.read("HardwareAcceleration")
+	h, rt, err := b.read("HardwareAcceleration")
 	if err != nil {
 		return "", err
 	}
-	defer b.mu.RUnlock()
+	defer b.mu.runlock(rt)
 	return coreHardware(h), nil
 }
 
 func (b *base) changeExpansion(op string, add bool, val uint) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+	b.mu.lock()
+	defer b.mu.unlock()
 	if b.h == nil {
 		return closedError(op)
 	}
@@ -364,10 +370,11 @@ func (b *base) ChangeExpansionSearch(val uint) error {
 }
 
 func (b *base) threadsHint(op string) error {
-	if _, err := b.read(op); err != nil {
+	_, rt, err := b.read(op)
+	if err != nil {
 		return err
 	}
-	b.mu.RUnlock()
+	b.mu.runlock(rt)
 	return nil
 }
 
@@ -381,11 +388,11 @@ func (b *base) ChangeThreadsSearch(val uint) error { return b.threadsHint("Chang
 
 // Reserve pre-sizes storage for capacity vectors. It is optional: Add grows the index.
 func (b *base) Reserve(capacity uint) error {
-	h, err := b.read("Reserve")
+	h, rt, err := b.read("Reserve")
 	if err != nil {
 		return err
 	}
-	defer b.mu.RUnlock()
+	defer b.mu.runlock(rt)
 	if st := coreReserve(h, capacity); !st.ok() {
 		return statusError("Reserve", st, "")
 	}
@@ -394,11 +401,11 @@ func (b *base) Reserve(capacity uint) error {
 
 // Remove deletes every vector stored under key. Removing an absent key is not an error.
 func (b *base) Remove(key Key) error {
-	h, err := b.write("Remove")
+	h, rt, err := b.write("Remove")
 	if err != nil {
 		return err
 	}
-	defer b.endWrite()
+	defer b.endWrite(rt)
 	n, st := coreRemove(h, key)
 	if !st.ok() {
 		return statusError("Remove", st, fmt.Sprintf("key %d", key))
@@ -417,22 +424,22 @@ func (b *base) Contains(key Key) (bool, error) {
 func (b *base) Count(key Key) (uint, error) { return b.countOp("Count", key) }
 
 func (b *base) countOp(op string, key Key) (uint, error) {
-	h, err := b.read(op)
+	h, rt, err := b.read(op)
 	if err != nil {
 		return 0, err
 	}
-	defer b.mu.RUnlock()
+	defer b.mu.runlock(rt)
 	return coreCount(h, key), nil
 }
 
 // Rename moves every vector of key from to key to. Without Multi, it fails with
 // ErrDuplicateKey when to is already present.
 func (b *base) Rename(from, to Key) error {
-	h, err := b.write("Rename")
+	h, rt, err := b.write("Rename")
 	if err != nil {
 		return err
 	}
-	defer b.endWrite()
+	defer b.endWrite(rt)
 	if _, st := coreRename(h, from, to); !st.ok() {
 		return statusError("Rename", st, fmt.Sprintf("%d to %d", from, to))
 	}
@@ -442,8 +449,8 @@ func (b *base) Rename(from, to Key) error {
 // Close frees the index. It is idempotent; every other call on a closed index returns
 // ErrClosed. It waits for calls in flight to finish.
 func (b *base) Close() error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+	b.mu.lock()
+	defer b.mu.unlock()
 	if b.h != nil {
 		b.cleanup.Stop()
 		b.native.release()
@@ -485,11 +492,11 @@ func (idx *Index) AddI8(key Key, vec []int8) error { return addVector(&idx.base,
 // Quantization (Dimensions elements, or Dimensions/8 bytes rounded up for B1). A float
 // vector holding NaN or ±Inf is refused with ErrInvalidArgument.
 func (idx *Index) AddUnsafe(key Key, vec unsafe.Pointer) error {
-	h, err := idx.write("AddUnsafe")
+	h, rt, err := idx.write("AddUnsafe")
 	if err != nil {
 		return err
 	}
-	defer idx.endWrite()
+	defer idx.endWrite(rt)
 	if vec == nil {
 		return &opError{op: "AddUnsafe", detail: "vector pointer is nil", kind: ErrInvalidArgument}
 	}
@@ -521,11 +528,11 @@ func (idx *Index) SearchI8(query []int8, limit uint) ([]Key, []float32, error) {
 
 // SearchUnsafe searches with a query in the index's Quantization.
 func (idx *Index) SearchUnsafe(query unsafe.Pointer, limit uint) ([]Key, []float32, error) {
-	h, err := idx.read("SearchUnsafe")
+	h, rt, err := idx.read("SearchUnsafe")
 	if err != nil {
 		return nil, nil, err
 	}
-	defer idx.mu.RUnlock()
+	defer idx.mu.runlock(rt)
 	if query == nil {
 		return nil, nil, &opError{op: "SearchUnsafe", detail: "query pointer is nil", kind: ErrInvalidArgument}
 	}

@@ -16,13 +16,30 @@ package usearch
 extern int usearchGoFilter(usearch_key_t*, size_t, uint8_t*, void*);
 extern int usearchGoMetric(void*, void**, size_t, usearch_distance_t*, void*);
 
+// The hot calls also ask, in the same crossing, whether this thread is due to yield to the
+// Go scheduler (usearchx_yield_due; see yieldIfDue).
+static inline int usearchx_go_add(usearch_index_t index, usearch_key_t key, void const* vector,
+                                  usearch_scalar_kind_t kind, int* yield, usearch_error_t* error) {
+    int code = usearchx_add(index, key, vector, kind, error);
+    *yield = usearchx_yield_due();
+    return code;
+}
+static inline int usearchx_go_search(usearch_index_t index, void const* query, usearch_scalar_kind_t kind,
+                                     size_t count, usearch_key_t* keys, usearch_distance_t* distances,
+                                     size_t* found, int* yield, usearch_error_t* error) {
+    int code = usearchx_search(index, query, kind, count, keys, distances, found, error);
+    *yield = usearchx_yield_due();
+    return code;
+}
+
 // A cgo.Handle travels through the cores' void* state arguments.
 static inline void* usearchx_handle_pointer(uintptr_t h) { return (void*)h; }
 
-#cgo noescape usearchx_add
-#cgo nocallback usearchx_add
-#cgo noescape usearchx_search
-#cgo nocallback usearchx_search
+#cgo noescape usearchx_go_add
+#cgo nocallback usearchx_go_add
+#cgo noescape usearchx_go_search
+#cgo nocallback usearchx_go_search
+#cgo nocallback usearchx_yield_due
 #cgo noescape usearchx_get
 #cgo nocallback usearchx_get
 #cgo noescape usearchx_remove
@@ -141,15 +158,19 @@ func coreFree(h handle) { C.usearch_free(C.usearch_index_t(h), nil) }
 
 func coreAdd(h handle, key Key, vec unsafe.Pointer, kind Quantization) status {
 	var msg C.usearch_error_t
-	code := C.usearchx_add(C.usearch_index_t(h), C.usearch_key_t(key), vec, cScalar[kind], &msg)
+	var yield C.int
+	code := C.usearchx_go_add(C.usearch_index_t(h), C.usearch_key_t(key), vec, cScalar[kind], &yield, &msg)
+	yieldIfDue(yield)
 	return statusOf(code, msg)
 }
 
 func coreSearch(h handle, query unsafe.Pointer, kind Quantization, k uint, keys *Key, dists *float32) (uint, status) {
 	var msg C.usearch_error_t
 	var found C.size_t
-	code := C.usearchx_search(C.usearch_index_t(h), query, cScalar[kind], C.size_t(k),
-		(*C.usearch_key_t)(unsafe.Pointer(keys)), (*C.usearch_distance_t)(unsafe.Pointer(dists)), &found, &msg)
+	var yield C.int
+	code := C.usearchx_go_search(C.usearch_index_t(h), query, cScalar[kind], C.size_t(k),
+		(*C.usearch_key_t)(unsafe.Pointer(keys)), (*C.usearch_distance_t)(unsafe.Pointer(dists)), &found, &yield, &msg)
+	yieldIfDue(yield)
 	return uint(found), statusOf(code, msg)
 }
 
@@ -381,7 +402,8 @@ func coreFilteredSearch(h handle, query unsafe.Pointer, kind Quantization, k uin
 	var stats C.usearchx_search_stats_t
 	code := C.usearchx_filtered_search(C.usearch_index_t(h), query, cScalar[kind], C.size_t(k), &spec,
 		(*C.usearch_key_t)(unsafe.Pointer(keys)), (*C.usearch_distance_t)(unsafe.Pointer(dists)), &found, &stats, &msg)
-	s := SearchStats{Crossings: int(stats.crossings), Judged: int(stats.judged), Visited: int(stats.visited), Exact: bool(stats.exact)}
+	yieldIfDue(C.usearchx_yield_due())
+	s := SearchStats{Crossings: int(stats.crossings), Judged: int(stats.judged), Visited: int(stats.visited), Exact: bool(stats.exact), Distances: int(stats.distances)}
 	var panicked any
 	if call != nil {
 		panicked = call.panicked
@@ -413,6 +435,7 @@ func coreChangeMetricKind(h handle, m Metric) status {
 func coreAddCallback(h handle, key Key, vec unsafe.Pointer, kind Quantization) status {
 	var msg C.usearch_error_t
 	code := C.usearchx_add_callback(C.usearch_index_t(h), C.usearch_key_t(key), vec, cScalar[kind], &msg)
+	yieldIfDue(C.usearchx_yield_due())
 	return statusOf(code, msg)
 }
 
@@ -421,7 +444,24 @@ func coreSearchCallback(h handle, query unsafe.Pointer, kind Quantization, k uin
 	var found C.size_t
 	code := C.usearchx_search_callback(C.usearch_index_t(h), query, cScalar[kind], C.size_t(k),
 		(*C.usearch_key_t)(unsafe.Pointer(keys)), (*C.usearch_distance_t)(unsafe.Pointer(dists)), &found, &msg)
+	yieldIfDue(C.usearchx_yield_due())
 	return uint(found), statusOf(code, msg)
+}
+
+// yieldIfDue lets the Go scheduler run when the core said this thread is due
+// (usearchx_yield_due), about once per millisecond of back-to-back calls.
+//
+// Why: a goroutine that searches in a loop spends nearly all its time inside C and never
+// passes through the scheduler. After 10 ms on one scheduling tick the runtime's monitor
+// (sysmon) forcibly takes the goroutine's processor while it is inside a call, hands it to
+// another thread, and — having found work to do — keeps waking every 20 us. Measured with
+// bench/internal/cgoprobe: a tenth of a core of extra CPU per searching thread, competing
+// with the searches on a busy machine. A Gosched each millisecond moves the scheduling tick
+// on, so none of that happens; it costs well under a microsecond per millisecond.
+func yieldIfDue(due C.int) {
+	if due != 0 {
+		runtime.Gosched()
+	}
 }
 
 // coreSearchExact may call a Go metric, so it is neither noescape nor nocallback.
@@ -430,6 +470,7 @@ func coreSearchExact(h handle, query unsafe.Pointer, kind Quantization, k uint, 
 	var found C.size_t
 	code := C.usearchx_search_exact(C.usearch_index_t(h), query, cScalar[kind], C.size_t(k),
 		(*C.usearch_key_t)(unsafe.Pointer(keys)), (*C.usearch_distance_t)(unsafe.Pointer(dists)), &found, &msg)
+	yieldIfDue(C.usearchx_yield_due())
 	return uint(found), statusOf(code, msg)
 }
 

@@ -5,6 +5,13 @@
 // ground truth, with the same graph parameters and thread count.
 //
 //   node bench/upstream_bench.js DIR [--threads N] [--min-search-ms MS]
+//   node bench/upstream_bench.js --sweep DATA --out FILE.jsonl --variant f32|f16 --threads T
+//        --efs 16,32,... [--min-seconds S] [--repeat R] [--ids DIR] [--M 16] [--ef-construction 128]
+//
+// The --sweep mode is the npm driver of the harness (bench/run.sh, bench/README.md): it reads
+// the harness's .fbin/.ibin files, builds with one add() call on T native threads, and for
+// each ef measures QPS and recall (T=1: one search() call per query; T>1: one search() call
+// per pass over all queries on T native threads), appending JSON lines to FILE.jsonl.
 //
 // Phases:
 //   build         one index.add(keys, vectors, threads) call over every row
@@ -107,7 +114,116 @@ function tableLine(c) {
   ].join(" ") + "  " + c[8];
 }
 
+// readBin reads a harness file: u32 rows, u32 cols, then rows*cols 4-byte values.
+function readBin(file, Type) {
+  if (os.endianness() !== "LE") throw new Error("this script assumes a little-endian host");
+  const buf = fs.readFileSync(file);
+  const rows = buf.readUInt32LE(0), cols = buf.readUInt32LE(4);
+  if (buf.length !== 8 + rows * cols * 4) throw new Error(`${file}: ${buf.length} bytes, header says ${rows} x ${cols}`);
+  const out = new Type(rows * cols);
+  new Uint8Array(out.buffer).set(buf.subarray(8));
+  return { rows, cols, data: out };
+}
+
+function rssMB() {
+  return process.memoryUsage().rss / (1 << 20);
+}
+
+// sweep is the harness driver. The npm package cannot change expansion_search on a live
+// index, so the built index is saved once and, for each ef, loaded into a new Index
+// constructed with that expansion_search (save and load are not timed).
+function sweep(argv) {
+  const o = { data: null, out: null, variant: "f32", threads: 1, repeat: 1, ids: "", M: 16, efc: 128,
+    efs: [16, 32, 48, 64, 96, 128, 256], minSeconds: 1 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i], v = argv[++i];
+    if (v === undefined) usage(`missing value for ${a}`);
+    if (a === "--sweep") o.data = v;
+    else if (a === "--out") o.out = v;
+    else if (a === "--variant") o.variant = v;
+    else if (a === "--ids") o.ids = v;
+    else if (a === "--threads") o.threads = Number(v);
+    else if (a === "--repeat") o.repeat = Number(v);
+    else if (a === "--M") o.M = Number(v);
+    else if (a === "--ef-construction") o.efc = Number(v);
+    else if (a === "--min-seconds") o.minSeconds = Number(v);
+    else if (a === "--efs") o.efs = v.split(",").map(Number);
+    else usage(`unexpected argument ${a}`);
+  }
+  if (!o.data || !o.out || !(o.threads >= 1) || !["f32", "f16"].includes(o.variant)) usage("--sweep needs DATA, --out, --threads >= 1, --variant f32|f16");
+  const meta = JSON.parse(fs.readFileSync(path.join(o.data, "meta.json"), "utf8"));
+  const base = readBin(path.join(o.data, "base.fbin"), Float32Array);
+  const queries = readBin(path.join(o.data, "queries.fbin"), Float32Array);
+  const gt = readBin(path.join(o.data, "gt.ibin"), Uint32Array);
+  const n = base.rows, d = base.cols, q = queries.rows, k = gt.cols;
+  const truth = BigUint64Array.from(gt.data, (x) => BigInt(x));
+  const keys = new BigUint64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = BigInt(i);
+  const pkg = packageInfo();
+  const head = { set: meta.name, engine: "npm", variant: o.variant, threads: o.threads, repeat: o.repeat };
+  const emit = (p) => fs.appendFileSync(o.out, JSON.stringify({ ...head, ...p }) + "\n");
+  const config = (ef) => ({ dimensions: d, metric: meta.metric, quantization: o.variant, connectivity: o.M,
+    expansion_add: o.efc, expansion_search: ef, multi: false });
+
+  if (global.gc) global.gc();
+  const rss0 = rssMB();
+  let t0 = process.hrtime.bigint(), c0 = process.cpuUsage();
+  const built = new usearch.Index(config(o.efs[0]));
+  built.add(keys, base.data, o.threads);
+  let wall = seconds(t0);
+  const cpu = cpuRatio(c0, wall);
+  if (built.size() !== n) throw new Error(`index holds ${built.size()} vectors, want ${n}`);
+  emit({ phase: "build", seconds: wall, cpu, recall: 0, dist_per_query: -1, rss_delta_mb: rssMB() - rss0,
+    note: `npm usearch@${pkg.version}, one add() call on ${o.threads} native threads, isa ${pkg.isa}` });
+  console.log(`${meta.name.padEnd(8)} npm     ${o.variant.padEnd(4)} T=${o.threads} build ${wall.toFixed(2).padStart(7)}s cpu/wall ${cpu.toFixed(2)}  rss +${(rssMB() - rss0).toFixed(0)} MB`);
+  const saved = path.join(os.tmpdir(), `usearch-harness-${process.pid}.usearch`);
+  built.save(saved);
+
+  try {
+    for (const ef of o.efs) {
+      const index = new usearch.Index(config(ef));
+      index.load(saved);
+      const got = new Uint32Array(q * k).fill(0xffffffff);
+      const keep = (i, ks) => { for (let j = 0; j < Math.min(k, ks.length); j++) got[i * k + j] = Number(ks[j]); };
+      let passes = 0;
+      t0 = process.hrtime.bigint();
+      c0 = process.cpuUsage();
+      do {
+        if (o.threads === 1) {
+          for (let i = 0; i < q; i++) {
+            const r = index.search(queries.data.subarray(i * d, (i + 1) * d), k, 1);
+            if (passes === 0) keep(i, r.keys);
+          }
+        } else {
+          const r = index.search(queries.data, k, o.threads);
+          if (passes === 0) for (let i = 0; i < q; i++) keep(i, r.keys.subarray(i * k, i * k + Number(r.counts[i])));
+        }
+        passes++;
+      } while (seconds(t0) < o.minSeconds);
+      wall = seconds(t0);
+      const scpu = cpuRatio(c0, wall);
+      const qps = passes * q / wall;
+      const rec = recall(truth, q, k, (i) => Array.from(got.subarray(i * k, (i + 1) * k), (x) => BigInt(x)));
+      let ids = "";
+      if (o.ids) {
+        ids = path.join(o.ids, `${meta.name}-npm-${o.variant}-t${o.threads}-r${o.repeat}-ef${ef}.ibin`);
+        const hdr = Buffer.alloc(8);
+        hdr.writeUInt32LE(q, 0);
+        hdr.writeUInt32LE(k, 4);
+        fs.writeFileSync(ids, Buffer.concat([hdr, Buffer.from(got.buffer)]));
+      }
+      emit({ phase: "search", ef, queries: passes * q, seconds: wall, cpu: scpu, qps, recall: rec, dist_per_query: -1, ids,
+        note: o.threads === 1 ? "one search() call per query" : `one search() call per pass on ${o.threads} native threads` });
+      console.log(`${meta.name.padEnd(8)} npm     ${o.variant.padEnd(4)} T=${o.threads} ef=${String(ef).padEnd(4)} ${qps.toFixed(0).padStart(9)} QPS  recall ${rec.toFixed(4)}  dist/q      -  cpu/wall ${scpu.toFixed(2)}`);
+    }
+  } finally {
+    fs.rmSync(saved, { force: true });
+  }
+  if (pkg.version !== "2.26.2") console.log(`warning: expected usearch 2.26.2, found ${pkg.version} at ${pkg.root}`);
+}
+
 function main() {
+  if (process.argv.includes("--sweep")) return sweep(process.argv.slice(2));
   const args = parseArgs(process.argv.slice(2));
   const meta = JSON.parse(fs.readFileSync(path.join(args.dir, "meta.json"), "utf8"));
   const { n, dimensions: d, queries: q, k } = meta;

@@ -2,6 +2,7 @@
 // query) and the pool that hands contexts to concurrent callers.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <new>
@@ -40,7 +41,8 @@ struct context {
     std::vector<uint32_t> judge_index;
     std::vector<key_t> scan_keys;  // a copy of one key-table shard during an exact scan
     std::vector<uint32_t> scan_slots;
-    size_t visits = 0;  // distinct slots visited by the current search
+    size_t visits = 0;     // distinct slots visited by the current search
+    size_t distances = 0;  // distances computed by the current search
     uint64_t rng = 0;
 
     void begin_visits(size_t slots) {
@@ -82,10 +84,31 @@ struct context {
 
 // context_pool lends contexts to concurrent operations. It grows on demand, so concurrency is
 // never capped; contexts live as long as the pool and are reused, never shrunk.
+//
+// Every search borrows and returns a context, so the pool must not be a cache line that
+// every search writes: each thread has a home slot (its own cache line) where it returns
+// its context and finds it again, and only a thread that finds its neighbourhood empty
+// takes the mutex. Threads are numbered in the order they first use any pool, so the
+// first slot_count threads of a process never share a home.
 class context_pool {
-    std::mutex mutex_;
-    std::vector<context*> free_;
-    std::vector<context*> all_;
+    static constexpr size_t slot_count = 64, probe = 4;
+    struct alignas(64) slot {
+        std::atomic<context*> ctx{nullptr};
+    };
+    slot slots_[slot_count];
+    std::mutex mutex_;             // guards all_ and spare_
+    std::vector<context*> all_;    // every context, for memory_usage and the destructor
+    std::vector<context*> spare_;  // returned while the returning thread's slots were full
+
+    static size_t home() {
+        static std::atomic<size_t> threads{0};
+        thread_local size_t mine = threads.fetch_add(1, std::memory_order_relaxed);
+        return mine;
+    }
+    context* take(size_t i) {
+        std::atomic<context*>& s = slots_[i % slot_count].ctx;
+        return s.load(std::memory_order_relaxed) ? s.exchange(nullptr, std::memory_order_acquire) : nullptr;
+    }
 
   public:
     context_pool() = default;
@@ -96,17 +119,23 @@ class context_pool {
 
     // acquire returns a free context, or a new one; nullptr when memory runs out.
     context* acquire() {
+        size_t h = home();
+        for (size_t i = 0; i < probe; ++i)
+            if (context* c = take(h + i)) return c;
         std::lock_guard<std::mutex> lock(mutex_);
-        if (!free_.empty()) {
-            context* c = free_.back();
-            free_.pop_back();
+        if (!spare_.empty()) {
+            context* c = spare_.back();
+            spare_.pop_back();
             return c;
         }
+        // Before growing, reuse a context some other thread left in its slots.
+        for (size_t i = probe; i < slot_count; ++i)
+            if (context* c = take(h + i)) return c;
         context* c = new (std::nothrow) context();
         if (!c) return nullptr;
         try {
             all_.push_back(c);
-            free_.reserve(all_.size());
+            spare_.reserve(all_.size());
         } catch (...) {
             delete c;
             return nullptr;
@@ -115,8 +144,15 @@ class context_pool {
         return c;
     }
     void release(context* c) {
+        size_t h = home();
+        for (size_t i = 0; i < probe; ++i) {
+            context* empty = nullptr;
+            if (slots_[(h + i) % slot_count].ctx.compare_exchange_strong(empty, c, std::memory_order_release,
+                                                                         std::memory_order_relaxed))
+                return;
+        }
         std::lock_guard<std::mutex> lock(mutex_);
-        free_.push_back(c);  // capacity reserved when the context was created
+        spare_.push_back(c);  // capacity reserved when the context was created
     }
     size_t memory_usage() {
         std::lock_guard<std::mutex> lock(mutex_);

@@ -95,6 +95,7 @@ class dense_index {
     neighbor_list list_of(uint8_t* tape, int level) const { return neighbor_list{tape + layout_.list_offset(level)}; }
 
     // Search (search.hpp).
+    void gather_neighbors(context& ctx, neighbor_list list, int level, bool mark_visits) const;
     void greedy_descent(context& ctx, const uint8_t* q, slot_t& best, float& best_distance, int level) const;
     bool beam_search(context& ctx, const uint8_t* q, slot_t start, float start_distance, int level, size_t ef,
                      slot_t exclude, bool live_only, const filter_t& filter, size_t budget = 0) const;
@@ -228,7 +229,9 @@ class dense_index {
 
     // take_slot finds a slot for a new vector: a removed one first, else a fresh one.
     status take_slot(bool grow, slot_t& slot, bool& reused) {
-        {
+        // A removed slot waits in free_ only while live < slots: without removals, adds
+        // skip the free list's mutex (a cache line every add would write).
+        if (live_.load(std::memory_order_relaxed) < size_.load(std::memory_order_relaxed)) {
             std::lock_guard<std::mutex> lock(free_mutex_);
             if (!free_.empty()) {
                 slot = free_.front();

@@ -1,6 +1,7 @@
 // lib.cpp: the C API (usearch.h, upstream-compatible, docs/c-api.md) and our extensions
 // (usearch_ext.h) over the core. A thin shim: it converts C arguments, checks handles with
 // check(), calls the core and reports the status. No C++ exception crosses this boundary.
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <memory>
@@ -439,6 +440,15 @@ int usearchx_init(usearch_init_options_t const* options, usearch_index_t* index,
     status st = create(options, created);
     *index = created;
     return report(st, error);
+}
+
+int usearchx_yield_due(void) {
+    thread_local int64_t last = 0;
+    int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                      std::chrono::steady_clock::now().time_since_epoch()).count();
+    if (now - last < 1000000) return 0;
+    last = now;
+    return 1;
 }
 
 int usearchx_add(usearch_index_t index, usearch_key_t key, void const* vector, usearch_scalar_kind_t kind,

@@ -49,27 +49,47 @@ inline size_t walk_budget(size_t live) {
 // signaling_nan fills the distance of a result slot that has no entry, as upstream does.
 inline float signaling_nan() { return std::numeric_limits<float>::signaling_NaN(); }
 
+// gather_neighbors collects the neighbors of one list on `level` that have a vector (and,
+// with mark_visits, that this search has not visited yet, marking them) into
+// ctx.batch_slots and ctx.batch_vectors. It reads them in two passes so that the cache
+// misses of one hop overlap instead of following each other: the first pass prefetches
+// every neighbor's slot entry, the second reads the vector addresses out of them and
+// prefetches the vectors, which the distance kernel then finds on their way.
+inline void dense_index::gather_neighbors(context& ctx, neighbor_list list, int level, bool mark_visits) const {
+    size_t n = std::min<size_t>(list.size(), layout_.capacity(level));
+    size_t addressable = slots_.allocated();
+    ctx.batch_slots.clear(), ctx.batch_vectors.clear();
+    for (size_t i = 0; i < n; ++i) {
+        slot_t s = list[i];
+        // Lists are read without locks and some entries straddle cache lines, so a read
+        // racing a write may be torn; never follow a slot that is not addressable.
+        if (s >= addressable) continue;
+        if (mark_visits && ctx.visit(s)) continue;
+        USG_PREFETCH(&slots_[s]);
+        ctx.batch_slots.push_back(s);
+    }
+    size_t kept = 0;
+    for (slot_t s : ctx.batch_slots) {
+        const uint8_t* v = vector_of(s);
+        if (!v) continue;
+        USG_PREFETCH(v);
+        ctx.batch_slots[kept++] = s;
+        ctx.batch_vectors.push_back(v);
+    }
+    ctx.batch_slots.resize(kept);
+}
+
 // greedy_descent walks level `level` from `best`, moving to any strictly closer neighbor
 // until no neighbor of the current best is closer.
 inline void dense_index::greedy_descent(context& ctx, const uint8_t* q, slot_t& best, float& best_distance,
                                         int level) const {
     for (bool changed = true; changed;) {
         changed = false;
-        uint8_t* tape = tape_of(best);
-        neighbor_list list = list_of(tape, level);
-        size_t n = std::min<size_t>(list.size(), layout_.capacity(level));
-        size_t addressable = slots_.allocated();
-        ctx.batch_slots.clear(), ctx.batch_vectors.clear();
-        for (size_t i = 0; i < n; ++i) {
-            slot_t s = list[i];
-            if (s >= addressable) continue;  // see beam_search
-            const uint8_t* v = vector_of(s);
-            if (!v) continue;
-            ctx.batch_slots.push_back(s), ctx.batch_vectors.push_back(v);
-        }
+        gather_neighbors(ctx, list_of(tape_of(best), level), level, false);
         size_t count = ctx.batch_slots.size();
         ctx.batch_distances.resize(count);
         metric_.batch(q, ctx.batch_vectors.data(), count, ctx.batch_distances.data());
+        ctx.distances += count;
         for (size_t i = 0; i < count; ++i)
             if (ctx.batch_distances[i] < best_distance)
                 best_distance = ctx.batch_distances[i], best = ctx.batch_slots[i], changed = true;
@@ -89,6 +109,10 @@ inline bool dense_index::beam_search(context& ctx, const uint8_t* q, slot_t star
     ctx.visit(start);
     ctx.candidates.push_back({start_distance, start});
     bool filtering = live_only && filter.active();
+    // While no entry is removed every slot is live, and the walk need not read keys (a
+    // cache miss per result); search() still drops an entry removed meanwhile when it
+    // reads the final keys.
+    bool check_keys = filtering || (live_only && live_.load(std::memory_order_relaxed) != size_.load(std::memory_order_relaxed));
     auto push_result = [&](float d, slot_t s) {
         ctx.results.push_back({d, s});
         std::push_heap(ctx.results.begin(), ctx.results.end(), farther_first());
@@ -102,14 +126,13 @@ inline bool dense_index::beam_search(context& ctx, const uint8_t* q, slot_t star
         key = tape_key(tape_of(s));
         return key != tombstone_key;
     };
-    if (!live_only) {
+    if (!check_keys) {
         if (start != exclude) ctx.results.push_back({start_distance, start});
     } else if (key_t key; live_key(start, key)) {
         uint8_t keep = 1;
         if (filtering) filter.judge(&key, 1, &keep);
         if (keep) ctx.results.push_back({start_distance, start});
     }
-    size_t capacity = layout_.capacity(level);
     while (!ctx.candidates.empty()) {
         std::pop_heap(ctx.candidates.begin(), ctx.candidates.end(), closer_first());
         candidate c = ctx.candidates.back();
@@ -125,25 +148,12 @@ inline bool dense_index::beam_search(context& ctx, const uint8_t* q, slot_t star
              filter.accepted * search_tuning::max_rejection_ratio < filter.judged)))
             return false;
 
-        neighbor_list list = list_of(tape_of(c.slot), level);
-        size_t n = std::min<size_t>(list.size(), capacity);
-        size_t addressable = slots_.allocated();
-        ctx.batch_slots.clear(), ctx.batch_vectors.clear();
-        for (size_t i = 0; i < n; ++i) {
-            slot_t s = list[i];
-            // Lists are read without locks and some entries straddle cache lines, so a
-            // read racing a write may be torn; never follow a slot that is not addressable.
-            if (s >= addressable) continue;
-            if (ctx.visit(s)) continue;
-            const uint8_t* v = vector_of(s);
-            if (!v) continue;
-            USG_PREFETCH(v);
-            ctx.batch_slots.push_back(s), ctx.batch_vectors.push_back(v);
-        }
+        gather_neighbors(ctx, list_of(tape_of(c.slot), level), level, true);
         size_t count = ctx.batch_slots.size();
         if (!count) continue;
         ctx.batch_distances.resize(count);
         metric_.batch(q, ctx.batch_vectors.data(), count, ctx.batch_distances.data());
+        ctx.distances += count;
         if (!filtering) {
             // Neighbor by neighbor, as upstream does, so walks over the same graph agree.
             for (size_t i = 0; i < count; ++i) {
@@ -153,7 +163,7 @@ inline bool dense_index::beam_search(context& ctx, const uint8_t* q, slot_t star
                 ctx.candidates.push_back({d, s});
                 std::push_heap(ctx.candidates.begin(), ctx.candidates.end(), closer_first());
                 key_t key;
-                if (live_only ? live_key(s, key) : s != exclude) push_result(d, s);
+                if (check_keys ? live_key(s, key) : s != exclude) push_result(d, s);
             }
             continue;
         }
@@ -200,6 +210,7 @@ inline void dense_index::exact_filtered(context& ctx, const uint8_t* q, size_t k
         size_t count = ctx.batch_slots.size();
         ctx.batch_distances.resize(count);
         if (count) metric_.batch(q, ctx.batch_vectors.data(), count, ctx.batch_distances.data());
+        ctx.distances += count;
         for (size_t i = 0; i < count; ++i) offer(ctx.batch_distances[i], ctx.batch_slots[i]);
         ctx.batch_slots.clear(), ctx.batch_vectors.clear();
     };
@@ -259,6 +270,7 @@ inline status dense_index::search(const void* query, scalar_kind kind, size_t k,
     if (!guard.get()) return fail(status_code::out_of_memory, "Out of memory!");
     context& ctx = *guard.get();
     metric_failed = false;
+    ctx.distances = 0;
     bool exact = false;
     try {
         const uint8_t* q = convert_query(ctx, query, kind);
@@ -275,6 +287,7 @@ inline status dense_index::search(const void* query, scalar_kind kind, size_t k,
         } else {
             slot_t best = entry_slot(e);
             float best_distance = metric_.pair(q, vector_of(best));
+            ctx.distances += 1;
             for (int l = top; l > 0; --l) greedy_descent(ctx, q, best, best_distance, l);
             size_t ef = expansion_or_default(config_.expansion_search, default_expansion_search);
             size_t budget = filter.active() ? walk_budget(live) : 0;
@@ -286,7 +299,7 @@ inline status dense_index::search(const void* query, scalar_kind kind, size_t k,
     } catch (...) {
         return fail(status_code::out_of_memory, "Out of memory!");
     }
-    if (stats) *stats = usearchx_search_stats_t{filter.crossings, filter.judged, ctx.visits, exact};
+    if (stats) *stats = usearchx_search_stats_t{filter.crossings, filter.judged, ctx.visits, exact, ctx.distances};
     if (filter.failed) return fail(status_code::callback, "The filter failed (a Go filter panicked)");
     if (metric_failed) return fail(status_code::callback, "The metric failed (a Go metric panicked)");
     std::sort_heap(ctx.results.begin(), ctx.results.end(), farther_first());

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <new>
 #include <shared_mutex>
+#include <type_traits>
 #include <vector>
 
 #if !defined(_WIN32)
@@ -25,6 +26,51 @@ using slot_t = uint32_t;
 constexpr key_t tombstone_key = ~key_t(0);
 constexpr size_t max_slots = 0xFFFFFFFFull - 1;
 
+// huge_page is the size of a transparent huge page (x86-64 and most arm64 kernels).
+constexpr size_t huge_page = size_t(1) << 21;
+
+// os_allocate returns zeroed memory straight from the OS (mmap) where there is one, and
+// os_free gives it back. Through malloc, glibc keeps freed 1 MiB blocks in its heap once
+// its dynamic mmap threshold has risen, and a process compacting an index every second
+// grew by about the index's size each time (BenchmarkSoak).
+//
+// Blocks of whole 2 MiB pages are aligned to 2 MiB and offered to the kernel as
+// transparent huge pages: a walk over a large index lands on a new page at nearly every
+// hop, and with 4 KiB pages each of those hops is also a TLB miss and a page-table walk
+// (and each first touch a page fault, which is most of a large build's system time).
+inline void* os_allocate(size_t size) {
+#if defined(_WIN32)
+    // Aligned new is portable (Windows' C runtime has no aligned_alloc).
+    void* block = ::operator new(size, std::align_val_t(64), std::nothrow);
+    if (block) std::memset(block, 0, size);
+    return block;
+#else
+    if (size % huge_page != 0) {
+        void* block = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        return block == MAP_FAILED ? nullptr : block;  // page-aligned, zeroed
+    }
+    size_t span = size + huge_page;
+    void* raw = ::mmap(nullptr, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED) return nullptr;
+    uintptr_t begin = reinterpret_cast<uintptr_t>(raw);
+    uintptr_t aligned = (begin + huge_page - 1) & ~uintptr_t(huge_page - 1);
+    if (aligned > begin) ::munmap(raw, aligned - begin);
+    if (begin + span > aligned + size) ::munmap(reinterpret_cast<void*>(aligned + size), begin + span - aligned - size);
+#if defined(MADV_HUGEPAGE)
+    ::madvise(reinterpret_cast<void*>(aligned), size, MADV_HUGEPAGE);  // a hint: failure is harmless
+#endif
+    return reinterpret_cast<void*>(aligned);
+#endif
+}
+inline void os_free(void* block, size_t size) {
+#if defined(_WIN32)
+    (void)size;
+    ::operator delete(block, std::align_val_t(64));
+#else
+    ::munmap(block, size);
+#endif
+}
+
 // stable_array grows in power-of-two segments, so an element's address never changes and
 // readers need no lock while another thread grows the array.
 template <typename T> class stable_array {
@@ -36,6 +82,25 @@ template <typename T> class stable_array {
 
     static size_t segment_begin(unsigned s) { return s == 0 ? 0 : size_t(1) << (first_log + s - 1); }
     static size_t segment_size(unsigned s) { return s == 0 ? size_t(1) << first_log : size_t(1) << (first_log + s - 1); }
+
+    // Segments of 2 MiB and more come from os_allocate, in huge pages where offered: the
+    // slot table of a large index is read at every hop of a walk.
+    static bool huge(size_t n) { return n * sizeof(T) >= huge_page; }
+    static T* allocate_segment(size_t n) {
+        if (!huge(n)) return new (std::nothrow) T[n]();
+        static_assert(std::is_trivially_destructible<T>::value, "os_free runs no destructors");
+        size_t bytes = (n * sizeof(T) + huge_page - 1) & ~(huge_page - 1);
+        void* raw = os_allocate(bytes);
+        if (!raw) return nullptr;
+        T* seg = static_cast<T*>(raw);
+        for (size_t i = 0; i < n; ++i) new (seg + i) T();
+        return seg;
+    }
+    static void free_segment(T* seg, size_t n) {
+        if (!seg) return;
+        if (!huge(n)) return delete[] seg;
+        os_free(seg, (n * sizeof(T) + huge_page - 1) & ~(huge_page - 1));
+    }
 
   public:
     stable_array() = default;
@@ -60,7 +125,7 @@ template <typename T> class stable_array {
         size_t have = allocated_.load();
         for (unsigned s = 0; s < max_segments && have < n; ++s) {
             if (segments_[s].load()) continue;
-            T* seg = new (std::nothrow) T[segment_size(s)]();
+            T* seg = allocate_segment(segment_size(s));
             if (!seg) return false;
             segments_[s].store(seg, std::memory_order_release);
             have = segment_begin(s) + segment_size(s);
@@ -69,7 +134,7 @@ template <typename T> class stable_array {
         return have >= n;
     }
     void clear() {
-        for (auto& s : segments_) delete[] s.exchange(nullptr);
+        for (unsigned s = 0; s < max_segments; ++s) free_segment(segments_[s].exchange(nullptr), segment_size(s));
         allocated_ = 0;
     }
     size_t memory_usage() const { return allocated() * sizeof(T); }
@@ -86,29 +151,15 @@ class arena {
     size_t left_ = 0;
     size_t total_ = 0;
     static constexpr size_t chunk_size = size_t(1) << 20;
+    static constexpr size_t max_chunk = size_t(1) << 26;
 
-    // Chunks come zeroed straight from the OS (mmap) where there is one, and go back to it
-    // when freed. Through malloc, glibc keeps freed 1 MiB chunks in its heap once its dynamic
-    // mmap threshold has risen, and a process compacting an index every second grew by about
-    // the index's size each time (BenchmarkSoak).
-    static void* chunk_allocate(size_t size) {
-#if defined(_WIN32)
-        // Aligned new is portable (Windows' C runtime has no aligned_alloc).
-        void* chunk = ::operator new(size, std::align_val_t(64), std::nothrow);
-        if (chunk) std::memset(chunk, 0, size);
-        return chunk;
-#else
-        void* chunk = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        return chunk == MAP_FAILED ? nullptr : chunk;  // page-aligned, zeroed
-#endif
-    }
-    static void chunk_free(void* chunk, size_t size) {
-#if defined(_WIN32)
-        (void)size;
-        ::operator delete(chunk, std::align_val_t(64));
-#else
-        ::munmap(chunk, size);
-#endif
+    // next_chunk_size grows chunks with the arena: 1 MiB while it is small, then an eighth
+    // of what it holds (at most 64 MiB, so at most an eighth is ever unused), in whole
+    // 2 MiB pages.
+    size_t next_chunk_size(size_t bytes) const {
+        size_t size = std::max(chunk_size, std::min(total_ / 8, max_chunk));
+        if (size >= huge_page) size = (size + huge_page - 1) & ~(huge_page - 1);
+        return std::max(size, bytes);
     }
 
   public:
@@ -124,15 +175,15 @@ class arena {
             std::memset(cursor_, 0, left_);
         }
         if (bytes > left_) {
-            size_t size = bytes > chunk_size ? bytes : chunk_size;
-            void* chunk = chunk_allocate(size);
+            size_t size = next_chunk_size(bytes);
+            void* chunk = os_allocate(size);
             if (!chunk) return nullptr;
             try {
                 chunks_.push_back(chunk);
                 sizes_.push_back(size);
             } catch (...) {
                 if (chunks_.size() > sizes_.size()) chunks_.pop_back();
-                chunk_free(chunk, size);
+                os_free(chunk, size);
                 return nullptr;
             }
             next_ = chunks_.size();
@@ -144,7 +195,7 @@ class arena {
     }
     void rewind() { next_ = 0, cursor_ = nullptr, left_ = 0; }
     void clear() {
-        for (size_t i = 0; i < chunks_.size(); ++i) chunk_free(chunks_[i], sizes_[i]);
+        for (size_t i = 0; i < chunks_.size(); ++i) os_free(chunks_[i], sizes_[i]);
         chunks_.clear(), sizes_.clear(), next_ = 0, cursor_ = nullptr, left_ = 0, total_ = 0;
     }
     size_t memory_usage() const { return total_; }

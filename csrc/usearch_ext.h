@@ -87,10 +87,12 @@ typedef struct usearchx_filter_t {
 /* The hash the allow-list table is probed with. */
 USEARCH_EXPORT uint64_t usearchx_key_hash(usearch_key_t key);
 
-/* Cost of one search: predicate crossings, keys judged, slots visited, exact scan used. */
+/* Cost of one search: predicate crossings, keys judged, slots visited, exact scan used, and
+ * distances computed (greedy descent, walk and scan together). */
 typedef struct usearchx_search_stats_t {
     size_t crossings, judged, visited;
     bool exact;
+    size_t distances;
 } usearchx_search_stats_t;
 
 USEARCH_EXPORT int usearchx_filtered_search(usearch_index_t index, void const* query, usearch_scalar_kind_t query_kind,
@@ -113,6 +115,13 @@ USEARCH_EXPORT int usearchx_add_callback(usearch_index_t index, usearch_key_t ke
 USEARCH_EXPORT int usearchx_search_callback(usearch_index_t index, void const* query, usearch_scalar_kind_t query_kind,
                                             size_t count, usearch_key_t* keys, usearch_distance_t* distances,
                                             size_t* found, usearch_error_t* error);
+
+/* Returns 1 at most once per millisecond per calling thread, 0 otherwise. The Go binding asks
+ * after each add or search and then lets its scheduler run (runtime.Gosched): a goroutine
+ * that calls into C back to back never passes through the scheduler, so after 10 ms the Go
+ * runtime's monitor takes its processor away in the middle of a call and keeps polling every
+ * 20 us, which costs a tenth of a core per searching thread (docs/concurrency.md). */
+USEARCH_EXPORT int usearchx_yield_due(void);
 
 /* Reads back the configuration (connectivity and expansions as in use), the live vector
  * count and whether the index is a read-only view. */
