@@ -17,8 +17,8 @@ import "fmt"
 // are dropped when a Go metric is installed. The call waits for calls in flight to return.
 func (b *base) UseCompactCodes(bits uint) error {
 	const op = "UseCompactCodes"
-	b.mu.Lock()
-	defer b.mu.Unlock()
+	b.mu.lock()
+	defer b.mu.unlock()
 	if b.h == nil {
 		return closedError(op)
 	}
@@ -34,11 +34,11 @@ func (b *base) UseCompactCodes(bits uint) error {
 // CompactCodes reports the code width set by UseCompactCodes (0 when off) and whether the
 // codes serve searches yet (they start once the index holds 256 vectors).
 func (b *base) CompactCodes() (bits uint, serving bool, err error) {
-	h, err := b.read("CompactCodes")
+	h, rt, err := b.read("CompactCodes")
 	if err != nil {
 		return 0, false, err
 	}
-	defer b.mu.RUnlock()
+	defer b.mu.runlock(rt)
 	n, on := coreCodesState(h)
 	return uint(n), on, nil
 }

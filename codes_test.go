@@ -240,6 +240,14 @@ func TestCompactCodesSmallIndex(t *testing.T) {
 	if _, serving, _ := idx.CompactCodes(); !serving {
 		t.Fatal("codes not serving at 600 vectors")
 	}
+	// The cost is reported for walks on codes too: code distances plus the re-ranked beam.
+	_, _, stats, err := idx.SearchWith(queries[:dims], 5, usearch.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.Exact || stats.Visited < 64 || stats.Distances < stats.Visited {
+		t.Errorf("stats of a search on codes: %+v; want a walk visiting >= 64 nodes, as many distances", stats)
+	}
 	keys, dists := searchAll(t, idx, queries, dims, 5)
 	checkExact(t, idx, codesCase{usearch.L2sq, usearch.F32}, queries, dims, keys, dists)
 }

@@ -137,7 +137,9 @@ inline bool code_search::search(const dense_index& x, context& ctx, const uint8_
     const code_query& cq = sc.query;
     size_t row_bytes = cs.row_bytes();
     // A slot whose row was never made (out of memory) is scored exactly: same scale.
+    // Code distances and the exact ones of the re-ranking both count in ctx.distances.
     auto score = [&](slot_t s) {
+        ++ctx.distances;
         if (s < cs.allocated()) return cs.distance(*p, cq, cs.row(s));
         const uint8_t* v = x.vector_of(s);
         return v ? x.metric_.pair(q, v) : INFINITY;
@@ -236,6 +238,7 @@ inline bool code_search::search(const dense_index& x, context& ctx, const uint8_
     size_t count = ctx.batch_slots.size();
     ctx.batch_distances.resize(count);
     if (count) x.metric_.batch(q, ctx.batch_vectors.data(), count, ctx.batch_distances.data());
+    ctx.distances += count;
     ctx.results.clear();
     for (size_t i = 0; i < count; ++i) ctx.results.push_back({ctx.batch_distances[i], ctx.batch_slots[i]});
     std::make_heap(ctx.results.begin(), ctx.results.end(), farther_first());
