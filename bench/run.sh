@@ -81,8 +81,8 @@ done
 # variants prints the storage kinds an engine runs on a data set.
 variants() {
 	case $1/$2 in
-	ours/fashion) echo f32 f16 u8 ;;
-	ours/*) echo f32 f16 ;;
+	ours/fashion) echo f32 f16 u8 f32c8 ;;
+	ours/*) echo f32 f16 f32c8 ;;
 	npm/*) echo f32 f16 ;;
 	hnswlib/*) echo f32 ;;
 	esac

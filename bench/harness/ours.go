@@ -55,11 +55,19 @@ func newEngine[T usearch.Scalar](conf usearch.IndexConfig, base, queries []T, d 
 	}, nil
 }
 
-// newF32Engine stores float32 input as f32 or f16 (the index converts on insert).
-func newF32Engine(conf usearch.IndexConfig, base, queries []float32, d int) (*engine, error) {
+// newF32Engine stores float32 input as f32 or f16 (the index converts on insert); with
+// codes, the index walks the graph on 8-bit compact codes (UseCompactCodes, switched on
+// before the build so that the build time includes encoding).
+func newF32Engine(conf usearch.IndexConfig, base, queries []float32, d int, codes bool) (*engine, error) {
 	idx, err := usearch.NewIndex(conf)
 	if err != nil {
 		return nil, err
+	}
+	if codes {
+		if err := idx.UseCompactCodes(8); err != nil {
+			idx.Close()
+			return nil, err
+		}
 	}
 	return &engine{
 		add: func(i int) error { return idx.Add(usearch.Key(i), base[i*d:(i+1)*d:(i+1)*d]) },
@@ -95,7 +103,7 @@ func runOurs(p runParams) error {
 	var e *engine
 	var n, q int
 	switch p.variant {
-	case "f32", "f16":
+	case "f32", "f16", "f32c8":
 		base, rows, _, err := readBin[float32](filepath.Join(p.dir, "base.fbin"))
 		if err != nil {
 			return err
@@ -109,7 +117,7 @@ func runOurs(p runParams) error {
 		if p.variant == "f16" {
 			conf.Quantization = usearch.F16
 		}
-		e, err = newF32Engine(conf, base, queries, m.Dims)
+		e, err = newF32Engine(conf, base, queries, m.Dims, p.variant == "f32c8")
 		if err != nil {
 			return err
 		}
@@ -132,7 +140,7 @@ func runOurs(p runParams) error {
 			return err
 		}
 	default:
-		return fmt.Errorf("ours: unknown variant %q (want f32, f16 or u8)", p.variant)
+		return fmt.Errorf("ours: unknown variant %q (want f32, f16, f32c8 or u8)", p.variant)
 	}
 	defer e.close()
 	rec, err := openRecorder(p.out)
