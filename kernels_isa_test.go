@@ -102,48 +102,55 @@ func extremeRow(rng *rand.Rand, q Quantization, dims int) []byte {
 	return row
 }
 
-// checkVariant compares one variant's pair and batch results for query against rows with
-// the serial pair results: bit-exact where the kernels are exact (integers, bits), within the
-// rounding of f32 sums otherwise, and non-finite results alike.
-func checkVariant(t *testing.T, isa int, c metricCase, query []byte, rows [][]byte, dims int, exact bool) {
+// checkVariants compares every variant's pair and batch results for query against rows
+// with the serial pair results: bit-exact where the kernels are exact (integers, bits),
+// within the rounding of f32 sums otherwise, and non-finite results alike.
+func checkVariants(t *testing.T, isas []int, c metricCase, query []byte, rows [][]byte, dims int) {
 	t.Helper()
-	rowBytes := refRowBytes(c.q, dims)
-	stride := rowBytes + 3 // rows at odd offsets: no variant may assume alignment
-	buf := layoutRows(rows, stride)
-	batch, st := coreDistancesISA(isa, unsafe.Pointer(&query[0]), unsafe.Pointer(&buf[0]), uint(stride), uint(len(rows)),
-		c.q, uint(dims), c.m)
-	require.Truef(t, st.ok(), "%s %v dims %d batch: %s", coreISAName(isa), c, dims, st.msg)
+	exact := refExact(c.m, c.q)
+	serial, scale := make([]float64, len(rows)), make([]float64, len(rows))
 	for r, row := range rows {
-		ctx := fmt.Sprintf("%s %v dims %d row %d", coreISAName(isa), c, dims, r)
-		serial := kernelDistance(t, 0, c, query, row, dims)
-		pair := kernelDistance(t, isa, c, query, row, dims)
-		got := float64(batch[r])
-		// Pair and batch run the same code; compilers may still contract multiply-adds
-		// differently where the kernel is inlined into the batch loop.
-		tol := 4 * float64(math.Nextafter32(1, 2)-1) * math.Max(1, math.Abs(pair))
-		require.Truef(t, got == pair || (math.IsNaN(got) && math.IsNaN(pair)) || math.Abs(got-pair) <= tol,
-			"%s: batch %v, pair %v", ctx, got, pair)
-		switch {
-		case math.IsNaN(serial) || math.IsInf(serial, 0):
-			require.Truef(t, pair == serial || (math.IsNaN(pair) && math.IsNaN(serial)), "%s: %v, serial %v", ctx, pair, serial)
-		case exact:
-			require.Equalf(t, serial, pair, "%s (exact)", ctx)
-		default:
+		serial[r] = kernelDistance(t, 0, c, query, row, dims)
+		if !exact {
 			want := refDistance(c.m, c.q, query, row, dims)
-			scale := refScale(c.m, c.q, query, row, dims, want)
-			if math.IsNaN(scale) || math.IsInf(scale, 0) {
-				scale = math.Max(1, math.Abs(serial)) // NaN or infinite inputs: no reference scale
+			scale[r] = refScale(c.m, c.q, query, row, dims, want)
+			if math.IsNaN(scale[r]) || math.IsInf(scale[r], 0) {
+				scale[r] = math.Max(1, math.Abs(serial[r])) // NaN or infinite inputs: no reference scale
 			}
-			require.Truef(t, refClose(pair, serial, 1e-5, scale), "%s: %v, serial %v (scale %v)", ctx, pair, serial, scale)
+		}
+	}
+	stride := refRowBytes(c.q, dims) + 3 // rows at odd offsets: no variant may assume alignment
+	buf := layoutRows(rows, stride)
+	for _, isa := range isas {
+		batch, st := coreDistancesISA(isa, unsafe.Pointer(&query[0]), unsafe.Pointer(&buf[0]), uint(stride),
+			uint(len(rows)), c.q, uint(dims), c.m)
+		require.Truef(t, st.ok(), "%s %v dims %d batch: %s", coreISAName(isa), c, dims, st.msg)
+		for r, row := range rows {
+			pair := kernelDistance(t, isa, c, query, row, dims)
+			got, s := float64(batch[r]), serial[r]
+			ctx := fmt.Sprintf("%s %v dims %d row %d", coreISAName(isa), c, dims, r)
+			// Pair and batch run the same code; compilers may still contract multiply-adds
+			// differently where the kernel is inlined into the batch loop.
+			tol := 4 * float64(math.Nextafter32(1, 2)-1) * math.Max(1, math.Abs(pair))
+			require.Truef(t, got == pair || (math.IsNaN(got) && math.IsNaN(pair)) || math.Abs(got-pair) <= tol,
+				"%s: batch %v, pair %v", ctx, got, pair)
+			switch {
+			case math.IsNaN(s) || math.IsInf(s, 0):
+				require.Truef(t, pair == s || (math.IsNaN(pair) && math.IsNaN(s)), "%s: %v, serial %v", ctx, pair, s)
+			case exact:
+				require.Equalf(t, s, pair, "%s (exact)", ctx)
+			default:
+				require.Truef(t, refClose(pair, s, 1e-5, scale[r]), "%s: %v, serial %v (scale %v)", ctx, pair, s, scale[r])
+			}
 		}
 	}
 }
 
 // TestKernelVariantsLongAndBatch forces every usable variant on long rows, pair and batch.
 func TestKernelVariantsLongAndBatch(t *testing.T) {
-	lengths := []int{1, 7, 9, 15, 17, 31, 33, 63, 65, 129, 255, 784, 1536, 1537, 1543}
-	if testing.Short() {
-		lengths = []int{1, 9, 17, 33, 129, 784, 1536, 1543}
+	lengths, nrows := []int{1, 7, 9, 15, 17, 31, 33, 63, 65, 129, 255, 784, 1536, 1537, 1543}, 5
+	if testing.Short() { // short tails are TestKernelVariantsAgree's; keep the long ones
+		lengths, nrows = []int{9, 784, 1543}, 3
 	}
 	usable := isaUsable()
 	t.Logf("variants: %v", isaNames(usable))
@@ -157,14 +164,12 @@ func TestKernelVariantsLongAndBatch(t *testing.T) {
 				dims = dims*8 - rng.Intn(8)
 			}
 			query := refRandomRow(rng, c.q, c.m, dims)
-			rows := make([][]byte, 5)
+			rows := make([][]byte, nrows)
 			for i := range rows {
 				rows[i] = refRandomRow(rng, c.q, c.m, dims)
 			}
-			rows[4] = append([]byte(nil), query...) // a row equal to the query: distance 0 or its edge
-			for _, isa := range usable {
-				checkVariant(t, isa, c, query, rows, dims, refExact(c.m, c.q))
-			}
+			rows[nrows-1] = append([]byte(nil), query...) // equal to the query: distance 0 or its edge
+			checkVariants(t, usable, c, query, rows, dims)
 		}
 	}
 }
@@ -181,7 +186,11 @@ func TestKernelVariantsExtremeValues(t *testing.T) {
 			continue
 		}
 		rng := rand.New(rand.NewSource(int64(800 + ci)))
-		for _, dims := range []int{1, 5, 8, 16, 17, 40, 100, 784, 1539} {
+		lengths := []int{1, 5, 8, 16, 17, 40, 100, 784, 1539}
+		if testing.Short() {
+			lengths = []int{5, 17, 100, 1539}
+		}
+		for _, dims := range lengths {
 			if c.q == B1 {
 				dims = dims*8 - rng.Intn(8)
 			}
@@ -191,9 +200,7 @@ func TestKernelVariantsExtremeValues(t *testing.T) {
 				rows[i] = extremeRow(rng, c.q, dims)
 			}
 			rows[3] = append([]byte(nil), query...)
-			for _, isa := range usable {
-				checkVariant(t, isa, c, query, rows, dims, refExact(c.m, c.q))
-			}
+			checkVariants(t, usable, c, query, rows, dims)
 		}
 	}
 }
@@ -213,9 +220,7 @@ func TestKernelVariantsNaNCodes(t *testing.T) {
 							a[i], b[i] = 0x38, 0x30 // ordinary finite values in both kinds
 						}
 						a[pos] = code
-						for _, isa := range usable {
-							checkVariant(t, isa, c, a, [][]byte{b}, dims, false)
-						}
+						checkVariants(t, usable, c, a, [][]byte{b}, dims)
 					}
 				}
 			}
