@@ -33,6 +33,7 @@
 // arm64: kernels_arm.hpp (NEON and its extensions, chosen from the OS's feature report).
 #if defined(__aarch64__) && (defined(__GNUC__) || defined(__clang__))
 #define USG_ARM64 1
+#include "kernels_arm_target.hpp"
 #else
 #define USG_ARM64 0
 #endif
@@ -272,8 +273,9 @@ USG_DEFINE_ISA(skylake, __attribute__((target(USG_SKYLAKE_FEATURES))))
 #endif
 
 #if USG_ARM64
-// arm64 levels (kernels_arm.hpp): each needs the features of the ones before it.
-enum isa_t { isa_serial = 0, isa_neon = 1, isa_neon_i8 = 2, isa_neon_f16 = 3, isa_neon_bf16 = 4, isa_count = 5 };
+// arm64 levels (kernels_arm.hpp): each needs the features of the ones before it; the
+// compiler may build fewer (kernels_arm_target.hpp).
+enum isa_t { isa_serial = 0, isa_neon = 1, isa_neon_i8 = 2, isa_neon_f16 = 3, isa_neon_bf16 = 4, isa_count = USG_ARM_ISA_COUNT };
 inline const char* isa_name(int isa) {
     static const char* names[] = {"serial", "neon", "neon_i8", "neon_f16", "neon_bf16"};
     return names[isa];

@@ -14,8 +14,8 @@
 // binary16 overflow at 65504 and lose the precision the serial kernels keep. BFDOT is not
 // used either: it flushes subnormals and rounds to odd in between, so results would depend on
 // the CPU. Functions name their features with target attributes, so the baseline build needs
-// no -march flag. The "arch=armv8.2-a+..." spelling is the one GCC 12's arm_neon.h declares
-// the intrinsics under; clang accepts it too.
+// no -march flag; kernels_arm_target.hpp spells them per compiler and drops the levels an old
+// compiler cannot build (their code is left out below).
 #pragma once
 
 #include <arm_neon.h>
@@ -33,14 +33,15 @@ namespace usg {
 namespace kern {
 namespace arm {
 
-#define USG_ARM_DOT __attribute__((target("arch=armv8.2-a+dotprod")))
-#define USG_ARM_FHM __attribute__((target("arch=armv8.2-a+fp16+fp16fml")))
-#define USG_ARM_BF16 __attribute__((target("arch=armv8.2-a+bf16")))
+// Spelling of the attributes: kernels_arm_target.hpp.
+#define USG_ARM_DOT __attribute__((target(USG_ARM_BASE "+dotprod")))
+#define USG_ARM_FHM __attribute__((target(USG_ARM_BASE "+fp16+fp16fml")))
+#define USG_ARM_BF16 __attribute__((target(USG_ARM_BASE "+bf16")))
 // Entry points of a level carry the features of every level up to it, so that kernels of
 // lower levels inline into them.
 #define USG_ARM_LEVEL_I8 USG_ARM_DOT
-#define USG_ARM_LEVEL_F16 __attribute__((target("arch=armv8.2-a+dotprod+fp16+fp16fml")))
-#define USG_ARM_LEVEL_BF16 __attribute__((target("arch=armv8.2-a+dotprod+fp16+fp16fml+bf16")))
+#define USG_ARM_LEVEL_F16 __attribute__((target(USG_ARM_BASE "+dotprod+fp16+fp16fml")))
+#define USG_ARM_LEVEL_BF16 __attribute__((target(USG_ARM_BASE "+dotprod+fp16+fp16fml+bf16")))
 
 enum mode_t { mode_ip = 0, mode_l2sq = 1, mode_cos = 2, mode_pearson = 3 };
 
@@ -311,6 +312,7 @@ template <int Mode, bool Signed> USG_INLINE float int_pair(const void* va, const
     return int_finish<Mode>(ab, aa, bb);
 }
 
+#if USG_ARM_ISA_COUNT > 2  // neon_i8 built
 // dot_pair uses SDOT/UDOT: four byte products summed into each 32-bit lane per instruction.
 template <int Mode, bool Signed> USG_ARM_DOT USG_INLINE float dot_pair(const void* va, const void* vb, size_t n) {
     const uint8_t *a = static_cast<const uint8_t*>(va), *b = static_cast<const uint8_t*>(vb);
@@ -363,6 +365,9 @@ template <int Mode, bool Signed> USG_ARM_DOT USG_INLINE float dot_pair(const voi
     return int_finish<Mode>(ab, aa, bb);
 }
 
+#endif
+
+#if USG_ARM_ISA_COUNT > 3  // neon_f16 built
 // ---- f16 with FHM: FMLAL/FMLAL2 multiply halves into f32 lanes, no widening step ----
 
 template <int Mode> USG_ARM_FHM USG_INLINE float fhm_pair(const void* va, const void* vb, size_t n) {
@@ -400,6 +405,9 @@ template <int Mode> USG_ARM_FHM USG_INLINE float fhm_pair(const void* va, const 
     return cos_finish(s, saa, sbb);
 }
 
+#endif
+
+#if USG_ARM_ISA_COUNT > 4  // neon_bf16 built
 // ---- bf16 with BF16: BFMLALB/BFMLALT multiply the even and the odd halves into f32 ----
 
 template <int Mode> USG_ARM_BF16 USG_INLINE float bf16_pair(const void* va, const void* vb, size_t n) {
@@ -436,6 +444,8 @@ template <int Mode> USG_ARM_BF16 USG_INLINE float bf16_pair(const void* va, cons
     if (Mode == mode_ip) return float(1.0 - double(s));
     return cos_finish(s, saa, sbb);
 }
+
+#endif
 
 // ---- bit metrics: CNT counts bits per byte, UADALP folds the counts into wider lanes ----
 
@@ -485,17 +495,23 @@ template <int Mode> struct f64_k {
 template <int Mode, bool Signed> struct int_k {
     static USG_INLINE float pair(const void* a, const void* b, size_t n) { return int_pair<Mode, Signed>(a, b, n); }
 };
+#if USG_ARM_ISA_COUNT > 2  // neon_i8 built
 template <int Mode, bool Signed> struct dot_k {
     static USG_ARM_DOT USG_INLINE float pair(const void* a, const void* b, size_t n) {
         return dot_pair<Mode, Signed>(a, b, n);
     }
 };
+#endif
+#if USG_ARM_ISA_COUNT > 3  // neon_f16 built
 template <int Mode> struct fhm_k {
     static USG_ARM_FHM USG_INLINE float pair(const void* a, const void* b, size_t n) { return fhm_pair<Mode>(a, b, n); }
 };
+#endif
+#if USG_ARM_ISA_COUNT > 4  // neon_bf16 built
 template <int Mode> struct bf16_k {
     static USG_ARM_BF16 USG_INLINE float pair(const void* a, const void* b, size_t n) { return bf16_pair<Mode>(a, b, n); }
 };
+#endif
 template <int What> struct bitsn_k {
     static USG_INLINE float pair(const void* a, const void* b, size_t n) { return bits_neon<What>(a, b, n); }
 };
@@ -513,19 +529,31 @@ template <int What> struct bitsn_k {
     }
 
 USG_ARM_ENTRIES(neon, )
+#if USG_ARM_ISA_COUNT > 2  // neon_i8 built
 USG_ARM_ENTRIES(neon_i8, USG_ARM_LEVEL_I8)
+#endif
+#if USG_ARM_ISA_COUNT > 3  // neon_f16 built
 USG_ARM_ENTRIES(neon_f16, USG_ARM_LEVEL_F16)
+#endif
+#if USG_ARM_ISA_COUNT > 4  // neon_bf16 built
 USG_ARM_ENTRIES(neon_bf16, USG_ARM_LEVEL_BF16)
+#endif
 
 // at returns kernel K for level isa. Min is the lowest level K's instructions need: entries
 // below it are never instantiated (they could not inline K).
 template <typename K, int Min = isa_neon> inline kernel_t at(int isa) {
+#if USG_ARM_ISA_COUNT > 4  // neon_bf16 built
     if constexpr (Min <= isa_neon_bf16)
-        if (isa >= isa_neon_bf16) return {pair_neon_bf16<K>, batch_neon_bf16<K>, isa_name(isa_neon_bf16)};
+        if (isa == isa_neon_bf16) return {pair_neon_bf16<K>, batch_neon_bf16<K>, isa_name(isa_neon_bf16)};
+#endif
+#if USG_ARM_ISA_COUNT > 3  // neon_f16 built
     if constexpr (Min <= isa_neon_f16)
         if (isa == isa_neon_f16) return {pair_neon_f16<K>, batch_neon_f16<K>, isa_name(isa_neon_f16)};
+#endif
+#if USG_ARM_ISA_COUNT > 2  // neon_i8 built
     if constexpr (Min <= isa_neon_i8)
         if (isa == isa_neon_i8) return {pair_neon_i8<K>, batch_neon_i8<K>, isa_name(isa_neon_i8)};
+#endif
     if constexpr (Min <= isa_neon)
         if (isa == isa_neon) return {pair_neon<K>, batch_neon<K>, isa_name(isa_neon)};
     return {};
@@ -533,7 +561,7 @@ template <typename K, int Min = isa_neon> inline kernel_t at(int isa) {
 
 // numeric picks ip, l2sq, cos or pearson for a numeric kind: the best code the level has.
 template <int Mode> inline kernel_t numeric(scalar_kind k, int isa) {
-    constexpr bool products = Mode == mode_ip || Mode == mode_cos;  // what FMLAL/BFMLAL can do alone
+    [[maybe_unused]] constexpr bool products = Mode == mode_ip || Mode == mode_cos;  // FMLAL/BFMLAL alone
     constexpr bool integer = Mode != mode_pearson;                  // pearson's sums go through f32
     switch (k) {
     case scalar_kind::f32: return at<float_k<Mode, f32_l>>(isa);
@@ -541,22 +569,30 @@ template <int Mode> inline kernel_t numeric(scalar_kind k, int isa) {
         if constexpr (Mode == mode_pearson) return at<float_k<Mode, f64_l>>(isa);
         else return at<f64_k<Mode>>(isa);
     case scalar_kind::f16:
+#if USG_ARM_ISA_COUNT > 3  // neon_f16 built
         if constexpr (products)
             if (isa >= isa_neon_f16) return at<fhm_k<Mode>, isa_neon_f16>(isa);
+#endif
         return at<float_k<Mode, f16_l>>(isa);
     case scalar_kind::bf16:
+#if USG_ARM_ISA_COUNT > 4  // neon_bf16 built
         if constexpr (products)
             if (isa >= isa_neon_bf16) return at<bf16_k<Mode>, isa_neon_bf16>(isa);
+#endif
         return at<float_k<Mode, bf16_l>>(isa);
     case scalar_kind::i8:
         if constexpr (integer) {
+#if USG_ARM_ISA_COUNT > 2  // neon_i8 built
             if (isa >= isa_neon_i8) return at<dot_k<Mode, true>, isa_neon_i8>(isa);
+#endif
             return at<int_k<Mode, true>>(isa);
         }
         return at<float_k<Mode, i8_l>>(isa);
     case scalar_kind::u8:
         if constexpr (integer) {
+#if USG_ARM_ISA_COUNT > 2  // neon_i8 built
             if (isa >= isa_neon_i8) return at<dot_k<Mode, false>, isa_neon_i8>(isa);
+#endif
             return at<int_k<Mode, false>>(isa);
         }
         return at<float_k<Mode, u8_l>>(isa);
@@ -637,12 +673,14 @@ inline features cpu_features() {
     return f;
 }
 
-// best_level is the highest level whose features, and those of every level below, are present.
+// best_level is the highest level whose features, and those of every level below, are
+// present, among the levels this compiler built.
 inline int best_level(const features& f) {
-    if (!f.dotprod) return isa_neon;
-    if (!f.fp16 || !f.fhm) return isa_neon_i8;
-    if (!f.bf16) return isa_neon_f16;
-    return isa_neon_bf16;
+    int level = isa_neon_bf16;
+    if (!f.dotprod) level = isa_neon;
+    else if (!f.fp16 || !f.fhm) level = isa_neon_i8;
+    else if (!f.bf16) level = isa_neon_f16;
+    return std::min(level, int(isa_count) - 1);
 }
 
 }  // namespace arm
