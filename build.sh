@@ -236,6 +236,16 @@ cmd_cross() {
 	need libc6-dev-arm64-cross
 	run env -u USEARCH_INTEROP qemu-aarch64 -L /usr/aarch64-linux-gnu "$OUT/cross/usearch-linux-arm64-gnu.2.28.test" \
 		-test.short -test.count=1
+	# The runs above use qemu's default CPU ("max": every extension, so the best arm64 kernel
+	# level is dispatched). These CPU models lack dot product, FHM and BF16 (cortex-a53) or
+	# FHM and BF16 (neoverse-n1), so the lower levels are the dispatched ones there and the
+	# unusable ones must be refused. Only the kernel tests: ~10 s each.
+	local cpu
+	for cpu in cortex-a53 neoverse-n1; do
+		say "linux/arm64 kernel tests under qemu-aarch64 -cpu $cpu"
+		run qemu-aarch64 -cpu "$cpu" -L /usr/aarch64-linux-gnu "$OUT/cross/usearch-linux-arm64-gnu.2.28.test" \
+			-test.short -test.count=1 -test.run 'TestKernel|TestBatchKernels|TestCosineOfZero'
+	done
 	say "linux/amd64 musl test binary, natively"
 	run env -u USEARCH_INTEROP "$OUT/cross/usearch-linux-amd64-musl.test" -test.short -test.count=1
 }

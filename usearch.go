@@ -335,7 +335,8 @@ func (b *base) MemoryUsage() (uint, error) {
 }
 
 // HardwareAcceleration names the distance-kernel variant in use, such as "serial",
-// "haswell" (AVX2) or "skylake" (AVX-512).
+// "haswell" (AVX2) or "skylake" (AVX-512); on arm64 "neon", "neon_i8" (dot product),
+// "neon_f16" (FHM) or "neon_bf16".
 func (b *base) HardwareAcceleration() (string, error) {
 	h, rt, err := b.read("HardwareAcceleration")
 	if err != nil {

@@ -281,6 +281,16 @@ func coreDistanceISA(isa int, a, b unsafe.Pointer, kind Quantization, dims uint,
 	return float32(d), statusOf(code, msg)
 }
 
+// coreDistancesISA runs the batch kernel of one instruction set: query against count rows
+// of rows, stride bytes apart.
+func coreDistancesISA(isa int, query, rows unsafe.Pointer, stride, count uint, kind Quantization, dims uint, m Metric) ([]float32, status) {
+	var msg C.usearch_error_t
+	out := make([]float32, count+1) // never empty, so &out[0] is valid
+	code := C.usearchx_distances_isa(C.int(isa), query, rows, C.size_t(stride), C.size_t(count), cScalar[kind],
+		C.size_t(dims), cMetric[m], (*C.usearch_distance_t)(unsafe.Pointer(&out[0])), &msg)
+	return out[:count], statusOf(code, msg)
+}
+
 func coreCast(from unsafe.Pointer, fromKind Quantization, to unsafe.Pointer, toKind Quantization, dims uint) status {
 	var msg C.usearch_error_t
 	return statusOf(C.usearchx_cast(from, cScalar[fromKind], to, cScalar[toKind], C.size_t(dims), &msg), msg)

@@ -30,6 +30,14 @@
 #define USG_X86 0
 #endif
 
+// arm64: kernels_arm.hpp (NEON and its extensions, chosen from the OS's feature report).
+#if defined(__aarch64__) && (defined(__GNUC__) || defined(__clang__))
+#define USG_ARM64 1
+#include "kernels_arm_target.hpp"
+#else
+#define USG_ARM64 0
+#endif
+
 // Clang 18+ and GCC 14+ split 512-bit registers out of avx512f into "evex512"; older
 // compilers reject the name.
 #if (defined(__clang__) && __clang_major__ >= 18) || (!defined(__clang__) && defined(__GNUC__) && __GNUC__ >= 14)
@@ -264,11 +272,21 @@ USG_DEFINE_ISA(haswell, __attribute__((target("avx2,fma,f16c,popcnt"))))
 USG_DEFINE_ISA(skylake, __attribute__((target(USG_SKYLAKE_FEATURES))))
 #endif
 
+#if USG_ARM64
+// arm64 levels (kernels_arm.hpp): each needs the features of the ones before it; the
+// compiler may build fewer (kernels_arm_target.hpp).
+enum isa_t { isa_serial = 0, isa_neon = 1, isa_neon_i8 = 2, isa_neon_f16 = 3, isa_neon_bf16 = 4, isa_count = USG_ARM_ISA_COUNT };
+inline const char* isa_name(int isa) {
+    static const char* names[] = {"serial", "neon", "neon_i8", "neon_f16", "neon_bf16"};
+    return names[isa];
+}
+#else
 enum isa_t { isa_serial = 0, isa_haswell = 1, isa_skylake = 2, isa_count = 3 };
 inline const char* isa_name(int isa) {
     static const char* names[] = {"serial", "haswell", "skylake"};
     return names[isa];
 }
+#endif
 
 template <typename K> inline kernel_t make_kernel(int isa) {
 #if USG_X86
@@ -302,6 +320,9 @@ template <template <typename> class M> inline kernel_t by_kind(scalar_kind k, in
 #if USG_X86
 #include "kernels_x86.hpp"
 #endif
+#if USG_ARM64
+#include "kernels_arm.hpp"
+#endif
 
 namespace usg {
 
@@ -327,6 +348,9 @@ inline int cpu_isa() {
         return int(kern::isa_serial);
     }();
     return best;
+#elif USG_ARM64
+    static const int best = kern::arm::best_level(kern::arm::cpu_features());
+    return best;
 #else
     return kern::isa_serial;
 #endif
@@ -339,6 +363,9 @@ inline kernel_t find_kernel(metric_kind m, scalar_kind k, int isa) {
 #if USG_X86
     kernel_t fast = kern::x86::specialized(m, k, isa);
     if (fast.pair) return fast;
+#endif
+#if USG_ARM64
+    if (kernel_t fast = kern::arm::specialized(m, k, isa); fast.pair) return fast;
 #endif
     switch (m) {
     case metric_kind::ip: return kern::by_kind<kern::ip_k>(k, isa);

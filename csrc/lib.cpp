@@ -226,7 +226,7 @@ status check_input(const dense_index& index, const void* vector, scalar_kind kin
 std::string join_isas(bool only_usable) {
     std::string s;
     for (int i = 0; i < kern::isa_count; ++i) {
-        if (!USG_X86 && i != kern::isa_serial) continue;
+        if (!USG_X86 && !USG_ARM64 && i != kern::isa_serial) continue;
         if (only_usable && i > cpu_isa()) continue;
         if (!s.empty()) s += ", ";
         s += kern::isa_name(i);
@@ -603,13 +603,21 @@ char const* usearchx_isa_name(int isa) {
     return kern::isa_name(isa);
 }
 
-bool usearchx_isa_usable(int isa) { return isa >= 0 && isa <= cpu_isa() && (USG_X86 || isa == kern::isa_serial); }
+bool usearchx_isa_usable(int isa) { return isa >= 0 && isa <= cpu_isa() && (USG_X86 || USG_ARM64 || isa == kern::isa_serial); }
 
 int usearchx_distance_isa(int isa, void const* a, void const* b, usearch_scalar_kind_t kind, size_t dims,
                           usearch_metric_kind_t metric, usearch_distance_t* result, usearch_error_t* error) {
     if (!usearchx_isa_usable(isa))
         return report(fail(status_code::unsupported, "Instruction set not available on this CPU"), error);
     return report(distance_with(isa, a, b, raw(&kind), dims, raw(&metric), *result), error);
+}
+
+int usearchx_distances_isa(int isa, void const* query, void const* rows, size_t stride, size_t count,
+                           usearch_scalar_kind_t kind, size_t dims, usearch_metric_kind_t metric,
+                           usearch_distance_t* results, usearch_error_t* error) {
+    if (!usearchx_isa_usable(isa))
+        return report(fail(status_code::unsupported, "Instruction set not available on this CPU"), error);
+    return report(distances_with(isa, query, rows, stride, count, raw(&kind), dims, raw(&metric), results), error);
 }
 
 int usearchx_cast(void const* from, usearch_scalar_kind_t from_kind, void* to, usearch_scalar_kind_t to_kind,

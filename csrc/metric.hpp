@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "config.hpp"
 #include "kernels.hpp"
@@ -72,6 +73,21 @@ inline status distance_with(int isa, const void* a, const void* b, int kind, siz
         return fail(status_code::unsupported, "Unsupported metric for this index's dimensions and scalar kind!");
     if (status st = too_few_dimensions(metric_kind(metric), dims); !st) return st;
     result = k.pair(a, b, kernel_length(metric_kind(metric), scalar_kind(kind), dims));
+    return {};
+}
+
+// distances_with is the batch form of distance_with: one query against `count` rows laid
+// out `stride` bytes apart.
+inline status distances_with(int isa, const void* query, const void* rows, size_t stride, size_t count, int kind,
+                             size_t dims, int metric, float* results) {
+    if (!query || (count && (!rows || !results))) return fail(status_code::invalid_argument, "Vector pointer is NULL");
+    kernel_t k = find_kernel(metric_kind(metric), scalar_kind(kind), isa);
+    if (!k.batch)
+        return fail(status_code::unsupported, "Unsupported metric for this index's dimensions and scalar kind!");
+    if (status st = too_few_dimensions(metric_kind(metric), dims); !st) return st;
+    std::vector<const uint8_t*> vectors(count);
+    for (size_t i = 0; i < count; ++i) vectors[i] = static_cast<const uint8_t*>(rows) + i * stride;
+    k.batch(query, vectors.data(), count, kernel_length(metric_kind(metric), scalar_kind(kind), dims), results);
     return {};
 }
 
