@@ -8,6 +8,7 @@
 
 #include "index.hpp"
 #include "persist.hpp"
+#include "exact.hpp"
 #include "search.hpp"
 #include "toolkit.hpp"
 #include "usearch.h"
