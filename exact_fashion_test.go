@@ -69,19 +69,46 @@ func BenchmarkExactSearchFashion(b *testing.B) {
 	loadFashionExact(b)
 	f := &fashionExact
 	nq := envCount("USEARCH_EXACT_QUERIES", f.nq, f.nq)
+	benchExact(b, nq, func(threads uint) ([]usearch.Key, error) {
+		keys, _, err := usearch.ExactSearch(f.base, f.queries[:nq*f.dims], uint(f.rows), uint(nq), 0, 0, uint(f.dims),
+			usearch.L2sq, exactK, threads, 0, 0)
+		return keys, err
+	})
+}
+
+// BenchmarkExactSearchFashionU8 is BenchmarkExactSearchFashion over the exact pixel bytes.
+func BenchmarkExactSearchFashionU8(b *testing.B) {
+	loadFashionExact(b)
+	f := &fashionExact
+	nq := envCount("USEARCH_EXACT_QUERIES", f.nq, f.nq)
+	toU8 := func(xs []float32) []uint8 {
+		out := make([]uint8, len(xs))
+		for i, x := range xs {
+			out[i] = uint8(math.Round(float64(x) * 255))
+		}
+		return out
+	}
+	base, queries := toU8(f.base), toU8(f.queries[:nq*f.dims])
+	benchExact(b, nq, func(threads uint) ([]usearch.Key, error) {
+		keys, _, err := usearch.ExactSearchUnsafe(unsafe.Pointer(&base[0]), unsafe.Pointer(&queries[0]), uint(f.rows),
+			uint(nq), 0, 0, uint(f.dims), usearch.L2sq, usearch.U8, exactK, threads, 0, 0)
+		return keys, err
+	})
+}
+
+const exactK = 10
+
+func benchExact(b *testing.B, nq int, search func(threads uint) ([]usearch.Key, error)) {
 	threads := envCount("USEARCH_EXACT_THREADS", 1, 1<<10)
-	const k = 10
-	queries := f.queries[:nq*f.dims]
 	b.ResetTimer()
 	start, cpu := time.Now(), cpuTime()
 	for range b.N {
-		keys, _, err := usearch.ExactSearch(f.base, queries, uint(f.rows), uint(nq), 0, 0, uint(f.dims),
-			usearch.L2sq, k, uint(threads), 0, 0)
+		keys, err := search(uint(threads))
 		if err != nil {
 			b.Fatal(err)
 		}
-		if len(keys) != nq*k {
-			b.Fatalf("got %d keys, want %d", len(keys), nq*k)
+		if len(keys) != nq*exactK {
+			b.Fatalf("got %d keys, want %d", len(keys), nq*exactK)
 		}
 	}
 	wall, used := time.Since(start).Seconds(), (cpuTime() - cpu).Seconds()
@@ -109,7 +136,7 @@ func TestExactSearchFashionMatchesBruteForce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const n, nq, k = 3000, 24, 10
+	const n, nq, k = 2000, 24, 10
 	if count < n+nq {
 		t.Fatalf("only %d images", count)
 	}
@@ -138,6 +165,13 @@ func TestExactSearchFashionMatchesBruteForce(t *testing.T) {
 		sort.SliceStable(hits, func(i, j int) bool { return hits[i].dist < hits[j].dist })
 		return hits
 	}
+	refs, refsU8 := make([][]hit, nq), make([][]hit, nq)
+	for q := 0; q < nq; q++ {
+		refs[q] = bruteForce(q, func(r, i int) float64 { return float64(base[r*dims+i]) },
+			func(i int) float64 { return float64(queries[q*dims+i]) })
+		refsU8[q] = bruteForce(q, func(r, i int) float64 { return float64(baseU8[r*dims+i]) },
+			func(i int) float64 { return float64(queriesU8[q*dims+i]) })
+	}
 	for _, threads := range []uint{1, 2} {
 		keys, dists, err := usearch.ExactSearch(base, queries, n, nq, 0, 0, uint(dims), usearch.L2sq, k, threads, 0, 0)
 		if err != nil {
@@ -149,8 +183,7 @@ func TestExactSearchFashionMatchesBruteForce(t *testing.T) {
 			t.Fatal(err)
 		}
 		for q := 0; q < nq; q++ {
-			ref := bruteForce(q, func(r, i int) float64 { return float64(base[r*dims+i]) },
-				func(i int) float64 { return float64(queries[q*dims+i]) })
+			ref := refs[q]
 			dist := make(map[int]float64, n)
 			for _, h := range ref {
 				dist[h.row] = h.dist
@@ -163,12 +196,10 @@ func TestExactSearchFashionMatchesBruteForce(t *testing.T) {
 						threads, q, i, row, dist[row], dists[q*k+i], ref[i].row, ref[i].dist)
 				}
 			}
-			refU8 := bruteForce(q, func(r, i int) float64 { return float64(baseU8[r*dims+i]) },
-				func(i int) float64 { return float64(queriesU8[q*dims+i]) })
-			for i := 0; i < k; i++ {
-				if usearch.Key(refU8[i].row) != keysU8[q*k+i] || float32(refU8[i].dist) != distsU8[q*k+i] {
+			for i, h := range refsU8[q][:k] {
+				if usearch.Key(h.row) != keysU8[q*k+i] || float32(h.dist) != distsU8[q*k+i] {
 					t.Fatalf("u8 threads %d query %d rank %d: row %d at %v, reference row %d at %v",
-						threads, q, i, keysU8[q*k+i], distsU8[q*k+i], refU8[i].row, refU8[i].dist)
+						threads, q, i, keysU8[q*k+i], distsU8[q*k+i], h.row, h.dist)
 				}
 			}
 		}

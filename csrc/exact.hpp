@@ -136,13 +136,26 @@ USG_INLINE void finish_tile(float* tile, const float* qa, const float* ra) {
         }
 }
 
-// A tile function scores the packed panels a (dims x MR queries) and b (dims x NR rows) and
-// writes MR x NR distances.
-using tile_fn = void (*)(const float* a, const float* b, size_t dims, const float* qa, const float* ra, float* out);
+// A tile function scores the packed panels a (dims x MR queries) and b (dims x NR rows),
+// writes MR x NR distances and, per query i, the mask of rows whose distance is not above
+// thr[i] (NaN included): the only ones worth offering to its heap.
+using tile_fn = void (*)(const float* a, const float* b, size_t dims, const float* qa, const float* ra, const float* thr,
+                         float* out, uint32_t* masks);
+
+// not_above_masks is the portable mask computation of a tile.
+template <int MR, int NR> USG_INLINE void not_above_masks(const float* tile, const float* thr, uint32_t* masks) {
+    for (int i = 0; i < MR; ++i) {
+        uint32_t m = 0;
+        for (int j = 0; j < NR; ++j) m |= uint32_t(!(tile[i * NR + j] > thr[i])) << j;
+        masks[i] = m;
+    }
+}
 
 // Portable micro-kernel: 4 queries x 16 rows, written so that compilers vectorise the rows.
 constexpr int serial_mr = 4, serial_nr = 16;
-template <int Mode> void tile_serial(const float* a, const float* b, size_t dims, const float* qa, const float* ra, float* out) {
+template <int Mode>
+void tile_serial(const float* a, const float* b, size_t dims, const float* qa, const float* ra, const float* thr, float* out,
+                 uint32_t* masks) {
     constexpr int MR = serial_mr, NR = serial_nr;
     float acc[MR * NR] = {};
     for (size_t k = 0; k < dims; ++k) {
@@ -153,6 +166,7 @@ template <int Mode> void tile_serial(const float* a, const float* b, size_t dims
     }
     finish_tile<Mode, MR, NR>(acc, qa, ra);
     std::memcpy(out, acc, sizeof(acc));
+    not_above_masks<MR, NR>(out, thr, masks);
 }
 
 }  // namespace exact_gemm
@@ -173,7 +187,8 @@ namespace exact_gemm {
 constexpr int skylake_mr = 12, skylake_nr = 32;
 template <int Mode>
 __attribute__((target(USG_SKYLAKE_FEATURES))) void tile_skylake(const float* a, const float* b, size_t dims,
-                                                                  const float* qa, const float* ra, float* out) {
+                                                                  const float* qa, const float* ra, const float* thr,
+                                                                  float* out, uint32_t* masks) {
     constexpr int MR = skylake_mr, NR = skylake_nr;
     __m512 acc0[MR], acc1[MR];
     for (int i = 0; i < MR; ++i) acc0[i] = _mm512_setzero_ps(), acc1[i] = _mm512_setzero_ps();
@@ -188,13 +203,20 @@ __attribute__((target(USG_SKYLAKE_FEATURES))) void tile_skylake(const float* a, 
     }
     for (int i = 0; i < MR; ++i) _mm512_storeu_ps(out + i * NR, acc0[i]), _mm512_storeu_ps(out + i * NR + 16, acc1[i]);
     finish_tile<Mode, MR, NR>(out, qa, ra);
+    for (int i = 0; i < MR; ++i) {
+        __m512 t = _mm512_set1_ps(thr[i]);
+        uint32_t lo = _mm512_cmp_ps_mask(_mm512_loadu_ps(out + i * NR), t, _CMP_NGT_UQ);
+        uint32_t hi = _mm512_cmp_ps_mask(_mm512_loadu_ps(out + i * NR + 16), t, _CMP_NGT_UQ);
+        masks[i] = lo | (hi << 16);
+    }
 }
 
 // AVX2 micro-kernel: 6 queries x 16 rows in 12 accumulators.
 constexpr int haswell_mr = 6, haswell_nr = 16;
 template <int Mode>
 __attribute__((target("avx2,fma,f16c,popcnt"))) void tile_haswell(const float* a, const float* b, size_t dims,
-                                                                   const float* qa, const float* ra, float* out) {
+                                                                   const float* qa, const float* ra, const float* thr,
+                                                                   float* out, uint32_t* masks) {
     constexpr int MR = haswell_mr, NR = haswell_nr;
     __m256 acc0[MR], acc1[MR];
     for (int i = 0; i < MR; ++i) acc0[i] = _mm256_setzero_ps(), acc1[i] = _mm256_setzero_ps();
@@ -209,6 +231,12 @@ __attribute__((target("avx2,fma,f16c,popcnt"))) void tile_haswell(const float* a
     }
     for (int i = 0; i < MR; ++i) _mm256_storeu_ps(out + i * NR, acc0[i]), _mm256_storeu_ps(out + i * NR + 8, acc1[i]);
     finish_tile<Mode, MR, NR>(out, qa, ra);
+    for (int i = 0; i < MR; ++i) {
+        __m256 t = _mm256_set1_ps(thr[i]);
+        uint32_t lo = uint32_t(_mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(out + i * NR), t, _CMP_NGT_UQ)));
+        uint32_t hi = uint32_t(_mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(out + i * NR + 8), t, _CMP_NGT_UQ)));
+        masks[i] = lo | (hi << 8);
+    }
 }
 
 }  // namespace exact_gemm
@@ -220,6 +248,18 @@ __attribute__((target("avx2,fma,f16c,popcnt"))) void tile_haswell(const float* a
 
 namespace usg {
 namespace exact_gemm {
+
+// sum_of_squares sums in 16 lanes, so that compilers vectorise it.
+inline float sum_of_squares(const float* x, size_t n) {
+    float lanes[16] = {};
+    size_t k = 0;
+    for (; k + 16 <= n; k += 16)
+        for (size_t j = 0; j < 16; ++j) lanes[j] += x[k + j] * x[k + j];
+    for (; k < n; ++k) lanes[k % 16] += x[k] * x[k];
+    for (size_t w = 8; w > 0; w /= 2)
+        for (size_t j = 0; j < w; ++j) lanes[j] += lanes[j + w];
+    return lanes[0];
+}
 
 // aligned_floats is a 64-byte aligned scratch array of floats.
 struct aligned_floats {
@@ -242,8 +282,8 @@ float pack_panel(const exact_job& job, size_t count, Get vector, float* panel, f
     for (size_t i = 0; i < size_t(W); ++i) {
         if (i < count) decode_row(job.kind, vector(i), dims, scratch);
         else std::fill(scratch, scratch + dims, 0.0f);
-        float norm = 0;
-        for (size_t k = 0; k < dims; ++k) panel[k * W + i] = scratch[k], norm += scratch[k] * scratch[k];
+        for (size_t k = 0; k < dims; ++k) panel[k * W + i] = scratch[k];
+        float norm = sum_of_squares(scratch, dims);
         if (job.metric == metric_kind::cos) aux[i] = norm > 0 ? 1.0f / std::sqrt(norm) : 0.0f;
         else aux[i] = norm;
         largest = std::max(largest, norm);
@@ -257,13 +297,15 @@ float pack_panel(const exact_job& job, size_t count, Get vector, float* panel, f
 template <int MR, int NR>
 void scan(const exact_job& job, tile_fn tile, size_t q0, size_t q1, size_t r0, size_t r1, k_best* heaps,
           float& largest_norm2) {
+    static_assert(NR <= 32, "a tile reports its rows in 32-bit masks");
     using namespace exact_tuning;
     size_t dims = job.dims, row_bytes = std::max<size_t>(dims, 1) * sizeof(float);
     size_t chunk = std::max<size_t>(1, query_chunk_bytes / (row_bytes * MR)) * MR;
     size_t block = std::max<size_t>(1, row_block_bytes / (row_bytes * NR)) * NR;
     aligned_floats apack, bpack;
     std::vector<float> qaux, raux, scratch(dims + 1);
-    float out[MR * NR];
+    float out[MR * NR], thr[MR];
+    uint32_t masks[MR];
     bool cos = job.metric == metric_kind::cos;
     for (size_t qc = q0; qc < q1; qc += chunk) {
         size_t qe = std::min(q1, qc + chunk), qpanels = (qe - qc + MR - 1) / MR;
@@ -287,16 +329,25 @@ void scan(const exact_job& job, tile_fn tile, size_t q0, size_t q1, size_t r0, s
                 for (size_t rp = 0; rp < rpanels; ++rp) {
                     size_t rfirst = rb + rp * NR, rn = std::min<size_t>(NR, re - rfirst);
                     const float* ra = raux.data() + rp * NR;
-                    tile(apack.data + qp * MR * dims, bpack.data + rp * NR * dims, dims, qaux.data() + qp * MR, ra, out);
+                    for (size_t i = 0; i < size_t(MR); ++i)
+                        thr[i] = i < qn ? heaps[qfirst + i - q0].threshold() : -std::numeric_limits<float>::infinity();
+                    tile(apack.data + qp * MR * dims, bpack.data + rp * NR * dims, dims, qaux.data() + qp * MR, ra, thr,
+                         out, masks);
+                    uint32_t valid = rn == 32 ? ~uint32_t(0) : (uint32_t(1) << rn) - 1;
                     for (size_t i = 0; i < qn; ++i) {
                         float* d = out + i * NR;
+                        uint32_t m = masks[i] & valid;
                         // cos of two zero vectors is 0, which the inverse norms cannot express.
-                        if (cos && qaux[qp * MR + i] == 0)
+                        if (cos && qaux[qp * MR + i] == 0) {
                             for (size_t j = 0; j < rn; ++j) d[j] = ra[j] == 0 ? 0.0f : 1.0f;
+                            m = valid;
+                        }
+                        if (!m) continue;
                         k_best& h = heaps[qfirst + i - q0];
-                        float t = h.threshold();
-                        for (size_t j = 0; j < rn; ++j)
+                        for (float t = h.threshold(); m; m &= m - 1) {
+                            size_t j = size_t(__builtin_ctz(m));
                             if (!(d[j] > t)) h.offer(d[j], slot_t(rfirst + j)), t = h.threshold();
+                        }
                     }
                 }
             }
