@@ -132,3 +132,51 @@ func f32Rows(flat []float32, dims int) [][]byte {
 	}
 	return rows
 }
+
+// TestExactSearchNormSpread covers the l2sq scan's skipping of rows by norm: rows and queries
+// whose norms spread over two orders of magnitude, so that most tiles and row blocks are
+// skipped, with duplicates among them; i8 must match the reference exactly (ties to the
+// lower row), f32 within rounding.
+func TestExactSearchNormSpread(t *testing.T) {
+	rng := rand.New(rand.NewSource(31))
+	const n, nq, dims = 1500, 40, 24
+	for _, q := range []Quantization{F32, I8} {
+		c := metricCase{L2sq, q}
+		row := func() []byte {
+			scale := math.Pow(10, rng.Float64()*2-2) // 0.01 .. 1
+			xs := refRandomValues(rng, L2sq, dims)
+			for i := range xs {
+				xs[i] *= scale
+				if q == I8 {
+					xs[i] = math.Round(xs[i] * 127)
+				}
+			}
+			if q == I8 {
+				return refRow(refMapSlice[float64, int8](xs))
+			}
+			return refRow(refMapSlice[float64, float32](xs))
+		}
+		data := make([][]byte, n)
+		for i := range data {
+			data[i] = row()
+		}
+		data[1200], data[1400] = data[600], data[600]
+		queries := make([][]byte, nq)
+		for i := range queries {
+			queries[i] = row()
+		}
+		queries[5] = data[600]
+		for _, threads := range []int{1, 2} {
+			for _, k := range []int{1, 10, 33} {
+				dBuf, qBuf := layoutRows(data, refRowBytes(q, dims)), layoutRows(queries, refRowBytes(q, dims))
+				keys, dists, err := ExactSearchUnsafe(unsafe.Pointer(&dBuf[0]), unsafe.Pointer(&qBuf[0]), n, nq, 0, 0, dims,
+					L2sq, q, uint(k), uint(threads), 0, 0)
+				require.NoError(t, err)
+				checkExact(t, c, dims, data, queries, k, keys, dists, k, k)
+				if k > 3 {
+					assert.Equal(t, []Key{600, 1200, 1400}, keys[5*k:5*k+3], "%v: duplicates in row order", q)
+				}
+			}
+		}
+	}
+}

@@ -5,7 +5,10 @@
 //     f32 and packed into panels, a register-blocked micro-kernel (AVX-512, AVX2 or portable)
 //     scores a tile of queries x rows at a time, and the distance follows from precomputed
 //     norms (l2sq = |q|^2 + |x|^2 - 2 q.x). Its candidates are re-scored with the metric's pair
-//     kernel before the final ranking, so the distances reported are the pair kernel's exactly;
+//     kernel before the final ranking, so the distances reported are the pair kernel's exactly
+//     (rank_query checks that rounding cannot have left a better row out). For l2sq, rows and
+//     queries are visited in order of norm and a tile is skipped when |q - x| >= | |q| - |x| |
+//     puts all its rows beyond every query's current k-th distance;
 //   - the direct scan, for every other metric and kind, scores a block of queries against a
 //     block of rows with the batch kernel, so each block of rows is read from memory once per
 //     block of queries.
@@ -89,7 +92,15 @@ struct exact_job {
     scalar_kind kind;
     size_t dims, length;  // length: the kernel's n
     kernel_t kernel;
+    // The blocked l2sq scan visits rows and queries in order of norm (see norm_order): the
+    // row and query at position p are row_order[p] and query_order[p] (p when null), and
+    // row_norms[p] is the norm of the row at position p.
+    const slot_t* row_order = nullptr;
+    const float* row_norms = nullptr;
+    const slot_t* query_order = nullptr;
     const uint8_t* query(size_t q) const { return queries + q * query_stride; }
+    size_t row_at(size_t p) const { return row_order ? row_order[p] : p; }
+    size_t query_at(size_t p) const { return query_order ? query_order[p] : p; }
 };
 
 namespace exact_gemm {
@@ -291,9 +302,24 @@ float pack_panel(const exact_job& job, size_t count, Get vector, float* panel, f
     return largest;
 }
 
-// scan scores queries [q0, q1) against rows [r0, r1) with the tile function of an MR x NR
-// micro-kernel and offers every row to the queries' heaps (heaps[q - q0]). It raises
-// largest_norm2 to the largest squared norm of the rows.
+// norm_gap_bound is a lower bound of |q - x|^2 for every row x of a panel whose norms lie in
+// [lo, hi], from |q - x| >= | |q| - |x| |; the norms carry the rounding of an f32 sum of
+// dims squares, so the gap is shrunk by that much before it is squared.
+inline float norm_gap_bound(float qnorm, float lo, float hi, size_t dims) {
+    float gap = qnorm < lo ? lo - qnorm : qnorm > hi ? qnorm - hi : 0.0f;
+    if (gap <= 0) return 0;
+    float slack = (qnorm + hi) * float(dims + 4) * 1.2e-7f;
+    gap -= slack;
+    return gap > 0 ? gap * gap : 0.0f;
+}
+
+// scan scores the queries at positions [q0, q1) against the rows at positions [r0, r1)
+// with the tile function of an MR x NR micro-kernel and offers every row to the queries'
+// heaps (heaps[p - q0] for position p). With row norms (l2sq), a tile is skipped when every
+// one of its queries has a full heap whose worst distance is below the norm bound of the
+// tile's rows, and the row blocks are visited from the chunk's median query norm outwards,
+// so that the heaps fill with near rows first. It raises largest_norm2 to the largest
+// squared norm of the rows it packed.
 template <int MR, int NR>
 void scan(const exact_job& job, tile_fn tile, size_t q0, size_t q1, size_t r0, size_t r1, k_best* heaps,
           float& largest_norm2) {
@@ -303,24 +329,46 @@ void scan(const exact_job& job, tile_fn tile, size_t q0, size_t q1, size_t r0, s
     size_t chunk = std::max<size_t>(1, query_chunk_bytes / (row_bytes * MR)) * MR;
     size_t block = std::max<size_t>(1, row_block_bytes / (row_bytes * NR)) * NR;
     aligned_floats apack, bpack;
-    std::vector<float> qaux, raux, scratch(dims + 1);
+    std::vector<float> qaux, qnorm, raux, scratch(dims + 1);
+    std::vector<size_t> blocks;
     float out[MR * NR], thr[MR];
     uint32_t masks[MR];
-    bool cos = job.metric == metric_kind::cos;
+    bool cos = job.metric == metric_kind::cos, prune = job.row_norms != nullptr;
+    const float* rnorm = job.row_norms;
     for (size_t qc = q0; qc < q1; qc += chunk) {
         size_t qe = std::min(q1, qc + chunk), qpanels = (qe - qc + MR - 1) / MR;
-        apack.resize(qpanels * MR * dims), qaux.resize(qpanels * MR);
+        apack.resize(qpanels * MR * dims), qaux.resize(qpanels * MR), qnorm.resize(qpanels * MR);
         for (size_t p = 0; p < qpanels; ++p) {
             size_t first = qc + p * MR;
-            pack_panel<MR>(job, std::min<size_t>(MR, qe - first), [&](size_t i) { return job.query(first + i); },
+            pack_panel<MR>(job, std::min<size_t>(MR, qe - first), [&](size_t i) { return job.query(job.query_at(first + i)); },
                            apack.data + p * MR * dims, qaux.data() + p * MR, scratch.data());
         }
-        for (size_t rb = r0; rb < r1; rb += block) {
-            size_t re = std::min(r1, rb + block), rpanels = (re - rb + NR - 1) / NR;
+        for (size_t i = 0; i < qnorm.size(); ++i) qnorm[i] = std::sqrt(qaux[i]);
+        // The order of the row blocks: outwards from the one at the median query norm.
+        size_t nblocks = (r1 - r0 + block - 1) / block, start = 0;
+        if (prune) {
+            float median = qnorm[(qe - qc) / 2];
+            start = size_t(std::lower_bound(rnorm + r0, rnorm + r1, median) - (rnorm + r0)) / block;
+            start = std::min(start, nblocks - 1);
+        }
+        blocks.clear();
+        for (size_t step = 0; blocks.size() < nblocks; ++step) {
+            if (start + step < nblocks) blocks.push_back(start + step);
+            if (step && step <= start) blocks.push_back(start - step);
+        }
+        for (size_t b : blocks) {
+            size_t rb = r0 + b * block, re = std::min(r1, rb + block), rpanels = (re - rb + NR - 1) / NR;
+            if (prune) {  // skip the whole block when no query of the chunk can reach it
+                bool needed = false;
+                for (size_t p = qc; p < qe && !needed; ++p)
+                    needed = !(norm_gap_bound(qnorm[p - qc], rnorm[rb], rnorm[re - 1], dims) > heaps[p - q0].threshold());
+                if (!needed) continue;
+            }
             bpack.resize(rpanels * NR * dims), raux.resize(rpanels * NR);
             for (size_t p = 0; p < rpanels; ++p) {
                 size_t first = rb + p * NR;
-                float largest = pack_panel<NR>(job, std::min<size_t>(NR, re - first), [&](size_t i) { return job.rows[first + i]; },
+                float largest = pack_panel<NR>(job, std::min<size_t>(NR, re - first),
+                                               [&](size_t i) { return job.rows[job.row_at(first + i)]; },
                                                bpack.data + p * NR * dims, raux.data() + p * NR, scratch.data());
                 largest_norm2 = std::max(largest_norm2, largest);
             }
@@ -329,8 +377,13 @@ void scan(const exact_job& job, tile_fn tile, size_t q0, size_t q1, size_t r0, s
                 for (size_t rp = 0; rp < rpanels; ++rp) {
                     size_t rfirst = rb + rp * NR, rn = std::min<size_t>(NR, re - rfirst);
                     const float* ra = raux.data() + rp * NR;
-                    for (size_t i = 0; i < size_t(MR); ++i)
+                    bool skip = prune;
+                    for (size_t i = 0; i < size_t(MR); ++i) {
                         thr[i] = i < qn ? heaps[qfirst + i - q0].threshold() : -std::numeric_limits<float>::infinity();
+                        if (skip && i < qn)
+                            skip = norm_gap_bound(qnorm[qfirst + i - qc], rnorm[rfirst], rnorm[rfirst + rn - 1], dims) > thr[i];
+                    }
+                    if (skip) continue;
                     tile(apack.data + qp * MR * dims, bpack.data + rp * NR * dims, dims, qaux.data() + qp * MR, ra, thr,
                          out, masks);
                     uint32_t valid = rn == 32 ? ~uint32_t(0) : (uint32_t(1) << rn) - 1;
@@ -346,7 +399,7 @@ void scan(const exact_job& job, tile_fn tile, size_t q0, size_t q1, size_t r0, s
                         k_best& h = heaps[qfirst + i - q0];
                         for (float t = h.threshold(); m; m &= m - 1) {
                             size_t j = size_t(__builtin_ctz(m));
-                            if (!(d[j] > t)) h.offer(d[j], slot_t(rfirst + j)), t = h.threshold();
+                            if (!(d[j] > t)) h.offer(d[j], slot_t(job.row_at(rfirst + j))), t = h.threshold();
                         }
                     }
                 }
@@ -403,7 +456,7 @@ inline void direct_scan(const exact_job& job, size_t q0, size_t q1, size_t r0, s
 // margin, so that rows its dot-product form misorders near the k-th place (against the pair
 // kernel) are still among those re-scored.
 inline size_t exact_candidates(size_t k, size_t rows, bool blocked) {
-    size_t cap = blocked ? k + 16 + k / 4 : k;
+    size_t cap = blocked ? k + 8 + k / 8 : k;
     return std::min(cap, rows);
 }
 
@@ -451,10 +504,33 @@ inline size_t rank_query(const exact_job& job, size_t q, candidate* c, size_t co
     return count;
 }
 
+// norm_order sorts the positions [0, count) of vectors by norm (then position) into order,
+// and, when norms is set, writes the sorted norms: the blocked l2sq scan walks rows in this
+// order to skip those whose norm alone puts them beyond a query's k-th distance.
+template <typename Get>
+void norm_order(const exact_job& job, size_t count, Get vector, std::vector<slot_t>& order, std::vector<float>* norms) {
+    std::vector<float> norm(count), scratch(job.dims + 1);
+    for (size_t i = 0; i < count; ++i) {
+        exact_gemm::decode_row(job.kind, vector(i), job.dims, scratch.data());
+        norm[i] = std::sqrt(exact_gemm::sum_of_squares(scratch.data(), job.dims));
+    }
+    order.resize(count);
+    for (size_t i = 0; i < count; ++i) order[i] = slot_t(i);
+    std::sort(order.begin(), order.end(), [&](slot_t a, slot_t b) {  // NaN last: a strict weak order
+        bool an = std::isnan(norm[a]), bn = std::isnan(norm[b]);
+        if (an || bn) return an != bn ? bn : a < b;
+        return norm[a] < norm[b] || (norm[a] == norm[b] && a < b);
+    });
+    if (!norms) return;
+    norms->resize(count);
+    for (size_t i = 0; i < count; ++i) (*norms)[i] = norm[order[i]];
+}
+
 // exact_search_rows runs an exact search and calls emit(q, ranked, count) once per query with
 // its candidates best first (at least min(k, row_count) of them). threads 0 uses every core.
 template <typename Emit>
-status exact_search_rows(const exact_job& job, size_t k, size_t threads, Emit emit) {
+status exact_search_rows(const exact_job& request, size_t k, size_t threads, Emit emit) {
+    exact_job job = request;
     bool blocked = exact_gemm::supported(job.metric, job.kind) && job.query_count >= exact_tuning::blocked_min_queries;
     exact_gemm::plan plan = blocked ? exact_gemm::plan_for(job.metric, cpu_isa()) : exact_gemm::plan{};
     size_t cap = exact_candidates(k, job.row_count, blocked);
@@ -472,6 +548,13 @@ status exact_search_rows(const exact_job& job, size_t k, size_t threads, Emit em
             for (size_t q = 0; q < job.query_count; ++q) emit(q, static_cast<candidate*>(nullptr), size_t(0));
             return {};
         }
+        std::vector<slot_t> row_order, query_order;
+        std::vector<float> row_norms;
+        if (blocked && job.metric == metric_kind::l2sq) {
+            norm_order(job, job.row_count, [&](size_t r) { return job.rows[r]; }, row_order, &row_norms);
+            norm_order(job, job.query_count, [&](size_t q) { return job.query(q); }, query_order, nullptr);
+            job.row_order = row_order.data(), job.row_norms = row_norms.data(), job.query_order = query_order.data();
+        }
         // Many queries: each worker takes a range of queries over all rows. Few queries: each
         // takes a range of rows for all queries, and their heaps are merged.
         bool split_rows = workers > 1 && job.query_count < workers * 4 && job.row_count >= workers * 256;
@@ -480,8 +563,9 @@ status exact_search_rows(const exact_job& job, size_t k, size_t threads, Emit em
             k_best_set set(job.query_count, cap);
             float largest = 0;
             run(0, job.query_count, 0, job.row_count, set.heaps.data(), largest);
-            for (size_t q = 0; q < job.query_count; ++q) {
-                k_best& h = set.heaps[q];
+            for (size_t p = 0; p < job.query_count; ++p) {
+                k_best& h = set.heaps[p];
+                size_t q = job.query_at(p);
                 emit(q, h.items, rank_query(job, q, h.items, h.size, k, blocked, outside(h), largest, scratch));
             }
             return {};
@@ -517,18 +601,19 @@ status exact_search_rows(const exact_job& job, size_t k, size_t threads, Emit em
         if (failed) return fail(status_code::out_of_memory, "Out of memory, allocating a temporary buffer for batch results");
         float largest_all = *std::max_element(largest.begin(), largest.end());
         std::vector<candidate> merged;
-        for (size_t q = 0; q < job.query_count; ++q) {
+        for (size_t p = 0; p < job.query_count; ++p) {
+            size_t q = job.query_at(p);
             if (split_rows) {
                 merged.clear();
                 float out = std::numeric_limits<float>::infinity();
                 for (auto& s : sets) {
-                    const k_best& h = s->heaps[q];
+                    const k_best& h = s->heaps[p];
                     merged.insert(merged.end(), h.items, h.items + h.size);
                     out = std::min(out, outside(h));
                 }
                 emit(q, merged.data(), rank_query(job, q, merged.data(), merged.size(), k, blocked, out, largest_all, scratch));
             } else {
-                k_best& h = sets[q / per]->heaps[q % per];
+                k_best& h = sets[p / per]->heaps[p % per];
                 emit(q, h.items, rank_query(job, q, h.items, h.size, k, blocked, outside(h), largest_all, scratch));
             }
         }
