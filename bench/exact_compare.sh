@@ -32,7 +32,8 @@ for run in $(seq 1 "$REPEAT"); do
 	# "BenchmarkExactSearchFashion-2  1  N ns/op  X cpu/wall  Y q/cpu-s  Z qps"
 	q=$(awk '{for (i = 1; i < NF; i++) if ($(i+1) == "qps") print $i}' <<<"$line")
 	c=$(awk '{for (i = 1; i < NF; i++) if ($(i+1) == "q/cpu-s") print $i}' <<<"$line")
-	echo "ours : qps=$q q/cpu-s=$c"
+	w=$(awk '{for (i = 1; i < NF; i++) if ($(i+1) == "cpu/wall") print $i}' <<<"$line")
+	echo "ours : qps=$q q/cpu-s=$c cpu/wall=$w"
 	ours_qps+=("$q") ours_cpu+=("$c")
 	echo "     load average $(load)"
 	line=$(/usr/bin/python3 bench/faiss_flat.py "$QUERIES" "$THREADS")
