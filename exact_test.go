@@ -37,6 +37,9 @@ func TestExactSearchShapesMatchReference(t *testing.T) {
 		t.Run(c.String(), func(t *testing.T) {
 			rng := rand.New(rand.NewSource(int64(900 + ci)))
 			for si, shape := range exactShapes {
+				if testing.Short() && shape.n*shape.nq > 4000 {
+					continue // the largest shape costs most of the reference's time
+				}
 				dims := metricDims(c) // odd, with a ragged tail
 				if shape.dims > 0 && c.m != Haversine {
 					dims = shape.dims
