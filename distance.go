@@ -203,7 +203,10 @@ func exactSearchOf[T Scalar](op string, dataset, queries []T, datasetSize, query
 // query at the result strides (dense by default; with one query they are not used, so any
 // value is accepted); a result's key is the dataset row number.
 // When the dataset has fewer than maxResults rows, the rest of each row holds key 0 and NaN.
-// numThreads 0 uses every core.
+// numThreads 0 uses every core. Distances are Distance's, ties go to the lower row; with
+// many queries, L2sq, InnerProduct and Cosine are scanned as a blocked matrix product
+// (rows in norm order for L2sq, skipping those too far by norm), and the candidates are
+// re-scored exactly.
 func ExactSearch(dataset, queries []float32, datasetSize, queryCount, datasetStride, queryStride, vectorDimensions uint,
 	metric Metric, maxResults, numThreads, resultKeysStride, resultDistancesStride uint) (keys []Key, distances []float32, err error) {
 	return exactSearchOf("ExactSearch", dataset, queries, datasetSize, queryCount, datasetStride, queryStride,

@@ -10,6 +10,7 @@
 #include "codes_search.hpp"
 #include "index.hpp"
 #include "persist.hpp"
+#include "exact.hpp"
 #include "search.hpp"
 #include "toolkit.hpp"
 #include "usearch.h"

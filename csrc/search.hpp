@@ -1,13 +1,12 @@
 // search.hpp: finding the nearest entries: the greedy descent through the upper levels, the
 // beam search on one level (filtered or not), the exact filtered scan it falls back to, the
-// public dense_index::search that chooses between them (docs/filtered-search.md), and the
-// brute-force search over a dataset without an index.
+// public dense_index::search that chooses between them (docs/filtered-search.md). The
+// brute-force search over a dataset without an index is in exact.hpp.
 #pragma once
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <thread>
 #include <vector>
 
 #include "index.hpp"
@@ -312,68 +311,6 @@ inline status dense_index::search(const void* query, scalar_kind kind, size_t k,
         keys[n] = key, distances[n] = ctx.results[i].distance, ++n;
     }
     found = n;
-    return {};
-}
-
-// exact_search is the brute-force k-nearest search of usearch_exact_search: every query is
-// scored against every dataset row; rows are the keys, ties go to the lower row.
-inline status exact_search(const void* dataset, size_t dataset_size, size_t dataset_stride, const void* queries,
-                           size_t queries_size, size_t queries_stride, int kind, size_t dims, int metric,
-                           size_t count, size_t threads, usearch_key_t* keys, size_t keys_stride,
-                           usearch_distance_t* distances, size_t distances_stride) {
-    kernel_t k = find_kernel(metric_kind(metric), scalar_kind(kind), cpu_isa());
-    if (!k.pair)
-        return fail(status_code::unsupported, "Unsupported metric for this index's dimensions and scalar kind!");
-    if (status st = too_few_dimensions(metric_kind(metric), dims); !st) return st;
-    if (queries_size == 0 || count == 0) return {};
-    if ((dataset_size && !dataset) || !queries || !keys || !distances)
-        return fail(status_code::invalid_argument, "Dataset, query and output pointers must not be NULL");
-    if (dataset_size >= max_slots) return fail(status_code::invalid_argument, "Dataset has more than 2^32-2 rows");
-    size_t n = kernel_length(metric_kind(metric), scalar_kind(kind), dims);
-    size_t found = std::min(count, dataset_size);
-    size_t workers = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
-    workers = std::max<size_t>(1, std::min(workers, queries_size));
-
-    auto run = [&](size_t first, size_t last, std::vector<candidate>& scratch, std::vector<const uint8_t*>& rows) {
-        scratch.resize(dataset_size);
-        rows.resize(dataset_size);
-        for (size_t r = 0; r < dataset_size; ++r) rows[r] = static_cast<const uint8_t*>(dataset) + r * dataset_stride;
-        std::vector<float> d(dataset_size);
-        for (size_t q = first; q < last; ++q) {
-            const uint8_t* query = static_cast<const uint8_t*>(queries) + q * queries_stride;
-            if (dataset_size) k.batch(query, rows.data(), dataset_size, n, d.data());
-            for (size_t r = 0; r < dataset_size; ++r) scratch[r] = candidate{d[r], slot_t(r)};
-            auto by_distance_then_row = [](const candidate& a, const candidate& b) {
-                return a.distance < b.distance || (a.distance == b.distance && a.slot < b.slot);
-            };
-            std::partial_sort(scratch.begin(), scratch.begin() + found, scratch.end(), by_distance_then_row);
-            auto* key_row = reinterpret_cast<usearch_key_t*>(reinterpret_cast<uint8_t*>(keys) + q * keys_stride);
-            auto* dist_row =
-                reinterpret_cast<usearch_distance_t*>(reinterpret_cast<uint8_t*>(distances) + q * distances_stride);
-            for (size_t i = 0; i < found; ++i) key_row[i] = scratch[i].slot, dist_row[i] = scratch[i].distance;
-            for (size_t i = found; i < count; ++i) key_row[i] = 0, dist_row[i] = signaling_nan();
-        }
-    };
-    try {
-        if (workers == 1) {
-            std::vector<candidate> scratch;
-            std::vector<const uint8_t*> rows;
-            run(0, queries_size, scratch, rows);
-            return {};
-        }
-        std::vector<std::thread> pool;
-        std::vector<std::vector<candidate>> scratch(workers);
-        std::vector<std::vector<const uint8_t*>> rows(workers);
-        size_t per = (queries_size + workers - 1) / workers;
-        for (size_t w = 0; w < workers; ++w) {
-            size_t first = w * per, last = std::min(queries_size, first + per);
-            if (first >= last) break;
-            pool.emplace_back([&, w, first, last] { run(first, last, scratch[w], rows[w]); });
-        }
-        for (auto& t : pool) t.join();
-    } catch (...) {
-        return fail(status_code::out_of_memory, "Out of memory, allocating a temporary buffer for batch results");
-    }
     return {};
 }
 
