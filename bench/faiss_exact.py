@@ -10,10 +10,19 @@ import argparse
 import json
 import os
 import resource
+import sys
 import time
 
-import faiss
-import numpy as np
+# BLAS threads are fixed before numpy and FAISS load it: OpenBLAS's pthread build (which
+# run.sh installs, so that FAISS runs on a real BLAS as on a tuned machine) ignores
+# faiss.omp_set_num_threads.
+for i, arg in enumerate(sys.argv):
+    if arg == "--threads" and i + 1 < len(sys.argv):
+        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[var] = sys.argv[i + 1]
+
+import faiss  # noqa: E402
+import numpy as np  # noqa: E402
 
 
 def read_bin(path, dtype):

@@ -49,7 +49,7 @@ say() { printf '\n>>> %s  [%ss, load %s]\n' "$*" "$SECONDS" "$(load)"; }
 
 # Debian packages: the hnswlib headers, FAISS and the Fashion-MNIST files.
 need=()
-for p in libhnswlib-dev python3-faiss dataset-fashion-mnist; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done
+for p in libhnswlib-dev python3-faiss libopenblas0-pthread dataset-fashion-mnist; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done
 if [ ${#need[@]} -gt 0 ]; then
 	say "apt-get install ${need[*]}"
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
