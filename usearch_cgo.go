@@ -33,6 +33,8 @@ static inline void* usearchx_handle_pointer(uintptr_t h) { return (void*)h; }
 #cgo nocallback usearchx_distance
 #cgo noescape usearchx_distance_isa
 #cgo nocallback usearchx_distance_isa
+#cgo noescape usearchx_distances_isa
+#cgo nocallback usearchx_distances_isa
 #cgo noescape usearchx_cast
 #cgo nocallback usearchx_cast
 #cgo nocallback usearch_size
@@ -258,6 +260,15 @@ func coreDistanceISA(isa int, a, b unsafe.Pointer, kind Quantization, dims uint,
 	var d C.usearch_distance_t
 	code := C.usearchx_distance_isa(C.int(isa), a, b, cScalar[kind], C.size_t(dims), cMetric[m], &d, &msg)
 	return float32(d), statusOf(code, msg)
+}
+
+// coreDistancesISA scores query against count rows stride bytes apart with the batch kernel
+// of variant isa, writing count distances to out.
+func coreDistancesISA(isa int, query, rows unsafe.Pointer, count, stride uint, kind Quantization, dims uint, m Metric, out *float32) status {
+	var msg C.usearch_error_t
+	code := C.usearchx_distances_isa(C.int(isa), query, rows, C.size_t(count), C.size_t(stride), cScalar[kind],
+		C.size_t(dims), cMetric[m], (*C.usearch_distance_t)(unsafe.Pointer(out)), &msg)
+	return statusOf(code, msg)
 }
 
 func coreCast(from unsafe.Pointer, fromKind Quantization, to unsafe.Pointer, toKind Quantization, dims uint) status {

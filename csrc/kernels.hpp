@@ -97,8 +97,9 @@ struct dec_f32 { using acc = float; static USG_INLINE float get(const uint8_t* p
 struct dec_f64 { using acc = double; static USG_INLINE double get(const uint8_t* p, size_t i) { double x; std::memcpy(&x, p + 8 * i, 8); return x; } };
 struct dec_f16 { using acc = float; static USG_INLINE float get(const uint8_t* p, size_t i) { uint16_t h; std::memcpy(&h, p + 2 * i, 2); return f16_to_f32(h); } };
 struct dec_bf16 { using acc = float; static USG_INLINE float get(const uint8_t* p, size_t i) { uint16_t h; std::memcpy(&h, p + 2 * i, 2); return bf16_to_f32(h); } };
-struct dec_i8 { using acc = int32_t; static USG_INLINE int32_t get(const uint8_t* p, size_t i) { return int8_t(p[i]); } };
-struct dec_u8 { using acc = int32_t; static USG_INLINE int32_t get(const uint8_t* p, size_t i) { return p[i]; } };
+// One-byte integers sum exactly in 64 bits: 32-bit lanes overflow past ~33k dimensions of u8.
+struct dec_i8 { using acc = int64_t; static USG_INLINE int32_t get(const uint8_t* p, size_t i) { return int8_t(p[i]); } };
+struct dec_u8 { using acc = int64_t; static USG_INLINE int32_t get(const uint8_t* p, size_t i) { return p[i]; } };
 // Mini-floats decode through their 256-entry tables and accumulate in f32, like f16.
 struct dec_e5m2 { using acc = float; static USG_INLINE float get(const uint8_t* p, size_t i) { return e5m2_table.value[p[i]]; } };
 struct dec_e4m3 { using acc = float; static USG_INLINE float get(const uint8_t* p, size_t i) { return e4m3_table.value[p[i]]; } };

@@ -587,6 +587,33 @@ int usearchx_distance_isa(int isa, void const* a, void const* b, usearch_scalar_
     return report(distance_with(isa, a, b, raw(&kind), dims, raw(&metric), *result), error);
 }
 
+int usearchx_distances_isa(int isa, void const* query, void const* rows, size_t count, size_t stride,
+                           usearch_scalar_kind_t kind, size_t dims, usearch_metric_kind_t metric,
+                           usearch_distance_t* results, usearch_error_t* error) {
+    if (!usearchx_isa_usable(isa))
+        return report(fail(status_code::unsupported, "Instruction set not available on this CPU"), error);
+    if (!query || (count && (!rows || !results)))
+        return report(fail(status_code::invalid_argument, "Vector pointer is NULL"), error);
+    metric_kind m = metric_kind(raw(&metric));
+    scalar_kind k = scalar_kind(raw(&kind));
+    kernel_t kernel = find_kernel(m, k, isa);
+    if (!kernel.pair)
+        return report(fail(status_code::unsupported, "Unsupported metric for this index's dimensions and scalar kind!"),
+                      error);
+    if (status st = too_few_dimensions(m, dims); !st) return report(st, error);
+    // Rows go to the batch kernel in groups through a pointer array on the stack, the way
+    // a graph walk hands it a node's neighbours.
+    const uint8_t* base = static_cast<const uint8_t*>(rows);
+    const uint8_t* group[64];
+    for (size_t done = 0; done < count;) {
+        size_t n = std::min<size_t>(64, count - done);
+        for (size_t i = 0; i < n; ++i) group[i] = base + (done + i) * stride;
+        kernel.batch(query, group, n, kernel_length(m, k, dims), results + done);
+        done += n;
+    }
+    return 0;
+}
+
 int usearchx_cast(void const* from, usearch_scalar_kind_t from_kind, void* to, usearch_scalar_kind_t to_kind,
                   size_t dims, usearch_error_t* error) {
     if (!from || !to) return report(fail(status_code::invalid_argument, "Vector pointer is NULL"), error);
