@@ -329,7 +329,8 @@ func (b *base) MemoryUsage() (uint, error) {
 }
 
 // HardwareAcceleration names the distance-kernel variant in use, such as "serial",
-// "haswell" (AVX2) or "skylake" (AVX-512).
+// "haswell" (AVX2), "skylake" (AVX-512), "ice" (plus VNNI and VPOPCNTDQ) or "genoa" (plus
+// AVX512_BF16). A level runs the previous level's code for the pairs it adds nothing to.
 func (b *base) HardwareAcceleration() (string, error) {
 	h, err := b.read("HardwareAcceleration")
 	if err != nil {
