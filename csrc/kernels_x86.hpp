@@ -542,7 +542,11 @@ template <int Mode, bool Signed> USG_TARGET_HASWELL float haswell_int_pair(const
 template <int Mode, bool Signed> USG_TARGET_SKYLAKE float skylake_int_pair(const void* a, const void* b, size_t n) {
     return int_pair<Mode, skylake_int<Mode, Signed>>(a, b, n);
 }
+// ice_int_pair keeps the widening kernel for short vectors, where the VNNI form's extra
+// byte-sum accumulators cost more in reductions than its wider steps save (measured on
+// Zen 4: the VNNI form wins from ~256 elements for ip/cos and ~512 for l2sq).
 template <int Mode, bool Signed> USG_TARGET_ICE float ice_int_pair(const void* a, const void* b, size_t n) {
+    if (n < (Mode == mode_l2sq ? 512u : 256u)) return int_pair<Mode, skylake_int<Mode, Signed>>(a, b, n);
     return int_pair<Mode, ice_int<Mode, Signed>>(a, b, n);
 }
 
