@@ -122,8 +122,9 @@ func checkVariants(t *testing.T, isas []int, c metricCase, query []byte, rows []
 	stride := refRowBytes(c.q, dims) + 3 // rows at odd offsets: no variant may assume alignment
 	buf := layoutRows(rows, stride)
 	for _, isa := range isas {
-		batch, st := coreDistancesISA(isa, unsafe.Pointer(&query[0]), unsafe.Pointer(&buf[0]), uint(stride),
-			uint(len(rows)), c.q, uint(dims), c.m)
+		batch := make([]float32, len(rows)+1) // never empty, so &batch[0] is valid
+		st := coreDistancesISA(isa, unsafe.Pointer(&query[0]), unsafe.Pointer(&buf[0]), uint(len(rows)),
+			uint(stride), c.q, uint(dims), c.m, &batch[0])
 		require.Truef(t, st.ok(), "%s %v dims %d batch: %s", coreISAName(isa), c, dims, st.msg)
 		for r, row := range rows {
 			pair := kernelDistance(t, isa, c, query, row, dims)

@@ -23,7 +23,7 @@ func kernelLengths(rng *rand.Rand) []int {
 	for n := 1; n <= 70; n++ {
 		out = append(out, n)
 	}
-	out = append(out, 95, 96, 97, 127, 128, 129, 255, 256, 257, 300)
+	out = append(out, 95, 96, 97, 127, 128, 129, 255, 256, 257, 300, 783, 784, 1536, 1537)
 	for i := 0; i < 20; i++ {
 		out = append(out, 1+rng.Intn(300))
 	}

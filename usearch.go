@@ -335,8 +335,9 @@ func (b *base) MemoryUsage() (uint, error) {
 }
 
 // HardwareAcceleration names the distance-kernel variant in use, such as "serial",
-// "haswell" (AVX2) or "skylake" (AVX-512); on arm64 "neon", "neon_i8" (dot product),
-// "neon_f16" (FHM) or "neon_bf16".
+// "haswell" (AVX2), "skylake" (AVX-512), "ice" (plus VNNI and VPOPCNTDQ) or "genoa" (plus
+// AVX512_BF16); on arm64 "neon", "neon_i8" (dot product), "neon_f16" (FHM) or "neon_bf16".
+// A level runs the previous level's code for the pairs it adds nothing to.
 func (b *base) HardwareAcceleration() (string, error) {
 	h, rt, err := b.read("HardwareAcceleration")
 	if err != nil {

@@ -50,6 +50,8 @@ static inline void* usearchx_handle_pointer(uintptr_t h) { return (void*)h; }
 #cgo nocallback usearchx_distance
 #cgo noescape usearchx_distance_isa
 #cgo nocallback usearchx_distance_isa
+#cgo noescape usearchx_distances_isa
+#cgo nocallback usearchx_distances_isa
 #cgo noescape usearchx_cast
 #cgo nocallback usearchx_cast
 #cgo nocallback usearch_size
@@ -281,14 +283,13 @@ func coreDistanceISA(isa int, a, b unsafe.Pointer, kind Quantization, dims uint,
 	return float32(d), statusOf(code, msg)
 }
 
-// coreDistancesISA runs the batch kernel of one instruction set: query against count rows
-// of rows, stride bytes apart.
-func coreDistancesISA(isa int, query, rows unsafe.Pointer, stride, count uint, kind Quantization, dims uint, m Metric) ([]float32, status) {
+// coreDistancesISA scores query against count rows stride bytes apart with the batch kernel
+// of variant isa, writing count distances to out.
+func coreDistancesISA(isa int, query, rows unsafe.Pointer, count, stride uint, kind Quantization, dims uint, m Metric, out *float32) status {
 	var msg C.usearch_error_t
-	out := make([]float32, count+1) // never empty, so &out[0] is valid
-	code := C.usearchx_distances_isa(C.int(isa), query, rows, C.size_t(stride), C.size_t(count), cScalar[kind],
-		C.size_t(dims), cMetric[m], (*C.usearch_distance_t)(unsafe.Pointer(&out[0])), &msg)
-	return out[:count], statusOf(code, msg)
+	code := C.usearchx_distances_isa(C.int(isa), query, rows, C.size_t(count), C.size_t(stride), cScalar[kind],
+		C.size_t(dims), cMetric[m], (*C.usearch_distance_t)(unsafe.Pointer(out)), &msg)
+	return statusOf(code, msg)
 }
 
 func coreCast(from unsafe.Pointer, fromKind Quantization, to unsafe.Pointer, toKind Quantization, dims uint) status {

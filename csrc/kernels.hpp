@@ -46,6 +46,10 @@
 #define USG_EVEX512 ""
 #endif
 #define USG_SKYLAKE_FEATURES "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,f16c,popcnt" USG_EVEX512
+// Ice Lake and later add byte dot products (VNNI) and 64-bit population counts; Genoa
+// (Zen 4) and Sapphire Rapids add bf16 dot products on top.
+#define USG_ICE_FEATURES USG_SKYLAKE_FEATURES ",avx512vnni,avx512vpopcntdq"
+#define USG_GENOA_FEATURES USG_ICE_FEATURES ",avx512bf16"
 
 namespace usg {
 
@@ -101,8 +105,9 @@ struct dec_f32 { using acc = float; static USG_INLINE float get(const uint8_t* p
 struct dec_f64 { using acc = double; static USG_INLINE double get(const uint8_t* p, size_t i) { double x; std::memcpy(&x, p + 8 * i, 8); return x; } };
 struct dec_f16 { using acc = float; static USG_INLINE float get(const uint8_t* p, size_t i) { uint16_t h; std::memcpy(&h, p + 2 * i, 2); return f16_to_f32(h); } };
 struct dec_bf16 { using acc = float; static USG_INLINE float get(const uint8_t* p, size_t i) { uint16_t h; std::memcpy(&h, p + 2 * i, 2); return bf16_to_f32(h); } };
-struct dec_i8 { using acc = int32_t; static USG_INLINE int32_t get(const uint8_t* p, size_t i) { return int8_t(p[i]); } };
-struct dec_u8 { using acc = int32_t; static USG_INLINE int32_t get(const uint8_t* p, size_t i) { return p[i]; } };
+// One-byte integers sum exactly in 64 bits: 32-bit lanes overflow past ~33k dimensions of u8.
+struct dec_i8 { using acc = int64_t; static USG_INLINE int32_t get(const uint8_t* p, size_t i) { return int8_t(p[i]); } };
+struct dec_u8 { using acc = int64_t; static USG_INLINE int32_t get(const uint8_t* p, size_t i) { return p[i]; } };
 // Mini-floats decode through their 256-entry tables and accumulate in f32, like f16.
 struct dec_e5m2 { using acc = float; static USG_INLINE float get(const uint8_t* p, size_t i) { return e5m2_table.value[p[i]]; } };
 struct dec_e4m3 { using acc = float; static USG_INLINE float get(const uint8_t* p, size_t i) { return e4m3_table.value[p[i]]; } };
@@ -281,16 +286,19 @@ inline const char* isa_name(int isa) {
     return names[isa];
 }
 #else
-enum isa_t { isa_serial = 0, isa_haswell = 1, isa_skylake = 2, isa_count = 3 };
+// The instruction-set levels, each a superset of the one before. A level without its own
+// kernel for a pair runs the previous level's code under its own name, so that an index
+// reports the level it was dispatched to.
+enum isa_t { isa_serial = 0, isa_haswell = 1, isa_skylake = 2, isa_ice = 3, isa_genoa = 4, isa_count = 5 };
 inline const char* isa_name(int isa) {
-    static const char* names[] = {"serial", "haswell", "skylake"};
+    static const char* names[] = {"serial", "haswell", "skylake", "ice", "genoa"};
     return names[isa];
 }
 #endif
 
 template <typename K> inline kernel_t make_kernel(int isa) {
 #if USG_X86
-    if (isa == isa_skylake) return {pair_skylake<K>, batch_skylake<K>, "skylake"};
+    if (isa >= isa_skylake) return {pair_skylake<K>, batch_skylake<K>, isa_name(isa)};
     if (isa == isa_haswell) return {pair_haswell<K>, batch_haswell<K>, "haswell"};
 #endif
     (void)isa;
@@ -341,9 +349,13 @@ inline int cpu_isa() {
         bool ymm_saved = (lo & 0x6u) == 0x6u, zmm_saved = (lo & 0xE6u) == 0xE6u;
         if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return int(kern::isa_serial);
         bool avx2 = b & (1u << 5), avx512f = b & (1u << 16), avx512dq = b & (1u << 17), avx512bw = b & (1u << 30),
-             avx512vl = b & (1u << 31);
-        if (zmm_saved && avx512f && avx512dq && avx512bw && avx512vl && avx2 && fma && f16c)
-            return int(kern::isa_skylake);
+             avx512vl = b & (1u << 31), vnni = c & (1u << 11), vpopcntdq = c & (1u << 14);
+        bool bf16 = false;
+        if (unsigned a1, b1, c1, d1; __get_cpuid_count(7, 1, &a1, &b1, &c1, &d1)) bf16 = a1 & (1u << 5);
+        bool skylake = zmm_saved && avx512f && avx512dq && avx512bw && avx512vl && avx2 && fma && f16c;
+        if (skylake && vnni && vpopcntdq && bf16) return int(kern::isa_genoa);
+        if (skylake && vnni && vpopcntdq) return int(kern::isa_ice);
+        if (skylake) return int(kern::isa_skylake);
         if (ymm_saved && avx2 && fma && f16c) return int(kern::isa_haswell);
         return int(kern::isa_serial);
     }();

@@ -613,12 +613,12 @@ int usearchx_distance_isa(int isa, void const* a, void const* b, usearch_scalar_
     return report(distance_with(isa, a, b, raw(&kind), dims, raw(&metric), *result), error);
 }
 
-int usearchx_distances_isa(int isa, void const* query, void const* rows, size_t stride, size_t count,
+int usearchx_distances_isa(int isa, void const* query, void const* rows, size_t count, size_t stride,
                            usearch_scalar_kind_t kind, size_t dims, usearch_metric_kind_t metric,
                            usearch_distance_t* results, usearch_error_t* error) {
     if (!usearchx_isa_usable(isa))
         return report(fail(status_code::unsupported, "Instruction set not available on this CPU"), error);
-    return report(distances_with(isa, query, rows, stride, count, raw(&kind), dims, raw(&metric), results), error);
+    return report(distances_with(isa, query, rows, count, stride, raw(&kind), dims, raw(&metric), results), error);
 }
 
 int usearchx_cast(void const* from, usearch_scalar_kind_t from_kind, void* to, usearch_scalar_kind_t to_kind,

@@ -77,17 +77,24 @@ inline status distance_with(int isa, const void* a, const void* b, int kind, siz
 }
 
 // distances_with is the batch form of distance_with: one query against `count` rows laid
-// out `stride` bytes apart.
-inline status distances_with(int isa, const void* query, const void* rows, size_t stride, size_t count, int kind,
+// out `stride` bytes apart, handed to the batch kernel in groups through a pointer array on
+// the stack, the way a graph walk hands it a node's neighbours.
+inline status distances_with(int isa, const void* query, const void* rows, size_t count, size_t stride, int kind,
                              size_t dims, int metric, float* results) {
     if (!query || (count && (!rows || !results))) return fail(status_code::invalid_argument, "Vector pointer is NULL");
     kernel_t k = find_kernel(metric_kind(metric), scalar_kind(kind), isa);
     if (!k.batch)
         return fail(status_code::unsupported, "Unsupported metric for this index's dimensions and scalar kind!");
     if (status st = too_few_dimensions(metric_kind(metric), dims); !st) return st;
-    std::vector<const uint8_t*> vectors(count);
-    for (size_t i = 0; i < count; ++i) vectors[i] = static_cast<const uint8_t*>(rows) + i * stride;
-    k.batch(query, vectors.data(), count, kernel_length(metric_kind(metric), scalar_kind(kind), dims), results);
+    size_t n = kernel_length(metric_kind(metric), scalar_kind(kind), dims);
+    const uint8_t* base = static_cast<const uint8_t*>(rows);
+    const uint8_t* group[64];
+    for (size_t done = 0; done < count;) {
+        size_t g = std::min<size_t>(64, count - done);
+        for (size_t i = 0; i < g; ++i) group[i] = base + (done + i) * stride;
+        k.batch(query, group, g, n, results + done);
+        done += g;
+    }
     return {};
 }
 

@@ -150,8 +150,8 @@ USEARCH_EXPORT int usearchx_distance_isa(int isa, void const* first, void const*
                                          usearch_scalar_kind_t scalar_kind, size_t dimensions,
                                          usearch_metric_kind_t metric_kind, usearch_distance_t* result,
                                          usearch_error_t* error);
-/* The batch form of the same kernel: query against count rows, `stride` bytes apart. */
-USEARCH_EXPORT int usearchx_distances_isa(int isa, void const* query, void const* rows, size_t stride, size_t count,
+/* Scores query against count rows (stride bytes apart) with the batch kernel of one variant. */
+USEARCH_EXPORT int usearchx_distances_isa(int isa, void const* query, void const* rows, size_t count, size_t stride,
                                           usearch_scalar_kind_t scalar_kind, size_t dimensions,
                                           usearch_metric_kind_t metric_kind, usearch_distance_t* results,
                                           usearch_error_t* error);
