@@ -232,10 +232,12 @@ cmd_cross() {
 	say "linux/arm64 (musl, static) test suite under qemu-aarch64, -short data sizes"
 	# The interop test needs the host's node; it runs natively in `./build.sh test`.
 	run env -u USEARCH_INTEROP qemu-aarch64 "$OUT/cross/usearch-linux-arm64-musl.test" -test.short -test.count=1
-	say "linux/arm64 (glibc) test suite under qemu-aarch64, -short data sizes"
+	# The glibc build differs from the musl one in its C library (mmap, threads, the dynamic
+	# loader), so it runs the tests that lean on those, not the whole suite again: CI time.
+	say "linux/arm64 (glibc) persistence, view, concurrency and kernel tests under qemu-aarch64, -short data sizes"
 	need libc6-dev-arm64-cross
 	run env -u USEARCH_INTEROP qemu-aarch64 -L /usr/aarch64-linux-gnu "$OUT/cross/usearch-linux-arm64-gnu.2.28.test" \
-		-test.short -test.count=1
+		-test.short -test.count=1 -test.run 'Save|Load|View|Buffer|Concurr|Race|Close|Kernel|ISA|Exact|Codes|Recall'
 	# The runs above use qemu's default CPU ("max": every extension, so the best arm64 kernel
 	# level is dispatched). These CPU models lack dot product, FHM and BF16 (cortex-a53) or
 	# FHM and BF16 (neoverse-n1), so the lower levels are the dispatched ones there and the
