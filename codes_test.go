@@ -711,3 +711,52 @@ func TestCompactCodesMetricAndMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestCompactCodesHugeF64 checks f64 values beyond the float range, which f64 storage
+// accepts: a fit over them must not overflow its step, and a query the codes cannot scale
+// (found under UBSan as a NaN cast to int8) walks the real vectors and answers like the plain
+// index.
+func TestCompactCodesHugeF64(t *testing.T) {
+	const dims, n = 8, 2000
+	conf := usearch.IndexConfig{Dimensions: dims, Metric: usearch.L2sq, Quantization: usearch.F64}
+	plain, err := usearch.NewIndexOf[float64](conf)
+	must(t, err)
+	defer plain.Close()
+	coded, err := usearch.NewIndexOf[float64](conf)
+	must(t, err)
+	defer coded.Close()
+	must(t, coded.UseCompactCodes(8))
+	data := dataset.Clustered(n, dims, 20, 5)
+	for i := 0; i < n; i++ {
+		row := make([]float64, dims)
+		for j := range row {
+			row[j] = float64(data[i*dims+j])
+		}
+		if i%100 == 7 { // a few rows far beyond the float range: 3e38 apart on each side
+			row[i%dims] = float64(3e38) * float64(1-2*(i/100%2))
+		}
+		must(t, plain.Add(usearch.Key(i), row))
+		must(t, coded.Add(usearch.Key(i), row))
+	}
+	if _, serving, err := coded.CompactCodes(); err != nil || !serving {
+		t.Fatalf("codes serving = %v, %v; want serving after %d adds", serving, err, n)
+	}
+	for _, scale := range []float64{1, 1e300} {
+		q := make([]float64, dims)
+		for j := range q {
+			q[j] = float64(data[j]) * scale
+		}
+		want, wantDists, err := plain.Search(q, 10)
+		must(t, err)
+		got, gotDists, err := coded.Search(q, 10)
+		must(t, err)
+		if len(got) != len(want) {
+			t.Fatalf("scale %g: %d results with codes, %d without", scale, len(got), len(want))
+		}
+		for i := range got {
+			if gotDists[i] != wantDists[i] && !(math.IsInf(float64(gotDists[i]), 1) && math.IsInf(float64(wantDists[i]), 1)) {
+				t.Fatalf("scale %g: distances with codes %v, without %v", scale, gotDists, wantDists)
+			}
+		}
+	}
+}

@@ -21,9 +21,12 @@ type procLock struct {
 // procLockShards is a power of two; processors beyond it share shards.
 const procLockShards = 64
 
+// paddedRWMutex takes 128 bytes: Go aligns base only to 8 bytes, so with 64-byte shards two
+// neighbours could share a cache line; at 128 bytes no two mutexes ever do (sync.Pool pads
+// its per-P shards the same way).
 type paddedRWMutex struct {
 	sync.RWMutex
-	_ [64 - 24]byte // sync.RWMutex is 24 bytes: one mutex per 64-byte cache line
+	_ [128 - 24]byte // sync.RWMutex is 24 bytes
 }
 
 // readToken names the shard a reader locked.
@@ -60,8 +63,8 @@ func procPin() int
 //go:linkname procUnpin runtime.procUnpin
 func procUnpin()
 
-// Each shard fills exactly one cache line.
+// Each shard takes exactly 128 bytes.
 var (
-	_ [64 - unsafe.Sizeof(paddedRWMutex{})]byte
-	_ [unsafe.Sizeof(paddedRWMutex{}) - 64]byte
+	_ [128 - unsafe.Sizeof(paddedRWMutex{})]byte
+	_ [unsafe.Sizeof(paddedRWMutex{}) - 128]byte
 )

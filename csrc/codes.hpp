@@ -382,8 +382,10 @@ class code_store {
         return n2;
     }
 
-    // prepare quantizes a query (in the storage kind) for fit p.
-    void prepare(const code_params& p, const uint8_t* q, code_query& out) const {
+    // prepare quantizes a query (in the storage kind) for fit p. It returns false when the
+    // query does not fit the codes' float scale (an f64 query beyond the float range): the
+    // caller then walks on the real vectors.
+    bool prepare(const code_params& p, const uint8_t* q, code_query& out) const {
         out.f32.resize(dims_);
         out.u.resize(dims_);
         float n2 = to_f32(q, p.metric, out.f32.data());
@@ -393,6 +395,7 @@ class code_store {
             offset += double(out.f32[i]) * p.lo[i];
             amax = std::max(amax, std::fabs(out.f32[i] * p.step[i]));
         }
+        if (!std::isfinite(amax) || !std::isfinite(float(offset)) || !std::isfinite(n2)) return false;
         out.alpha = amax > 0 ? amax / 127 : 1;
         float inv = 1 / out.alpha;
         for (size_t i = 0; i < dims_; ++i) {
@@ -401,6 +404,7 @@ class code_store {
         }
         out.offset = float(offset);
         out.norm2 = n2;
+        return true;
     }
 
     // distance estimates the metric between the prepared query and a row, on the metric's

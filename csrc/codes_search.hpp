@@ -82,7 +82,8 @@ inline void code_search::fit(dense_index& x, bool force) {
         float lo = sc.lo[i], hi = sc.hi[i];
         if (!(lo <= hi)) lo = hi = 0;
         p->lo[i] = lo;
-        p->step[i] = hi > lo ? (hi - lo) / 255 : 1;
+        // In double: hi - lo of two finite floats can overflow a float.
+        p->step[i] = hi > lo ? float((double(hi) - double(lo)) / 255) : 1;
     }
     const code_params& fitted = *p;
     cs.publish(std::move(p));
@@ -133,7 +134,7 @@ inline bool code_search::search(const dense_index& x, context& ctx, const uint8_
     if (top < 0) return false;
 
     code_scratch& sc = code_scratch_tls;
-    cs.prepare(*p, q, sc.query);
+    if (!cs.prepare(*p, q, sc.query)) return false;
     const code_query& cq = sc.query;
     size_t row_bytes = cs.row_bytes();
     // A slot whose row was never made (out of memory) is scored exactly: same scale.

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command cgoprobe measures what a loop of single-query Search calls costs the process beyond
 // the searching threads themselves: per-thread CPU time from /proc/self/task/*/stat while T
 // goroutines call Index.Search in a loop, so the Go runtime's threads (sysmon, spinning Ms
