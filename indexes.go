@@ -17,7 +17,7 @@ import (
 // Keys are returned as each index stores them: give the indexes disjoint keys if a key
 // should name one vector.
 type Indexes struct {
-	mu     sync.RWMutex
+	mu     procLock // readers: every call; writer: Close
 	list   []*Index
 	owned  bool // opened by OpenIndexes: Close closes them
 	closed bool
@@ -119,23 +119,25 @@ func openIndexFile(path string, view bool) (*Index, error) {
 	return idx, nil
 }
 
-// read locks the group against Close for one call; the caller must RUnlock when done.
-func (g *Indexes) read(op string) error {
-	g.mu.RLock()
+// read locks the group against Close for one call; the caller must call g.mu.runlock with
+// the token when done.
+func (g *Indexes) read(op string) (readToken, error) {
+	rt := g.mu.rlock()
 	if g.closed {
-		g.mu.RUnlock()
-		return &opError{op: op, detail: "the indexes were closed", kind: ErrClosed}
+		g.mu.runlock(rt)
+		return 0, &opError{op: op, detail: "the indexes were closed", kind: ErrClosed}
 	}
-	return nil
+	return rt, nil
 }
 
 // Len returns the number of vectors stored in all the indexes together.
 func (g *Indexes) Len() (uint, error) {
 	const op = "Len"
-	if err := g.read(op); err != nil {
+	rt, err := g.read(op)
+	if err != nil {
 		return 0, err
 	}
-	defer g.mu.RUnlock()
+	defer g.mu.runlock(rt)
 	total := uint(0)
 	for i, idx := range g.list {
 		n, err := idx.Len()
@@ -150,8 +152,8 @@ func (g *Indexes) Len() (uint, error) {
 // Close closes the indexes that OpenIndexes opened (never those given to NewIndexes). It
 // is idempotent; afterwards every method returns ErrClosed.
 func (g *Indexes) Close() error {
-	g.mu.Lock()
-	defer g.mu.Unlock()
+	g.mu.lock()
+	defer g.mu.unlock()
 	if g.closed {
 		return nil
 	}
@@ -271,10 +273,11 @@ func (g *Indexes) checkQuery(op string, n int) error {
 // search runs one query on every index through one, which fills an index's slots of r,
 // and merges the results.
 func (g *Indexes) search(op string, query []float32, limit uint, one func(idx *Index, keys []Key, dists []float32) (int, error)) ([]Key, []float32, error) {
-	if err := g.read(op); err != nil {
+	rt, err := g.read(op)
+	if err != nil {
 		return nil, nil, err
 	}
-	defer g.mu.RUnlock()
+	defer g.mu.runlock(rt)
 	if err := g.checkQuery(op, len(query)); err != nil {
 		return nil, nil, err
 	}
@@ -283,7 +286,7 @@ func (g *Indexes) search(op string, query []float32, limit uint, one func(idx *I
 		return []Key{}, []float32{}, nil
 	}
 	r := newShardResults(len(g.list), lim)
-	err := g.each(func(s int) error {
+	err = g.each(func(s int) error {
 		n, err := one(g.list[s], r.keys[s*lim:(s+1)*lim], r.dists[s*lim:(s+1)*lim])
 		r.counts[s] = n
 		if err != nil {
@@ -328,10 +331,11 @@ func (g *Indexes) SearchBatch(ctx context.Context, queries []float32, limit uint
 	if err != nil {
 		return nil, err
 	}
-	if err := g.read(op); err != nil {
+	rt, err := g.read(op)
+	if err != nil {
 		return nil, err
 	}
-	defer g.mu.RUnlock()
+	defer g.mu.runlock(rt)
 	per := int(g.dims)
 	if len(queries)%per != 0 {
 		return nil, &opError{op: op, detail: fmt.Sprintf("row %d has %d of %d elements: a batch holds whole rows of %d elements (got %d elements)",
