@@ -15,6 +15,10 @@ import "fmt"
 // distances returned. Filtered searches walk the real vectors. Codes need the Cosine, L2sq
 // or InnerProduct metric over F32, F64, F16 or BF16 storage (ErrUnsupported otherwise) and
 // are dropped when a Go metric is installed. The call waits for calls in flight to return.
+//
+// A re-fit re-encodes every vector, in the call that triggers it: the Add that makes the
+// index four times larger than at the last fit pays one pass over every vector, and Compact
+// re-encodes the compacted copy while it swaps it in, when searches wait.
 func (b *base) UseCompactCodes(bits uint) error {
 	const op = "UseCompactCodes"
 	b.mu.lock()
