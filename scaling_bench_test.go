@@ -1,12 +1,9 @@
-//go:build unix
-
 package usearch_test
 
 import (
 	"fmt"
 	"runtime"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -28,7 +25,7 @@ func BenchmarkSearchScaling(b *testing.B) {
 		run := func(goroutines, total int) (qps, cpuPerWall float64) {
 			per := total / goroutines
 			var wg sync.WaitGroup
-			cpu0 := processCPU()
+			cpu0 := cpuTime()
 			start := time.Now()
 			for g := 0; g < goroutines; g++ {
 				wg.Add(1)
@@ -44,7 +41,7 @@ func BenchmarkSearchScaling(b *testing.B) {
 			}
 			wg.Wait()
 			wall := time.Since(start)
-			return float64(per*goroutines) / wall.Seconds(), (processCPU() - cpu0).Seconds() / wall.Seconds()
+			return float64(per*goroutines) / wall.Seconds(), (cpuTime() - cpu0).Seconds() / wall.Seconds()
 		}
 		for g := 1; g <= runtime.GOMAXPROCS(0); g *= 2 {
 			b.Run(fmt.Sprintf("goroutines=%d", g), func(b *testing.B) {
@@ -59,13 +56,4 @@ func BenchmarkSearchScaling(b *testing.B) {
 			})
 		}
 	})
-}
-
-// processCPU is the user and system CPU time this process has used.
-func processCPU() time.Duration {
-	var u syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &u); err != nil {
-		return 0
-	}
-	return time.Duration(u.Utime.Nano() + u.Stime.Nano())
 }

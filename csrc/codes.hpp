@@ -22,13 +22,12 @@
 #include <vector>
 
 #include "config.hpp"
+#include "kernels.hpp"  // USG_X86, USG_SKYLAKE_FEATURES
 #include "scalars.hpp"
+#include "storage.hpp"  // os_allocate, huge_page
 
 #if USG_X86
 #include <immintrin.h>
-#endif
-#if defined(__linux__)
-#include <sys/mman.h>
 #endif
 
 namespace usg {
@@ -80,7 +79,7 @@ __attribute__((target("avx2"))) inline int32_t dot_haswell(const uint8_t* c, con
 
 // AVX-512 VNNI: vpdpbusd multiplies unsigned by signed bytes and adds groups of four into
 // 32-bit lanes without saturation; the tail is a masked load, so rows need no padding.
-__attribute__((target("avx512f,avx512bw,avx512vnni"))) inline int32_t dot_vnni(const uint8_t* c, const int8_t* u,
+__attribute__((target(USG_SKYLAKE_FEATURES ",avx512vnni"))) inline int32_t dot_vnni(const uint8_t* c, const int8_t* u,
                                                                               size_t n) {
     __m512i acc0 = _mm512_setzero_si512(), acc1 = _mm512_setzero_si512();
     size_t i = 0;
@@ -163,8 +162,7 @@ class code_store {
   private:
     static constexpr unsigned first_log = 10, max_segments = 24;
     std::atomic<uint8_t*> segments_[max_segments] = {};
-    void* mapped_[max_segments] = {};  // what to unmap (segments_ may start past it)
-    size_t mapped_bytes_[max_segments] = {};
+    size_t mapped_bytes_[max_segments] = {};  // of segments from os_allocate; 0: calloc
     std::mutex grow_mutex_;
     std::atomic<size_t> allocated_{0};
     size_t stride_ = 0, row_bytes_ = 0, norm_offset_ = 0, tape_offset_ = 0;
@@ -181,33 +179,24 @@ class code_store {
     static size_t segment_size(unsigned s) { return size_t(1) << (s == 0 ? first_log : first_log + s - 1); }
 
     // allocate_segment returns zeroed memory for a segment. Rows are read in random order,
-    // one per scored neighbor, so large segments ask for transparent huge pages (2 MiB
-    // aligned, madvise): a walk then misses the TLB far less often.
+    // one per scored neighbor, so large segments come from os_allocate in 2 MiB transparent
+    // huge pages (storage.hpp): a walk then misses the TLB far less often.
     uint8_t* allocate_segment(unsigned s, size_t bytes) {
-#if defined(__linux__)
-        constexpr size_t huge = size_t(2) << 20;
-        if (bytes >= huge) {
-            size_t length = (bytes + huge - 1) / huge * huge + huge;
-            void* base = ::mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-            if (base == MAP_FAILED) return nullptr;
-            uintptr_t aligned = (reinterpret_cast<uintptr_t>(base) + huge - 1) & ~uintptr_t(huge - 1);
-            ::madvise(reinterpret_cast<void*>(aligned), length - (aligned - reinterpret_cast<uintptr_t>(base)),
-                      MADV_HUGEPAGE);
-            mapped_[s] = base, mapped_bytes_[s] = length;
-            return reinterpret_cast<uint8_t*>(aligned);
+        if (bytes >= huge_page) {
+            size_t length = (bytes + huge_page - 1) & ~(huge_page - 1);
+            uint8_t* seg = static_cast<uint8_t*>(os_allocate(length));
+            mapped_bytes_[s] = seg ? length : 0;
+            return seg;
         }
-#endif
-        mapped_[s] = nullptr, mapped_bytes_[s] = 0;
+        mapped_bytes_[s] = 0;
         return static_cast<uint8_t*>(std::calloc(bytes, 1));
     }
     void free_segment(unsigned s, uint8_t* seg) {
-#if defined(__linux__)
-        if (mapped_[s]) {
-            ::munmap(mapped_[s], mapped_bytes_[s]);
-            mapped_[s] = nullptr;
+        if (mapped_bytes_[s]) {
+            os_free(seg, mapped_bytes_[s]);
+            mapped_bytes_[s] = 0;
             return;
         }
-#endif
         std::free(seg);
     }
 
