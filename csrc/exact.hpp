@@ -475,9 +475,8 @@ inline double blocked_error(const exact_job& job, size_t q, float largest_norm2,
 }
 
 // rank_query ranks the candidates c[0, count) of query q best first and returns how many
-// there are. Candidates of the direct scan already carry the batch kernel's distances. Those
-// of the blocked scan carry its dot-product distances: they are re-scored with the pair
-// kernel, but only after checking that the rows left out (every one at least `outside`, the
+// there are, every distance re-scored with the pair kernel. Candidates of the blocked scan
+// carry its dot-product distances, so before they are trusted it checks that the rows left out (every one at least `outside`, the
 // worst kept distance of a full heap) cannot be among the k best within blocked_error. When
 // they could (near ties at the k-th place, many duplicates), the query is scanned again
 // directly, so the result is always the pair kernel's ranking, ties to the lower row.
@@ -491,15 +490,16 @@ inline size_t rank_query(const exact_job& job, size_t q, candidate* c, size_t co
             double gap = double(outside) - double(c[kth].distance);
             certain = gap > 2 * blocked_error(job, q, largest_norm2, scratch);
         }
-        if (certain) {
-            for (size_t i = 0; i < count; ++i)
-                c[i].distance = job.kernel.pair(job.query(q), job.rows[c[i].slot], job.length);
-        } else {
+        if (!certain) {
             k_best h{c, 0, uint32_t(std::min(k, job.row_count))};
             direct_scan(job, q, q + 1, 0, job.row_count, &h);
             count = h.size;
         }
     }
+    // Every reported distance is the pair kernel's: the blocked scan's are dot-product forms,
+    // and the direct scan's come from the batch kernel, which a compiler may contract
+    // differently from the pair kernel (seen on arm64: one ulp apart).
+    for (size_t i = 0; i < count; ++i) c[i].distance = job.kernel.pair(job.query(q), job.rows[c[i].slot], job.length);
     std::sort(c, c + count, ranked_before);
     return count;
 }

@@ -1,6 +1,19 @@
 // lib.cpp: the C API (usearch.h, upstream-compatible, docs/c-api.md) and our extensions
 // (usearch_ext.h) over the core. A thin shim: it converts C arguments, checks handles with
 // check(), calls the core and reports the status. No C++ exception crosses this boundary.
+
+// No implicit fused multiply-adds on arm64, where compilers contract a*b+c by default: one
+// portable kernel inlined into its pair and its batch form could then round differently
+// (pearson over 3 dimensions differed in the 6th digit), and a batch scan would disagree with
+// Distance. The NEON kernels fuse explicitly where they mean to. (A pragma, not a flag: cgo
+// refuses -ffp-contract in #cgo CXXFLAGS.)
+#if defined(__aarch64__) || defined(_M_ARM64)
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+#endif
 #include <chrono>
 #include <cmath>
 #include <cstdio>
