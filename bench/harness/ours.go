@@ -33,33 +33,11 @@ type engine struct {
 	close  func() error
 }
 
-func newEngine[T usearch.Scalar](conf usearch.IndexConfig, base, queries []T, d int) (*engine, error) {
+// newEngine indexes T input in conf's storage kind (IndexOf converts on insert, so float32
+// rows serve f32 and f16 alike); with codes, the index walks the graph on 8-bit compact codes
+// (UseCompactCodes, switched on before the build so that the build time includes encoding).
+func newEngine[T usearch.Scalar](conf usearch.IndexConfig, base, queries []T, d int, codes bool) (*engine, error) {
 	idx, err := usearch.NewIndexOf[T](conf)
-	if err != nil {
-		return nil, err
-	}
-	return &engine{
-		add: func(i int) error { return idx.Add(usearch.Key(i), base[i*d:(i+1)*d:(i+1)*d]) },
-		search: func(i int, keys []usearch.Key) (int, error) {
-			got, _, err := idx.Search(queries[i*d:(i+1)*d:(i+1)*d], uint(len(keys)))
-			return copy(keys, got), err
-		},
-		visits: func(i, k int) (int, error) {
-			// A zero Filter is inactive: this is the unfiltered graph walk, with its stats.
-			_, _, st, err := idx.SearchWith(queries[i*d:(i+1)*d:(i+1)*d], uint(k), usearch.Filter{})
-			return st.Distances, err
-		},
-		setEF:  idx.ChangeExpansionSearch,
-		memory: idx.MemoryUsage,
-		close:  idx.Close,
-	}, nil
-}
-
-// newF32Engine stores float32 input as f32 or f16 (the index converts on insert); with
-// codes, the index walks the graph on 8-bit compact codes (UseCompactCodes, switched on
-// before the build so that the build time includes encoding).
-func newF32Engine(conf usearch.IndexConfig, base, queries []float32, d int, codes bool) (*engine, error) {
-	idx, err := usearch.NewIndex(conf)
 	if err != nil {
 		return nil, err
 	}
@@ -76,6 +54,7 @@ func newF32Engine(conf usearch.IndexConfig, base, queries []float32, d int, code
 			return copy(keys, got), err
 		},
 		visits: func(i, k int) (int, error) {
+			// A zero Filter is inactive: this is the unfiltered graph walk, with its stats.
 			_, _, st, err := idx.SearchWith(queries[i*d:(i+1)*d:(i+1)*d], uint(k), usearch.Filter{})
 			return st.Distances, err
 		},
@@ -117,7 +96,7 @@ func runOurs(p runParams) error {
 		if p.variant == "f16" {
 			conf.Quantization = usearch.F16
 		}
-		e, err = newF32Engine(conf, base, queries, m.Dims, p.variant == "f32c8")
+		e, err = newEngine(conf, base, queries, m.Dims, p.variant == "f32c8")
 		if err != nil {
 			return err
 		}
@@ -135,7 +114,7 @@ func runOurs(p runParams) error {
 		}
 		n, q = rows, qs
 		conf.Quantization = usearch.U8
-		e, err = newEngine(conf, base, queries, m.Dims)
+		e, err = newEngine(conf, base, queries, m.Dims, false)
 		if err != nil {
 			return err
 		}
