@@ -160,12 +160,8 @@ class code_store {
     static constexpr size_t train_sample = 65536;
 
   private:
-    static constexpr unsigned first_log = 10, max_segments = 24;
-    std::atomic<uint8_t*> segments_[max_segments] = {};
-    size_t mapped_bytes_[max_segments] = {};  // of segments from os_allocate; 0: calloc
-    std::mutex grow_mutex_;
-    std::atomic<size_t> allocated_{0};
-    size_t stride_ = 0, row_bytes_ = 0, norm_offset_ = 0, tape_offset_ = 0;
+    row_array rows_;
+    size_t row_bytes_ = 0, norm_offset_ = 0, tape_offset_ = 0;
     size_t dims_ = 0;
     scalar_kind storage_ = scalar_kind::unknown;
     std::atomic<int> bits_{0};
@@ -174,31 +170,6 @@ class code_store {
     std::atomic<size_t> next_fit_{train_min};
     std::atomic<size_t> fitted_bytes_{0};  // read by memory_usage while a fit may push
     codes_kern::dot_fn dot_ = codes_kern::dot_serial;
-
-    static size_t segment_begin(unsigned s) { return s == 0 ? 0 : size_t(1) << (first_log + s - 1); }
-    static size_t segment_size(unsigned s) { return size_t(1) << (s == 0 ? first_log : first_log + s - 1); }
-
-    // allocate_segment returns zeroed memory for a segment. Rows are read in random order,
-    // one per scored neighbor, so large segments come from os_allocate in 2 MiB transparent
-    // huge pages (storage.hpp): a walk then misses the TLB far less often.
-    uint8_t* allocate_segment(unsigned s, size_t bytes) {
-        if (bytes >= huge_page) {
-            size_t length = (bytes + huge_page - 1) & ~(huge_page - 1);
-            uint8_t* seg = static_cast<uint8_t*>(os_allocate(length));
-            mapped_bytes_[s] = seg ? length : 0;
-            return seg;
-        }
-        mapped_bytes_[s] = 0;
-        return static_cast<uint8_t*>(std::calloc(bytes, 1));
-    }
-    void free_segment(unsigned s, uint8_t* seg) {
-        if (mapped_bytes_[s]) {
-            os_free(seg, mapped_bytes_[s]);
-            mapped_bytes_[s] = 0;
-            return;
-        }
-        std::free(seg);
-    }
 
   public:
     std::mutex fit_mutex;  // one fit at a time; adds never wait for it (try_lock)
@@ -224,17 +195,13 @@ class code_store {
     codes_kern::dot_fn dot() const { return dot_; }
     const code_params* params() const { return params_.load(std::memory_order_acquire); }
     size_t next_fit() const { return next_fit_.load(std::memory_order_relaxed); }
-    size_t allocated() const { return allocated_.load(std::memory_order_acquire); }
+    size_t allocated() const { return rows_.allocated(); }
 
     // release frees the rows and fits; only while no add or search runs.
     void release() {
         bits_.store(0);
         params_.store(nullptr);
-        for (unsigned i = 0; i < max_segments; ++i) {
-            uint8_t* seg = segments_[i].exchange(nullptr);
-            if (seg) free_segment(i, seg);
-        }
-        allocated_ = 0;
+        rows_.release();
         fitted_.clear();
         fitted_bytes_ = 0;
         next_fit_ = train_min;
@@ -251,7 +218,8 @@ class code_store {
         // read. Rows start 8-byte aligned (the stride is a multiple of 8).
         norm_offset_ = (dims + 3) & ~size_t(3);
         tape_offset_ = (norm_offset_ + (metric == metric_kind::l2sq ? sizeof(float) : 0) + 7) & ~size_t(7);
-        stride_ = row_bytes_ = tape_offset_ + sizeof(uint8_t*);
+        row_bytes_ = tape_offset_ + sizeof(uint8_t*);
+        rows_.configure(row_bytes_);
         dot_ = codes_kern::best_dot();
         bits_.store(bits, std::memory_order_release);
     }
@@ -261,41 +229,17 @@ class code_store {
     void forget() {
         params_.store(nullptr, std::memory_order_release);
         next_fit_ = train_min;
-        for (unsigned s = 0; s < max_segments; ++s)
-            if (uint8_t* seg = segments_[s].load()) std::memset(seg, 0, segment_size(s) * stride_);
+        rows_.zero();
     }
 
-    uint8_t* row(size_t slot) const {
-        unsigned s = 0;
-        size_t offset = slot;
-        if (slot >> first_log) {
-            s = 64u - unsigned(__builtin_clzll(uint64_t(slot >> first_log)));
-            offset = slot - segment_begin(s);
-        }
-        return segments_[s].load(std::memory_order_acquire) + offset * stride_;
-    }
-
+    uint8_t* row(size_t slot) const { return rows_.row(slot); }
     // ensure makes rows [0, n) addressable.
-    bool ensure(size_t n) {
-        if (n <= allocated()) return true;
-        std::lock_guard<std::mutex> lock(grow_mutex_);
-        size_t have = allocated_.load();
-        for (unsigned s = 0; s < max_segments && have < n; ++s) {
-            if (segments_[s].load()) continue;
-            uint8_t* seg = allocate_segment(s, segment_size(s) * stride_);
-            if (!seg) return false;
-            segments_[s].store(seg, std::memory_order_release);
-            have = segment_begin(s) + segment_size(s);
-            allocated_.store(have, std::memory_order_release);
-        }
-        return have >= n;
-    }
+    bool ensure(size_t n) { return rows_.ensure(n); }
 
     // memory_usage counts the rows of the first `slots` slots: the rest of the last segment
     // is never touched, so the OS has not backed it with memory (beyond one huge page).
     size_t memory_usage(size_t slots) const {
-        size_t bytes = std::min(allocated(), slots) * stride_;
-        return bytes + fitted_bytes_.load(std::memory_order_relaxed);
+        return rows_.memory_usage(slots) + fitted_bytes_.load(std::memory_order_relaxed);
     }
 
     // publish makes a fit current; earlier fits stay allocated for searches still using them.

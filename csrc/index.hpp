@@ -37,9 +37,11 @@ class dense_index {
     friend struct code_search;  // compact codes, in codes_search.hpp
 
   public:
+    // slot_ref is a slot's entry in the slot table: its node record (null until the slot
+    // has one) and the lock guarding writes to the record's lists. The slot's vector is
+    // its row in vectors_, found by address arithmetic.
     struct slot_ref {
         std::atomic<uint8_t*> tape{nullptr};
-        std::atomic<uint8_t*> vector{nullptr};
         std::atomic<uint32_t> lock{0};
     };
 
@@ -53,11 +55,13 @@ class dense_index {
     metric_t metric_;
 
     stable_array<slot_ref> slots_;
-    arena arena_;
+    row_array vectors_;  // one row per slot, in the storage kind (the file's rows in a view)
+    arena arena_;        // node records
     key_map keys_;
     std::atomic<size_t> size_{0};  // slots in use, removed ones included
     std::atomic<size_t> live_{0};
     std::atomic<size_t> capacity_{0};
+    size_t cleared_rows_ = 0;  // rows written before the last clear, which keeps their memory
     // mutations_ counts finished adds, removes, renames and clears, so that a copy built
     // aside (compaction) can tell whether the index changed meanwhile.
     std::atomic<uint64_t> mutations_{0};
@@ -91,11 +95,24 @@ class dense_index {
     };
 
     uint8_t* tape_of(slot_t s) const { return slots_[s].tape.load(std::memory_order_acquire); }
-    const uint8_t* vector_of(slot_t s) const { return slots_[s].vector.load(std::memory_order_acquire); }
+    // row_of is where slot s keeps its vector, computed without reading memory: the walks
+    // use it for the neighbors they score, and check the record of the nodes they expand or
+    // return. vector_of is the vector of a slot with a record, or null.
+    const uint8_t* row_of(slot_t s) const { return vectors_.row(s); }
+    const uint8_t* vector_of(slot_t s) const { return tape_of(s) ? vectors_.row(s) : nullptr; }
+    // set_vector_bytes sizes the vectors and their rows: rows of up to 64 bytes take a power
+    // of two, longer ones whole cache lines, so that no row straddles more lines than it must.
+    void set_vector_bytes(size_t bytes) {
+        vector_bytes_ = bytes;
+        size_t stride = bytes <= 64 ? 1 : (bytes + 63) & ~size_t(63);
+        while (stride < bytes) stride *= 2;
+        vectors_.configure(stride);
+    }
     neighbor_list list_of(uint8_t* tape, int level) const { return neighbor_list{tape + layout_.list_offset(level)}; }
 
     // Search (search.hpp).
     void gather_neighbors(context& ctx, neighbor_list list, int level, bool mark_visits) const;
+    void prefetch_list(slot_t s, int level) const;
     void greedy_descent(context& ctx, const uint8_t* q, slot_t& best, float& best_distance, int level) const;
     bool beam_search(context& ctx, const uint8_t* q, slot_t start, float start_distance, int level, size_t ef,
                      slot_t exclude, bool live_only, const filter_t& filter, size_t budget = 0) const;
@@ -117,10 +134,10 @@ class dense_index {
         }
         for (const candidate& c : sorted) {
             if (out.size() >= limit) break;
-            const uint8_t* cv = vector_of(c.slot);
+            const uint8_t* cv = row_of(c.slot);
             bool keep = true;
             for (const candidate& s : out)
-                if (metric_.pair(cv, vector_of(s.slot)) < c.distance) {
+                if (metric_.pair(cv, row_of(s.slot)) < c.distance) {
                     keep = false;
                     break;
                 }
@@ -140,6 +157,7 @@ class dense_index {
     void add_reverse_link(context& ctx, slot_t target, slot_t added, float distance, int level) {
         node_lock lock(slots_[target].lock);
         uint8_t* tape = tape_of(target);
+        if (!tape) return;  // a slot read torn by the walk (search.hpp, gather_neighbors)
         neighbor_list list = list_of(tape, level);
         size_t capacity = layout_.capacity(level);
         size_t n = std::min<size_t>(list.size(), capacity);
@@ -150,10 +168,10 @@ class dense_index {
             list.set_size(uint32_t(n + 1));
             return;
         }
-        const uint8_t* tv = vector_of(target);
+        const uint8_t* tv = row_of(target);
         ctx.relink.clear();
         ctx.relink.push_back({distance, added});
-        for (size_t i = 0; i < n; ++i) ctx.relink.push_back({metric_.pair(tv, vector_of(list[i])), list[i]});
+        for (size_t i = 0; i < n; ++i) ctx.relink.push_back({metric_.pair(tv, row_of(list[i])), list[i]});
         std::stable_sort(ctx.relink.begin(), ctx.relink.end(),
                          [](const candidate& a, const candidate& b) { return a.distance < b.distance; });
         select_neighbors(ctx.relink, capacity, ctx.selected);
@@ -192,7 +210,11 @@ class dense_index {
             // A failed metric (a panic or a NaN) makes distances meaningless: link nothing
             // more, so that no other node leads to this one, which the caller withdraws.
             if (metric_failed) return;
-            ctx.sorted.assign(ctx.results.begin(), ctx.results.end());
+            // Results are slots read from lists; one read torn by a racing write (search.hpp,
+            // gather_neighbors) may name a slot without a record: never link to it.
+            ctx.sorted.clear();
+            for (const candidate& c : ctx.results)
+                if (tape_of(c.slot)) ctx.sorted.push_back(c);
             std::sort(ctx.sorted.begin(), ctx.sorted.end(),
                       [](const candidate& a, const candidate& b) { return a.distance < b.distance; });
             select_neighbors(ctx.sorted, layout_.M, ctx.chosen);
@@ -210,7 +232,7 @@ class dense_index {
                     slot_t s = list[i];
                     bool known = s == slot;
                     for (const candidate& c : chosen) known = known || c.slot == s;
-                    if (!known) ctx.relink.push_back({metric_.pair(v, vector_of(s)), s});
+                    if (!known) ctx.relink.push_back({metric_.pair(v, row_of(s)), s});
                 }
                 if (ctx.relink.size() > capacity) {
                     std::stable_sort(ctx.relink.begin(), ctx.relink.end(),
@@ -283,7 +305,7 @@ class dense_index {
         if (!config_.connectivity) config_.connectivity = default_connectivity;
         if (!config_.connectivity_base) config_.connectivity_base = 2 * config_.connectivity;
         layout_.M = config_.connectivity, layout_.M0 = config_.connectivity_base;
-        vector_bytes_ = bytes_per_vector(config_.storage, config_.dimensions);
+        set_vector_bytes(bytes_per_vector(config_.storage, config_.dimensions));
         level_multiplier_ = 1.0 / std::log(double(config_.connectivity));
         metric_ = metric_t{};
         metric_.label = config_.metric;
@@ -354,7 +376,8 @@ class dense_index {
     status reserve(size_t capacity) {
         if (capacity > max_slots) return fail(status_code::out_of_memory, "Out of memory!");
         if (capacity <= capacity_.load(std::memory_order_acquire)) return {};
-        if (!slots_.ensure(capacity)) return fail(status_code::out_of_memory, "Out of memory!");
+        if (!slots_.ensure(capacity) || !vectors_.ensure(capacity))
+            return fail(status_code::out_of_memory, "Out of memory!");
         size_t have = capacity_.load();
         while (have < capacity && !capacity_.compare_exchange_weak(have, capacity)) {
         }
@@ -362,7 +385,8 @@ class dense_index {
     }
 
     size_t memory_usage() {
-        size_t bytes = sizeof(*this) + arena_.memory_usage() + slots_.memory_usage() + keys_.memory_usage();
+        size_t bytes = sizeof(*this) + arena_.memory_usage() + slots_.memory_usage() + keys_.memory_usage() +
+                       vectors_.memory_usage(std::max(slots(), cleared_rows_));
         return bytes + pool_.memory_usage() + codes_.memory_usage(slots());
     }
 
@@ -397,21 +421,18 @@ class dense_index {
         int level;
         if (reused) {
             level = tape_level(tape_of(slot));
-            std::memcpy(const_cast<uint8_t*>(vector_of(slot)), v, vector_bytes_);
+            std::memcpy(vectors_.row(slot), v, vector_bytes_);
         } else {
             level = random_level(ctx);
-            size_t vbytes = (vector_bytes_ + 63) & ~size_t(63);
-            uint8_t* block = arena_.allocate(vbytes + layout_.bytes(level));
-            if (!block) {
-                // The slot is counted but has no record; readers skip it (null pointers).
+            uint8_t* tape = arena_.allocate(layout_.bytes(level));
+            if (!tape) {
+                // The slot is counted but has no record; readers skip it (null pointer).
                 return fail(status_code::out_of_memory, "Out of memory!");
             }
-            std::memcpy(block, v, vector_bytes_);
-            uint8_t* tape = block + vbytes;
+            std::memcpy(vectors_.row(slot), v, vector_bytes_);
             tape_set_key(tape, tombstone_key);
             tape_set_level(tape, level);
-            ref.vector.store(block, std::memory_order_release);
-            ref.tape.store(tape, std::memory_order_release);
+            ref.tape.store(tape, std::memory_order_release);  // publishes the row too
         }
         code_search::after_store(*this, slot, vector_of(slot));
         switch (keys_.insert(key, slot, !config_.multi)) {
@@ -518,7 +539,8 @@ class dense_index {
     void clear() {
         mutation_mark mark{mutations_};
         size_t n = size_.load();
-        for (size_t i = 0; i < n; ++i) slots_[i].tape.store(nullptr), slots_[i].vector.store(nullptr);
+        for (size_t i = 0; i < n; ++i) slots_[i].tape.store(nullptr);
+        cleared_rows_ = std::max(cleared_rows_, n);
         arena_.rewind();
         keys_.clear(true);
         free_.clear();

@@ -101,19 +101,21 @@ struct persistence {
         if (!st) return st;
         size_t n = img.rows;
         if (n && !x.slots_.ensure(n)) return fail(status_code::out_of_memory, "Out of memory!");
+        // A view's rows are the file's vectors, laid end to end.
+        if (view) x.vectors_.borrow(img.vectors, img.cols, n);
+        else if (n && !x.vectors_.ensure(n)) return fail(status_code::out_of_memory, "Out of memory!");
         const uint8_t* tape = img.tapes;
-        size_t vbytes = (x.vector_bytes_ + 63) & ~size_t(63), live = 0;
+        size_t live = 0;
         for (size_t i = 0; i < n; ++i) {
             size_t bytes = x.layout_.bytes(tape_level(tape));
-            const uint8_t* vec = img.vectors + i * img.cols;
             dense_index::slot_ref& ref = x.slots_[i];
             if (view) {
-                ref.vector.store(const_cast<uint8_t*>(vec)), ref.tape.store(const_cast<uint8_t*>(tape));
+                ref.tape.store(const_cast<uint8_t*>(tape));
             } else {
-                uint8_t* block = x.arena_.allocate(vbytes + bytes);
-                if (!block) return fail(status_code::out_of_memory, "Out of memory!");
-                std::memcpy(block, vec, img.cols), std::memcpy(block + vbytes, tape, bytes);
-                ref.vector.store(block), ref.tape.store(block + vbytes);
+                uint8_t* record = x.arena_.allocate(bytes);
+                if (!record) return fail(status_code::out_of_memory, "Out of memory!");
+                std::memcpy(x.vectors_.row(i), img.vectors + i * img.cols, img.cols), std::memcpy(record, tape, bytes);
+                ref.tape.store(record);
             }
             key_t key = tape_key(tape);
             try {

@@ -48,15 +48,15 @@ inline size_t walk_budget(size_t live) {
 // signaling_nan fills the distance of a result slot that has no entry, as upstream does.
 inline float signaling_nan() { return std::numeric_limits<float>::signaling_NaN(); }
 
-// gather_neighbors collects the neighbors of one list on `level` that have a vector (and,
-// with mark_visits, that this search has not visited yet, marking them) into
-// ctx.batch_slots and ctx.batch_vectors. It reads them in two passes so that the cache
-// misses of one hop overlap instead of following each other: the first pass prefetches
-// every neighbor's slot entry, the second reads the vector addresses out of them and
-// prefetches the vectors, which the distance kernel then finds on their way.
+// gather_neighbors collects the neighbors of one list on `level` (with mark_visits, those
+// this search has not visited yet, marking them) into ctx.batch_slots and their rows into
+// ctx.batch_vectors, prefetching the rows so that the misses of one hop overlap and the
+// distance kernel finds them on their way. Rows are addressed without reading the slot
+// table; a listed slot always has its record, but one read torn by a racing write (see
+// below) may not, and is caught where a record is read: on expansion and in the results.
 inline void dense_index::gather_neighbors(context& ctx, neighbor_list list, int level, bool mark_visits) const {
     size_t n = std::min<size_t>(list.size(), layout_.capacity(level));
-    size_t addressable = slots_.allocated();
+    size_t addressable = vectors_.allocated();
     ctx.batch_slots.clear(), ctx.batch_vectors.clear();
     for (size_t i = 0; i < n; ++i) {
         slot_t s = list[i];
@@ -64,18 +64,21 @@ inline void dense_index::gather_neighbors(context& ctx, neighbor_list list, int 
         // racing a write may be torn; never follow a slot that is not addressable.
         if (s >= addressable) continue;
         if (mark_visits && ctx.visit(s)) continue;
-        USG_PREFETCH(&slots_[s]);
-        ctx.batch_slots.push_back(s);
-    }
-    size_t kept = 0;
-    for (slot_t s : ctx.batch_slots) {
-        const uint8_t* v = vector_of(s);
-        if (!v) continue;
+        const uint8_t* v = row_of(s);
         USG_PREFETCH(v);
-        ctx.batch_slots[kept++] = s;
+        ctx.batch_slots.push_back(s);
         ctx.batch_vectors.push_back(v);
     }
-    ctx.batch_slots.resize(kept);
+}
+
+// prefetch_list starts loading the neighbor list of slot s on `level` (its slot-table entry
+// first: the walks prefetch it a step ahead, when the node becomes the best candidate).
+inline void dense_index::prefetch_list(slot_t s, int level) const {
+    if (const uint8_t* tape = tape_of(s)) {
+        const uint8_t* list = tape + layout_.list_offset(level);
+        size_t bytes = 4 + 4 * layout_.capacity(level);
+        for (size_t at = 0; at < bytes + 63; at += 64) USG_PREFETCH(list + std::min(at, bytes - 1));
+    }
 }
 
 // greedy_descent walks level `level` from `best`, moving to any strictly closer neighbor
@@ -84,7 +87,9 @@ inline void dense_index::greedy_descent(context& ctx, const uint8_t* q, slot_t& 
                                         int level) const {
     for (bool changed = true; changed;) {
         changed = false;
-        gather_neighbors(ctx, list_of(tape_of(best), level), level, false);
+        uint8_t* tape = tape_of(best);
+        if (!tape) return;  // a slot read torn (see gather_neighbors): stop here
+        gather_neighbors(ctx, list_of(tape, level), level, false);
         size_t count = ctx.batch_slots.size();
         ctx.batch_distances.resize(count);
         metric_.batch(q, ctx.batch_vectors.data(), count, ctx.batch_distances.data());
@@ -122,7 +127,9 @@ inline bool dense_index::beam_search(context& ctx, const uint8_t* q, slot_t star
     };
     auto live_key = [&](slot_t s, key_t& key) {
         if (s == exclude) return false;
-        key = tape_key(tape_of(s));
+        const uint8_t* tape = tape_of(s);
+        if (!tape) return false;
+        key = tape_key(tape);
         return key != tombstone_key;
     };
     if (!check_keys) {
@@ -147,7 +154,16 @@ inline bool dense_index::beam_search(context& ctx, const uint8_t* q, slot_t star
              filter.accepted * search_tuning::max_rejection_ratio < filter.judged)))
             return false;
 
-        gather_neighbors(ctx, list_of(tape_of(c.slot), level), level, true);
+        // The next candidate is likely the next one expanded: fetch its list ahead, which
+        // lives apart from its row (a walk would otherwise wait for it at every expansion).
+        // Its slot-table entry is requested first and read only once this hop's rows are
+        // on their way, so that the two misses overlap with them.
+        slot_t next = ctx.candidates.empty() ? c.slot : ctx.candidates.front().slot;
+        USG_PREFETCH(&slots_[next]);
+        uint8_t* tape = tape_of(c.slot);
+        if (!tape) continue;  // a slot read torn (see gather_neighbors) has no list to follow
+        gather_neighbors(ctx, list_of(tape, level), level, true);
+        if (next != c.slot) prefetch_list(next, level);
         size_t count = ctx.batch_slots.size();
         if (!count) continue;
         ctx.batch_distances.resize(count);
@@ -306,7 +322,9 @@ inline status dense_index::search(const void* query, scalar_kind kind, size_t k,
     // tombstone and is dropped rather than reported as key 2^64-1.
     size_t n = 0;
     for (size_t i = 0; i < ctx.results.size() && n < k; ++i) {
-        key_t key = tape_key(tape_of(ctx.results[i].slot));
+        const uint8_t* tape = tape_of(ctx.results[i].slot);
+        if (!tape) continue;  // a slot read torn (see gather_neighbors)
+        key_t key = tape_key(tape);
         if (key == tombstone_key) continue;
         keys[n] = key, distances[n] = ctx.results[i].distance, ++n;
     }

@@ -140,6 +140,108 @@ template <typename T> class stable_array {
     size_t memory_usage() const { return allocated() * sizeof(T); }
 };
 
+// row_array holds one fixed-size row per slot in power-of-two segments that never move, so
+// that a row's address is computed from its slot (a segment number from the slot's leading
+// bit, an offset) instead of being read from memory. A walk over a large index scores rows
+// in random order: with the address computed, a hop costs one miss per neighbor (its row),
+// not two (a slot-table entry, then the row). The rows of a view are the file's vectors:
+// the segments then point into the mapping, and nothing is allocated or freed.
+class row_array {
+    static constexpr unsigned first_log = 10, max_segments = 24;  // segment 0 holds 1024 rows
+    std::atomic<uint8_t*> segments_[max_segments] = {};
+    size_t mapped_bytes_[max_segments] = {};  // of segments from os_allocate; 0: calloc
+    std::mutex grow_mutex_;
+    std::atomic<size_t> allocated_{0};
+    size_t stride_ = 0;
+    bool borrowed_ = false;  // the segments point into memory owned elsewhere (a view)
+
+    static size_t segment_begin(unsigned s) { return s == 0 ? 0 : size_t(1) << (first_log + s - 1); }
+    static size_t segment_size(unsigned s) { return size_t(1) << (s == 0 ? first_log : first_log + s - 1); }
+
+    // allocate_segment returns zeroed memory; large segments come from os_allocate, in
+    // transparent huge pages where offered (a random walk then misses the TLB far less).
+    uint8_t* allocate_segment(unsigned s, size_t bytes) {
+        if (bytes >= huge_page) {
+            size_t length = (bytes + huge_page - 1) & ~(huge_page - 1);
+            uint8_t* seg = static_cast<uint8_t*>(os_allocate(length));
+            mapped_bytes_[s] = seg ? length : 0;
+            return seg;
+        }
+        mapped_bytes_[s] = 0;
+        return static_cast<uint8_t*>(std::calloc(bytes, 1));
+    }
+
+  public:
+    row_array() = default;
+    row_array(const row_array&) = delete;
+    ~row_array() { release(); }
+
+    // release frees the rows and forgets the stride; only while no reader runs.
+    void release() {
+        for (unsigned s = 0; s < max_segments; ++s) {
+            uint8_t* seg = segments_[s].exchange(nullptr);
+            if (!seg || borrowed_) continue;
+            if (mapped_bytes_[s]) os_free(seg, mapped_bytes_[s]);
+            else std::free(seg);
+            mapped_bytes_[s] = 0;
+        }
+        allocated_ = 0, stride_ = 0, borrowed_ = false;
+    }
+    // configure drops every row and sets the row size for the rows made from now on.
+    void configure(size_t stride) { release(), stride_ = stride; }
+    // borrow serves n rows of `stride` bytes laid end to end at `base` (a mapped file).
+    void borrow(const uint8_t* base, size_t stride, size_t n) {
+        release();
+        stride_ = stride, borrowed_ = true;
+        size_t have = 0;
+        for (unsigned s = 0; s < max_segments && have < n; ++s) {
+            segments_[s].store(const_cast<uint8_t*>(base) + segment_begin(s) * stride, std::memory_order_release);
+            have = segment_begin(s) + segment_size(s);
+        }
+        allocated_.store(n, std::memory_order_release);
+    }
+
+    size_t stride() const { return stride_; }
+    size_t allocated() const { return allocated_.load(std::memory_order_acquire); }
+    uint8_t* row(size_t slot) const {
+        unsigned s = 0;
+        size_t offset = slot;
+        if (slot >> first_log) {
+            s = 64u - unsigned(__builtin_clzll(uint64_t(slot >> first_log)));
+            offset = slot - segment_begin(s);
+        }
+        return segments_[s].load(std::memory_order_acquire) + offset * stride_;
+    }
+
+    // ensure makes rows [0, n) addressable; new rows are zero.
+    bool ensure(size_t n) {
+        if (n <= allocated()) return true;
+        if (borrowed_) return true;  // a view is read-only: it reserves without adding rows
+        std::lock_guard<std::mutex> lock(grow_mutex_);
+        size_t have = allocated_.load();
+        for (unsigned s = 0; s < max_segments && have < n; ++s) {
+            if (segments_[s].load()) continue;
+            uint8_t* seg = allocate_segment(s, segment_size(s) * stride_);
+            if (!seg) return false;
+            segments_[s].store(seg, std::memory_order_release);
+            have = segment_begin(s) + segment_size(s);
+            allocated_.store(have, std::memory_order_release);
+        }
+        return have >= n;
+    }
+
+    // zero clears every owned row, keeping the memory.
+    void zero() {
+        if (borrowed_) return;
+        for (unsigned s = 0; s < max_segments; ++s)
+            if (uint8_t* seg = segments_[s].load()) std::memset(seg, 0, segment_size(s) * stride_);
+    }
+
+    // memory_usage counts the owned rows of the first `slots` slots: the rest of the last
+    // segment is never touched, so the OS has not backed it with memory.
+    size_t memory_usage(size_t slots) const { return borrowed_ ? 0 : std::min(allocated(), slots) * stride_; }
+};
+
 // arena hands out memory for node records and vectors in large chunks, freed all at once.
 // rewind starts handing out the chunks it holds again, for clearing without freeing.
 class arena {

@@ -114,7 +114,7 @@ struct toolkit {
     static void init_like(dense_index& y, const dense_index& x) {
         y.config_ = x.config_;
         y.layout_ = x.layout_;
-        y.vector_bytes_ = x.vector_bytes_;
+        y.set_vector_bytes(x.vector_bytes_);
         y.level_multiplier_ = x.level_multiplier_;
         y.metric_ = x.metric_;
         y.initialized_ = true;
@@ -136,18 +136,15 @@ struct toolkit {
         size_t n = x.size_.load(std::memory_order_acquire);
         status st = y.reserve(std::max(n, x.capacity()));
         if (!st) return st;
-        size_t vbytes = aligned_vector_bytes(x);
         try {
             for (size_t s = 0; s < n; ++s) {
                 const uint8_t* tape = x.tape_of(slot_t(s));
-                const uint8_t* v = x.vector_of(slot_t(s));
-                if (!tape || !v) continue;
+                if (!tape) continue;
                 size_t bytes = x.layout_.bytes(tape_level(tape));
-                uint8_t* block = y.arena_.allocate(vbytes + bytes);
-                if (!block) return fail(status_code::out_of_memory, "Out of memory!");
-                std::memcpy(block, v, x.vector_bytes_), std::memcpy(block + vbytes, tape, bytes);
-                y.slots_[s].vector.store(block, std::memory_order_relaxed);
-                y.slots_[s].tape.store(block + vbytes, std::memory_order_relaxed);
+                uint8_t* record = y.arena_.allocate(bytes);
+                if (!record) return fail(status_code::out_of_memory, "Out of memory!");
+                std::memcpy(y.vectors_.row(s), x.row_of(slot_t(s)), x.vector_bytes_), std::memcpy(record, tape, bytes);
+                y.slots_[s].tape.store(record, std::memory_order_relaxed);
                 key_t key = tape_key(tape);
                 if (key != tombstone_key && y.keys_.insert(key, slot_t(s), false) != key_map::inserted)
                     return fail(status_code::out_of_memory, "Out of memory!");
@@ -191,7 +188,6 @@ struct toolkit {
     }
 
   private:
-    static size_t aligned_vector_bytes(const dense_index& x) { return (x.vector_bytes_ + 63) & ~size_t(63); }
 
     // compaction is the state of one compact call: the renumbering and the repair work.
     struct compaction {
@@ -270,18 +266,15 @@ struct toolkit {
             size_t m = old_of.size();
             status st = y.reserve(m);
             if (!st) return st;
-            size_t vbytes = aligned_vector_bytes(x);
             for (size_t i = 0; i < m; ++i) {
                 if ((i & 4095) == 0 && cancelled()) return fail(status_code::cancelled, "Compaction was cancelled");
                 const uint8_t* tape = x.tape_of(old_of[i]);
                 int level = tape_level(tape);
-                uint8_t* block = y.arena_.allocate(vbytes + x.layout_.bytes(level));
-                if (!block) return fail(status_code::out_of_memory, "Out of memory!");
-                std::memcpy(block, x.vector_of(old_of[i]), x.vector_bytes_);
-                uint8_t* fresh = block + vbytes;
+                uint8_t* fresh = y.arena_.allocate(x.layout_.bytes(level));
+                if (!fresh) return fail(status_code::out_of_memory, "Out of memory!");
+                std::memcpy(y.vectors_.row(i), x.row_of(old_of[i]), x.vector_bytes_);
                 key_t key = tape_key(tape);
                 tape_set_key(fresh, key), tape_set_level(fresh, level);
-                y.slots_[i].vector.store(block, std::memory_order_relaxed);
                 y.slots_[i].tape.store(fresh, std::memory_order_relaxed);
                 try {
                     if (y.keys_.insert(key, slot_t(i), false) != key_map::inserted)
@@ -484,7 +477,9 @@ struct toolkit {
         std::sort_heap(ctx.results.begin(), ctx.results.end(), farther_first());
         size_t n = 0;
         for (size_t i = 0; i < ctx.results.size() && n < k; ++i) {
-            key_t key = tape_key(x.tape_of(ctx.results[i].slot));
+            const uint8_t* tape = x.tape_of(ctx.results[i].slot);
+            if (!tape) continue;  // a slot read torn (search.hpp, gather_neighbors)
+            key_t key = tape_key(tape);
             if (key == tombstone_key) continue;
             keys[n] = key, distances[n] = ctx.results[i].distance, ++n;
         }
