@@ -108,12 +108,19 @@ template <int K> struct minix16 {
     }
 };
 
-template <int Mode, typename L>
-USG_TARGET_SKYLAKE inline float skylake_pair(const void* va, const void* vb, size_t n) {
-    const uint8_t *a = static_cast<const uint8_t*>(va), *b = static_cast<const uint8_t*>(vb);
+// skylake_sums accumulates what Mode needs of a pair: the dot product or squared
+// difference in s, and for cos the squared norms in aa (unless KnownA: the batch form has it
+// already) and bb. The order of operations is the same whichever sums are taken, so a norm
+// computed once per batch equals the one the pair form computes every time.
+struct sums_f32 {
+    float s, aa, bb;
+};
+template <int Mode, typename L, bool KnownA>
+USG_TARGET_SKYLAKE inline sums_f32 skylake_sums(const uint8_t* a, const uint8_t* b, size_t n) {
     __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
     __m512 aa0 = _mm512_setzero_ps(), aa1 = _mm512_setzero_ps();
     __m512 bb0 = _mm512_setzero_ps(), bb1 = _mm512_setzero_ps();
+    constexpr bool cos = Mode == mode_cos, take_a = cos && !KnownA;
     size_t i = 0;
     for (; i + 32 <= n; i += 32) {
         __m512 x0 = L::load(a, i), y0 = L::load(b, i), x1 = L::load(a, i + 16), y1 = L::load(b, i + 16);
@@ -122,10 +129,8 @@ USG_TARGET_SKYLAKE inline float skylake_pair(const void* va, const void* vb, siz
             s0 = _mm512_fmadd_ps(d0, d0, s0), s1 = _mm512_fmadd_ps(d1, d1, s1);
         } else {
             s0 = _mm512_fmadd_ps(x0, y0, s0), s1 = _mm512_fmadd_ps(x1, y1, s1);
-            if (Mode == mode_cos) {
-                aa0 = _mm512_fmadd_ps(x0, x0, aa0), aa1 = _mm512_fmadd_ps(x1, x1, aa1);
-                bb0 = _mm512_fmadd_ps(y0, y0, bb0), bb1 = _mm512_fmadd_ps(y1, y1, bb1);
-            }
+            if (take_a) aa0 = _mm512_fmadd_ps(x0, x0, aa0), aa1 = _mm512_fmadd_ps(x1, x1, aa1);
+            if (cos) bb0 = _mm512_fmadd_ps(y0, y0, bb0), bb1 = _mm512_fmadd_ps(y1, y1, bb1);
         }
     }
     for (; i < n; i += 16) {
@@ -137,13 +142,25 @@ USG_TARGET_SKYLAKE inline float skylake_pair(const void* va, const void* vb, siz
             s0 = _mm512_fmadd_ps(d, d, s0);
         } else {
             s0 = _mm512_fmadd_ps(x, y, s0);
-            if (Mode == mode_cos) aa0 = _mm512_fmadd_ps(x, x, aa0), bb0 = _mm512_fmadd_ps(y, y, bb0);
+            if (take_a) aa0 = _mm512_fmadd_ps(x, x, aa0);
+            if (cos) bb0 = _mm512_fmadd_ps(y, y, bb0);
         }
     }
-    float s = _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
-    if (Mode == mode_l2sq) return s;
-    if (Mode == mode_ip) return 1.0f - s;
-    return cos_finish(s, _mm512_reduce_add_ps(_mm512_add_ps(aa0, aa1)), _mm512_reduce_add_ps(_mm512_add_ps(bb0, bb1)));
+    sums_f32 out{_mm512_reduce_add_ps(_mm512_add_ps(s0, s1)), 0, 0};
+    if (take_a) out.aa = _mm512_reduce_add_ps(_mm512_add_ps(aa0, aa1));
+    if (cos) out.bb = _mm512_reduce_add_ps(_mm512_add_ps(bb0, bb1));
+    return out;
+}
+
+template <int Mode> USG_INLINE float finish_f32(const sums_f32& t) {
+    if (Mode == mode_l2sq) return t.s;
+    if (Mode == mode_ip) return 1.0f - t.s;
+    return cos_finish(t.s, t.aa, t.bb);
+}
+
+template <int Mode, typename L>
+USG_TARGET_SKYLAKE inline float skylake_pair(const void* va, const void* vb, size_t n) {
+    return finish_f32<Mode>(skylake_sums<Mode, L, false>(static_cast<const uint8_t*>(va), static_cast<const uint8_t*>(vb), n));
 }
 
 // ---- AVX2: 8 lanes, scalar tail ----
@@ -241,10 +258,16 @@ USG_INLINE void prefetch_next(const uint8_t* v, size_t bytes) {
     for (size_t line = 0; line < bytes; line += 64) USG_PREFETCH(v + line);
 }
 
+// For cos the query's squared norm is taken once per batch (as skylake_sums would take it
+// for every pair: the distances are the pair form's to the bit).
 template <int Mode, typename L> USG_TARGET_SKYLAKE void skylake_batch(const void* q, const uint8_t* const* v, size_t count, size_t n, float* out) {
+    const uint8_t* a = static_cast<const uint8_t*>(q);
+    float aa = Mode == mode_cos && count ? skylake_sums<mode_cos, L, false>(a, a, n).aa : 0;
     for (size_t i = 0; i < count; ++i) {
         if (i + 1 < count) prefetch_next(v[i + 1], n * L::bytes);
-        out[i] = skylake_pair<Mode, L>(q, v[i], n);
+        sums_f32 t = skylake_sums<Mode, L, true>(a, v[i], n);
+        t.aa = aa;
+        out[i] = finish_f32<Mode>(t);
     }
 }
 template <int Mode, typename L> USG_TARGET_HASWELL void haswell_batch(const void* q, const uint8_t* const* v, size_t count, size_t n, float* out) {
