@@ -7,16 +7,18 @@
 #
 #   bash bench/run.sh [--quick] [--sets fashion,syn100k,syn1m] [--threads 1,2] [--repeat N]
 #                     [--efs 16,32,...] [--n N] [--q Q] [--engines ours,hnswlib,npm,exact]
-#                     [--min-seconds S] [--out DIR]
+#                     [--variants f32,f16,u8,f32c8] [--min-seconds S] [--out DIR]
 #
 # --quick: 10k base rows and 1,000 queries of fashion and syn100k, ef 16 and 64, one round,
 # threads 1 and 2, into bench/out/quick (a smoke test: every driver and the report run).
+# --variants: only these storage variants of each engine (default: all of them; a 1M-row
+# build takes minutes per variant and thread count).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
 SETS=fashion,syn100k THREADS=1,2 REPEAT=3 EFS=16,32,48,64,96,128,256 N=0 Q=0
-ENGINES=ours,hnswlib,npm,exact MIN_SECONDS=1 OUT=bench/out QUICK=0
+ENGINES=ours,hnswlib,npm,exact VARIANTS=all MIN_SECONDS=1 OUT=bench/out QUICK=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1 ;;
@@ -27,9 +29,10 @@ while [ $# -gt 0 ]; do
 	--n) N=$2; shift ;;
 	--q) Q=$2; shift ;;
 	--engines) ENGINES=$2; shift ;;
+	--variants) VARIANTS=$2; shift ;;
 	--min-seconds) MIN_SECONDS=$2; shift ;;
 	--out) OUT=$2; shift ;;
-	-h | --help) sed -n '2,14p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,16p' "$0"; exit 0 ;;
 	*) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
 	esac
 	shift
@@ -62,7 +65,7 @@ mkdir -p "$OUT/results" "$OUT/ids"
 {
 	echo "machine: $(uname -sm), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
 	echo "started: $(date -u +%FT%TZ), load average $(load)"
-	echo "args: sets=$SETS threads=$THREADS repeat=$REPEAT efs=$EFS n=$N q=$Q engines=$ENGINES min-seconds=$MIN_SECONDS"
+	echo "args: sets=$SETS threads=$THREADS repeat=$REPEAT efs=$EFS n=$N q=$Q engines=$ENGINES variants=$VARIANTS min-seconds=$MIN_SECONDS"
 	echo "go: $(go version | cut -d' ' -f3-), g++: $(g++ -dumpfullversion), node: $(node --version), hnswlib: $(dpkg-query -W -f '${Version}' libhnswlib-dev)"
 } >"$OUT/machine.txt"
 cat "$OUT/machine.txt"
@@ -78,8 +81,14 @@ for set in ${SETS//,/ }; do
 	"$H" prepare -dir "$OUT/data/$set" -set "$set" -n "$N" -q "$Q"
 done
 
-# variants prints the storage kinds an engine runs on a data set.
+# variants prints the storage kinds an engine runs on a data set (those --variants names).
 variants() {
+	local v
+	for v in $(all_variants "$1" "$2"); do
+		[ "$VARIANTS" = all ] || has "$VARIANTS" "$v" && echo "$v"
+	done
+}
+all_variants() {
 	case $1/$2 in
 	ours/fashion) echo f32 f16 u8 f32c8 ;;
 	ours/*) echo f32 f16 f32c8 ;;
