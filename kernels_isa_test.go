@@ -237,3 +237,20 @@ func isaNames(isas []int) []string {
 	}
 	return out
 }
+
+// TestExactScanUsesSIMD checks that the blocked exact scan runs a SIMD micro-kernel on every
+// x86 level that has one, newer levels included: ice and genoa once fell through to the
+// serial tiles and made ExactSearch ten times slower on the CPUs that have them.
+func TestExactScanUsesSIMD(t *testing.T) {
+	for isa := 0; isa < coreISACount(); isa++ {
+		name, level := coreISAName(isa), coreExactLevel(isa)
+		switch {
+		case name == "haswell":
+			require.Equal(t, "haswell", level, "exact scan on %s", name)
+		case name == "skylake" || name == "ice" || name == "genoa":
+			require.Equal(t, "skylake", level, "exact scan on %s", name)
+		default: // serial, and arm64 (no blocked NEON kernel yet)
+			require.Equal(t, "serial", level, "exact scan on %s", name)
+		}
+	}
+}

@@ -264,11 +264,12 @@ func coreExactSearch(dataset, queries unsafe.Pointer, datasetSize, queryCount, d
 	return statusOf(code, msg)
 }
 
-func coreVersion() string      { return C.GoString(C.usearch_version()) }
-func coreISACompiled() string  { return C.GoString(C.usearch_hardware_acceleration_compiled()) }
-func coreISAAvailable() string { return C.GoString(C.usearch_hardware_acceleration_available()) }
-func coreISAName(i int) string { return C.GoString(C.usearchx_isa_name(C.int(i))) }
-func coreISAUsable(i int) bool { return bool(C.usearchx_isa_usable(C.int(i))) }
+func coreVersion() string         { return C.GoString(C.usearch_version()) }
+func coreISACompiled() string     { return C.GoString(C.usearch_hardware_acceleration_compiled()) }
+func coreISAAvailable() string    { return C.GoString(C.usearch_hardware_acceleration_available()) }
+func coreISAName(i int) string    { return C.GoString(C.usearchx_isa_name(C.int(i))) }
+func coreISAUsable(i int) bool    { return bool(C.usearchx_isa_usable(C.int(i))) }
+func coreExactLevel(i int) string { return C.GoString(C.usearchx_exact_level(C.int(i))) }
 func coreISACount() (n int) {
 	for C.usearchx_isa_name(C.int(n)) != nil {
 		n++

@@ -413,14 +413,17 @@ using scan_fn = void (*)(const exact_job&, tile_fn, size_t, size_t, size_t, size
 struct plan {
     scan_fn run = nullptr;
     tile_fn tile = nullptr;
+    const char* level = nullptr;  // the level whose micro-kernel it runs (usearchx_exact_level)
 };
+// Levels above skylake (ice, genoa) add instructions the f32 micro-kernels do not use, so
+// they run skylake's: the test is "at least", or a newer CPU would fall back to serial.
 template <int Mode> inline plan plan_for_mode(int isa) {
 #if USG_X86
-    if (isa == kern::isa_skylake) return {scan<skylake_mr, skylake_nr>, tile_skylake<Mode>};
-    if (isa == kern::isa_haswell) return {scan<haswell_mr, haswell_nr>, tile_haswell<Mode>};
+    if (isa >= kern::isa_skylake) return {scan<skylake_mr, skylake_nr>, tile_skylake<Mode>, "skylake"};
+    if (isa == kern::isa_haswell) return {scan<haswell_mr, haswell_nr>, tile_haswell<Mode>, "haswell"};
 #endif
     (void)isa;
-    return {scan<serial_mr, serial_nr>, tile_serial<Mode>};
+    return {scan<serial_mr, serial_nr>, tile_serial<Mode>, "serial"};
 }
 inline plan plan_for(metric_kind m, int isa) {
     if (m == metric_kind::l2sq) return plan_for_mode<mode_l2sq>(isa);

@@ -619,6 +619,8 @@ char const* usearchx_isa_name(int isa) {
 
 bool usearchx_isa_usable(int isa) { return isa >= 0 && isa <= cpu_isa() && (USG_X86 || USG_ARM64 || isa == kern::isa_serial); }
 
+char const* usearchx_exact_level(int isa) { return exact_gemm::plan_for(metric_kind::l2sq, isa).level; }
+
 int usearchx_distance_isa(int isa, void const* a, void const* b, usearch_scalar_kind_t kind, size_t dims,
                           usearch_metric_kind_t metric, usearch_distance_t* result, usearch_error_t* error) {
     if (!usearchx_isa_usable(isa))

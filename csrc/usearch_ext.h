@@ -155,6 +155,9 @@ USEARCH_EXPORT int usearchx_distances_isa(int isa, void const* query, void const
                                           usearch_scalar_kind_t scalar_kind, size_t dimensions,
                                           usearch_metric_kind_t metric_kind, usearch_distance_t* results,
                                           usearch_error_t* error);
+/* The level whose micro-kernel the blocked exact scan runs on level isa ("serial" when it has
+   none): a CPU newer than the kernels must still get the fastest one it can run. */
+USEARCH_EXPORT char const* usearchx_exact_level(int isa);
 /* Converts one vector between scalar kinds with the rules used on add/get. */
 USEARCH_EXPORT int usearchx_cast(void const* from, usearch_scalar_kind_t from_kind, void* to,
                                  usearch_scalar_kind_t to_kind, size_t dimensions, usearch_error_t* error);
