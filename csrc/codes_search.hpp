@@ -158,8 +158,10 @@ inline bool code_search::search(const dense_index& x, context& ctx, const uint8_
         return x.tape_of(s);
     };
     // prefetch_record starts loading a node's key and level-0 list.
+    size_t record_head = x.layout_.list_offset(0) + 4 + 4 * x.layout_.capacity(0);
     auto prefetch_record = [&](slot_t s) {
-        if (const uint8_t* t = record(s)) USG_PREFETCH(t), USG_PREFETCH(t + 64);
+        if (const uint8_t* t = record(s))
+            for (size_t at = 0; at < record_head + 63; at += 64) USG_PREFETCH(t + std::min(at, record_head - 1));
     };
     // gather collects the unvisited, addressable neighbors of `from` on `level`. Unlike the
     // walk on vectors it does not read the neighbors' slot records: a hop then touches the
@@ -232,10 +234,14 @@ inline bool code_search::search(const dense_index& x, context& ctx, const uint8_
         }
     }
 
-    // Re-rank: the beam's entries with their exact distances.
+    // Re-rank: the beam's entries with their exact distances. Every result had its record
+    // read when it was expanded, so its row is read straight away, not through the slot table.
     ctx.batch_slots.clear(), ctx.batch_vectors.clear();
-    for (const candidate& c : ctx.results)
-        if (const uint8_t* v = x.vector_of(c.slot)) ctx.batch_slots.push_back(c.slot), ctx.batch_vectors.push_back(v);
+    for (const candidate& c : ctx.results) {
+        const uint8_t* v = x.row_of(c.slot);
+        USG_PREFETCH(v);
+        ctx.batch_slots.push_back(c.slot), ctx.batch_vectors.push_back(v);
+    }
     size_t count = ctx.batch_slots.size();
     ctx.batch_distances.resize(count);
     if (count) x.metric_.batch(q, ctx.batch_vectors.data(), count, ctx.batch_distances.data());
