@@ -322,6 +322,51 @@ func (g *Indexes) FilteredSearch(query []float32, limit uint, filter func(Key) b
 	})
 }
 
+// searchExactBlocks answers an exact SearchBatch over the indexes block by block: each
+// index scanned once per block of queries (searchExactBlock; query by query for an index
+// with a Go metric), then every row's results merged.
+func (g *Indexes) searchExactBlocks(ctx context.Context, queries []float32, per, rows, lim, out, threads int,
+	progress func(int, int), m *Matches, scratch *sync.Pool) (int, *rowFailure) {
+	const op = "SearchBatch"
+	for s, idx := range g.list {
+		if f := checkQueries(&idx.base, op, queries, per); f != nil {
+			f.err = shardError(op, s, f.err)
+			return 0, f
+		}
+	}
+	return runBlocks(ctx, threads, rows, progress, func(first, last int) error {
+		n := last - first
+		keys, dists, counts := make([]Key, len(g.list)*n*lim), make([]float32, len(g.list)*n*lim), make([]int, len(g.list)*n)
+		for s, idx := range g.list {
+			k, d, c := keys[s*n*lim:(s+1)*n*lim], dists[s*n*lim:(s+1)*n*lim], counts[s*n:(s+1)*n]
+			handled, err := searchExactBlock(&idx.base, op, queries[first*per:last*per], per, lim, k, d, c)
+			for i := 0; err == nil && !handled && i < n; i++ {
+				var rk []Key
+				var rd []float32
+				rk, rd, err = searchExactVector(&idx.base, op, queries[(first+i)*per:(first+i+1)*per], uint(lim))
+				c[i] = copy(k[i*lim:(i+1)*lim], rk)
+				copy(d[i*lim:(i+1)*lim], rd)
+			}
+			if err != nil {
+				return shardError(op, s, err)
+			}
+		}
+		r := scratch.Get().(*shardResults)
+		defer scratch.Put(r)
+		for i := range n {
+			for s := range g.list {
+				at := (s*n + i) * lim
+				copy(r.keys[s*lim:(s+1)*lim], keys[at:at+lim])
+				copy(r.dists[s*lim:(s+1)*lim], dists[at:at+lim])
+				r.counts[s] = counts[s*n+i]
+			}
+			row := first + i
+			m.Counts[row] = r.merge(m.Keys[row*out:(row+1)*out], m.Distances[row*out:(row+1)*out])
+		}
+		return nil
+	})
+}
+
 // SearchBatch searches for every row of queries over all the indexes, in parallel across
 // queries (see BatchOptions; Exact scans every index by brute force), merging each row's
 // results closest first. Cancellation and errors behave as in Index.SearchBatch.
@@ -354,6 +399,13 @@ func (g *Indexes) SearchBatch(ctx context.Context, queries []float32, limit uint
 	}
 	// Each worker goroutine reuses one scratch buffer for the indexes' results.
 	scratch := sync.Pool{New: func() any { return newShardResults(len(g.list), lim) }}
+	if exact && lim > 0 {
+		done, failure := g.searchExactBlocks(ctx, queries, per, rows, lim, out, threads, progress, m, &scratch)
+		if err := batchOutcome(ctx, op, "searched", done, rows, failure); err != nil {
+			return nil, err
+		}
+		return m, nil
+	}
 	done, failure := runRows(ctx, threads, rows, progress, func(i int) error {
 		if lim == 0 {
 			return nil

@@ -78,6 +78,9 @@ func coreSearchCallback(handle, unsafe.Pointer, Quantization, uint, *Key, *float
 func coreSearchExact(handle, unsafe.Pointer, Quantization, uint, *Key, *float32) (uint, status) {
 	return 0, noCgo
 }
+func coreSearchExactBatch(handle, unsafe.Pointer, Quantization, uint, uint, uint, *Key, *float32, *uint) (bool, status) {
+	return false, noCgo
+}
 func coreExport(handle, uint, uint64, []Key, unsafe.Pointer, Quantization) (uint, status) {
 	return 0, noCgo
 }

@@ -486,6 +486,19 @@ func coreSearchExact(h handle, query unsafe.Pointer, kind Quantization, k uint, 
 	return uint(found), statusOf(code, msg)
 }
 
+// coreSearchExactBatch scores count queries (stride bytes apart) against every live entry
+// in one scan, k results each into keys, dists and found (see usearchx_search_exact_batch).
+// handled is false, with nothing done, for a Go metric.
+func coreSearchExactBatch(h handle, queries unsafe.Pointer, kind Quantization, count, stride, k uint, keys *Key, dists *float32, found *uint) (bool, status) {
+	var msg C.usearch_error_t
+	var handled C.bool
+	code := C.usearchx_search_exact_batch(C.usearch_index_t(h), queries, cScalar[kind], C.size_t(count), C.size_t(stride),
+		C.size_t(k), (*C.usearch_key_t)(unsafe.Pointer(keys)), (*C.usearch_distance_t)(unsafe.Pointer(dists)),
+		(*C.size_t)(unsafe.Pointer(found)), &handled, &msg)
+	yieldIfDue(C.usearchx_yield_due())
+	return bool(handled), statusOf(code, msg)
+}
+
 // coreExport copies one part of the live entries (see usearchx_export); vectors may be nil.
 // It returns the part's size, which exceeds len(keys) when nothing was copied.
 func coreExport(h handle, partBits uint, part uint64, keys []Key, vectors unsafe.Pointer, kind Quantization) (uint, status) {

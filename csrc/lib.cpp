@@ -654,6 +654,16 @@ int usearchx_search_exact(usearch_index_t index, void const* query, usearch_scal
     });
 }
 
+int usearchx_search_exact_batch(usearch_index_t index, void const* queries, usearch_scalar_kind_t kind,
+                                size_t query_count, size_t query_stride, size_t count, usearch_key_t* keys,
+                                usearch_distance_t* distances, size_t* found, bool* handled, usearch_error_t* error) {
+    *handled = false;
+    return with_index(index, error, [&](dense_index& x) {
+        return toolkit::search_exact_batch(x, queries, scalar_of(&kind), query_count, query_stride, count, keys,
+                                           distances, found, *handled);
+    });
+}
+
 int usearchx_export(usearch_index_t index, unsigned part_bits, uint64_t part, usearch_key_t* keys, void* vectors,
                     usearch_scalar_kind_t kind, size_t capacity, size_t* count, usearch_error_t* error) {
     *count = 0;

@@ -170,6 +170,16 @@ USEARCH_EXPORT int usearchx_search_exact(usearch_index_t index, void const* quer
                                          size_t count, usearch_key_t* keys, usearch_distance_t* distances,
                                          size_t* found, usearch_error_t* error);
 
+/* usearchx_search_exact for query_count queries (query_stride bytes apart) in one scan of the
+ * index's rows, blocked like usearch_exact_search; `count` results per query in keys and
+ * distances, found[q] of them set. A user metric sets *handled to false and does nothing:
+ * use usearchx_search_exact per query then. Ties go to the lower slot. */
+USEARCH_EXPORT int usearchx_search_exact_batch(usearch_index_t index, void const* queries,
+                                               usearch_scalar_kind_t query_kind, size_t query_count,
+                                               size_t query_stride, size_t count, usearch_key_t* keys,
+                                               usearch_distance_t* distances, size_t* found, bool* handled,
+                                               usearch_error_t* error);
+
 /* Copies the live entries whose key hash falls in part `part` of 64 << part_bits: keys, and
  * vectors converted to vector_kind when vectors is not NULL. The parts split the key space,
  * so a key belongs to one part whatever happens to the index; each part is a consistent
