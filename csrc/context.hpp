@@ -8,7 +8,7 @@
 #include <new>
 #include <vector>
 
-#include "storage.hpp"
+#include "node_record.hpp"
 
 namespace usg {
 

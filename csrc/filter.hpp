@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "storage.hpp"
+#include "keymap.hpp"
 #include "usearch.h"
 #include "usearch_ext.h"
 

@@ -11,7 +11,7 @@
 #include <cstring>
 
 #include "config.hpp"
-#include "storage.hpp"
+#include "node_record.hpp"
 
 namespace usg {
 

@@ -23,8 +23,10 @@
 #include "config.hpp"
 #include "context.hpp"
 #include "filter.hpp"
+#include "keymap.hpp"
 #include "mapping.hpp"
 #include "metric.hpp"
+#include "node_record.hpp"
 #include "storage.hpp"
 
 namespace usg {

@@ -1,6 +1,8 @@
-// storage.hpp: the building blocks under the index: a growable array whose elements never
-// move, a bump arena for node records, the node-record ("tape") layout of the file format,
-// and a sharded key -> slot multimap.
+// storage.hpp: the memory under the index: os_allocate (zeroed, huge-page-aligned blocks
+// from the OS), stable_array (a growable array whose elements never move, for the slot
+// table), row_array (one fixed-size vector row per slot, its address computed from the
+// slot) and arena (the bump allocator for node records). The record layout is in
+// node_record.hpp, the key -> slot map in keymap.hpp.
 #pragma once
 
 #include <algorithm>
@@ -11,7 +13,6 @@
 #include <cstring>
 #include <mutex>
 #include <new>
-#include <shared_mutex>
 #include <type_traits>
 #include <vector>
 
@@ -20,11 +21,6 @@
 #endif
 
 namespace usg {
-
-using key_t = uint64_t;
-using slot_t = uint32_t;
-constexpr key_t tombstone_key = ~key_t(0);
-constexpr size_t max_slots = 0xFFFFFFFFull - 1;
 
 // huge_page is the size of a transparent huge page (x86-64 and most arm64 kernels).
 constexpr size_t huge_page = size_t(1) << 21;
@@ -301,218 +297,6 @@ class arena {
         chunks_.clear(), sizes_.clear(), next_ = 0, cursor_ = nullptr, left_ = 0, total_ = 0;
     }
     size_t memory_usage() const { return total_; }
-};
-
-// Node records use the byte layout of the file format (docs/file-format.md, "Layout"),
-// unaligned:
-//   key u64 | level i16 | level 0: count u32, M0 x u32 | each level l >= 1: count u32, M x u32
-// so that a view can serve them straight from a mapped file.
-struct tape_layout {
-    size_t M = 16, M0 = 32;
-    size_t bytes(int level) const { return 14 + 4 * M0 + size_t(level) * (4 + 4 * M); }
-    size_t list_offset(int level) const { return level == 0 ? 10 : 14 + 4 * M0 + size_t(level - 1) * (4 + 4 * M); }
-    size_t capacity(int level) const { return level == 0 ? M0 : M; }
-};
-
-inline key_t tape_key(const uint8_t* t) { key_t k; std::memcpy(&k, t, 8); return k; }
-inline void tape_set_key(uint8_t* t, key_t k) { std::memcpy(t, &k, 8); }
-inline int tape_level(const uint8_t* t) { int16_t l; std::memcpy(&l, t + 8, 2); return l; }
-inline void tape_set_level(uint8_t* t, int l) { int16_t v = int16_t(l); std::memcpy(t + 8, &v, 2); }
-
-// neighbor_list reads and writes one level's list inside a tape.
-struct neighbor_list {
-    uint8_t* base;  // points at the count
-    uint32_t size() const { uint32_t n; std::memcpy(&n, base, 4); return n; }
-    slot_t operator[](size_t i) const { slot_t s; std::memcpy(&s, base + 4 + 4 * i, 4); return s; }
-    void set_size(uint32_t n) { std::memcpy(base, &n, 4); }
-    void set(size_t i, slot_t s) { std::memcpy(base + 4 + 4 * i, &s, 4); }
-};
-
-// key_hash mixes a key (splitmix64's finaliser) so that sequential keys spread evenly.
-inline uint64_t key_hash(uint64_t x) {
-    x += 0x9E3779B97F4A7C15ull;
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-    return x ^ (x >> 31);
-}
-
-// key_map maps keys to the slots holding them. Shards with their own reader-writer lock keep
-// concurrent adds and lookups from serialising; open addressing with a strong mixer keeps
-// sequential keys as fast as random ones.
-class key_map {
-    struct entry { key_t key; slot_t slot; };
-    static constexpr slot_t empty_slot = 0xFFFFFFFFu, deleted_slot = 0xFFFFFFFEu;
-    struct shard {
-        mutable std::shared_mutex mutex;
-        std::vector<entry> table;  // size is a power of two or zero
-        size_t used = 0;           // live + deleted entries
-        size_t live = 0;
-    };
-    static constexpr unsigned shard_bits = 6;
-    shard shards_[1u << shard_bits];
-
-    static uint64_t mix(uint64_t x) { return key_hash(x); }
-    shard& shard_of(uint64_t h) { return shards_[h >> (64 - shard_bits)]; }
-    const shard& shard_of(uint64_t h) const { return shards_[h >> (64 - shard_bits)]; }
-
-    static bool grow(shard& s) {
-        size_t size = s.table.empty() ? 16 : (s.live * 2 + 1 > s.table.size() / 2 ? s.table.size() * 2 : s.table.size());
-        std::vector<entry> fresh;
-        try {
-            fresh.assign(size, entry{0, empty_slot});
-        } catch (...) {
-            return false;
-        }
-        for (const entry& e : s.table) {
-            if (e.slot == empty_slot || e.slot == deleted_slot) continue;
-            size_t i = mix(e.key) & (size - 1);
-            while (fresh[i].slot != empty_slot) i = (i + 1) & (size - 1);
-            fresh[i] = e;
-        }
-        s.table.swap(fresh);
-        s.used = s.live;
-        return true;
-    }
-    static bool insert_locked(shard& s, uint64_t h, key_t key, slot_t slot) {
-        if ((s.used + 1) * 4 > s.table.size() * 3 && !grow(s)) return false;
-        size_t mask = s.table.size() - 1, i = h & mask;
-        while (s.table[i].slot != empty_slot && s.table[i].slot != deleted_slot) i = (i + 1) & mask;
-        if (s.table[i].slot == empty_slot) ++s.used;
-        s.table[i] = entry{key, slot};
-        ++s.live;
-        return true;
-    }
-    template <typename F> static void scan_locked(const shard& s, uint64_t h, key_t key, F&& f) {
-        if (s.table.empty()) return;
-        size_t mask = s.table.size() - 1, i = h & mask;
-        for (; s.table[i].slot != empty_slot; i = (i + 1) & mask)
-            if (s.table[i].slot != deleted_slot && s.table[i].key == key)
-                if (!f(s.table[i].slot)) return;
-    }
-    static size_t erase_locked(shard& s, uint64_t h, key_t key, std::vector<slot_t>* out) {
-        if (s.table.empty()) return 0;
-        size_t mask = s.table.size() - 1, i = h & mask, n = 0;
-        for (; s.table[i].slot != empty_slot; i = (i + 1) & mask)
-            if (s.table[i].slot != deleted_slot && s.table[i].key == key) {
-                if (out) out->push_back(s.table[i].slot);
-                s.table[i].slot = deleted_slot;
-                --s.live, ++n;
-            }
-        return n;
-    }
-
-  public:
-    enum insert_result { inserted, duplicate, out_of_memory };
-
-    // insert adds key -> slot; with unique set it refuses a key that is already present.
-    insert_result insert(key_t key, slot_t slot, bool unique) {
-        uint64_t h = mix(key);
-        shard& s = shard_of(h);
-        std::unique_lock<std::shared_mutex> lock(s.mutex);
-        if (unique) {
-            bool found = false;
-            scan_locked(s, h, key, [&](slot_t) { found = true; return false; });
-            if (found) return duplicate;
-        }
-        return insert_locked(s, h, key, slot) ? inserted : out_of_memory;
-    }
-    size_t count(key_t key) const {
-        uint64_t h = mix(key);
-        const shard& s = shard_of(h);
-        std::shared_lock<std::shared_mutex> lock(s.mutex);
-        size_t n = 0;
-        scan_locked(s, h, key, [&](slot_t) { ++n; return true; });
-        return n;
-    }
-    // find calls f(slot) for up to `limit` slots of the key; returns how many were visited.
-    template <typename F> size_t find(key_t key, size_t limit, F&& f) const {
-        uint64_t h = mix(key);
-        const shard& s = shard_of(h);
-        std::shared_lock<std::shared_mutex> lock(s.mutex);
-        size_t n = 0;
-        if (limit == 0) return 0;
-        scan_locked(s, h, key, [&](slot_t slot) { f(slot); return ++n < limit; });
-        return n;
-    }
-    // erase removes every entry of the key, appending their slots to `out`.
-    size_t erase(key_t key, std::vector<slot_t>* out) {
-        uint64_t h = mix(key);
-        shard& s = shard_of(h);
-        std::unique_lock<std::shared_mutex> lock(s.mutex);
-        return erase_locked(s, h, key, out);
-    }
-    // erase_one removes the entry of one slot of the key.
-    void erase_one(key_t key, slot_t slot) {
-        uint64_t h = mix(key);
-        shard& s = shard_of(h);
-        std::unique_lock<std::shared_mutex> lock(s.mutex);
-        if (s.table.empty()) return;
-        size_t mask = s.table.size() - 1;
-        for (size_t i = h & mask; s.table[i].slot != empty_slot; i = (i + 1) & mask)
-            if (s.table[i].key == key && s.table[i].slot == slot) {
-                s.table[i].slot = deleted_slot;
-                --s.live;
-                return;
-            }
-    }
-    // rename moves every entry of `from` to `to` atomically; with unique set it refuses when
-    // `to` already exists. Returns the moved slots in `out`.
-    insert_result rename(key_t from, key_t to, bool unique, std::vector<slot_t>& out) {
-        uint64_t hf = mix(from), ht = mix(to);
-        shard& sf = shard_of(hf);
-        shard& st = shard_of(ht);
-        std::unique_lock<std::shared_mutex> first, second;
-        if (&sf == &st) {
-            first = std::unique_lock<std::shared_mutex>(sf.mutex);
-        } else if (&sf < &st) {
-            first = std::unique_lock<std::shared_mutex>(sf.mutex), second = std::unique_lock<std::shared_mutex>(st.mutex);
-        } else {
-            first = std::unique_lock<std::shared_mutex>(st.mutex), second = std::unique_lock<std::shared_mutex>(sf.mutex);
-        }
-        if (unique) {
-            bool found = false;
-            scan_locked(st, ht, to, [&](slot_t) { found = true; return false; });
-            if (found) return duplicate;
-        }
-        size_t before = out.size();
-        erase_locked(sf, hf, from, &out);
-        for (size_t i = before; i < out.size(); ++i)
-            if (!insert_locked(st, ht, to, out[i])) return out_of_memory;
-        return inserted;
-    }
-    static constexpr size_t shard_count = size_t(1) << shard_bits;
-    // copy_shard appends shard i's live (key, slot) pairs. Callers scan the copy, so no
-    // lock is held while they run user code.
-    void copy_shard(size_t i, std::vector<key_t>& keys, std::vector<uint32_t>& slots) const {
-        const shard& s = shards_[i];
-        std::shared_lock<std::shared_mutex> lock(s.mutex);
-        for (const entry& e : s.table)
-            if (e.slot != empty_slot && e.slot != deleted_slot) keys.push_back(e.key), slots.push_back(e.slot);
-    }
-    // visit_shard calls f(key, slot) for shard i's live entries under the shard's read lock:
-    // while it runs no entry of the shard is added or removed.
-    template <typename F> void visit_shard(size_t i, F&& f) const {
-        const shard& s = shards_[i];
-        std::shared_lock<std::shared_mutex> lock(s.mutex);
-        for (const entry& e : s.table)
-            if (e.slot != empty_slot && e.slot != deleted_slot) f(e.key, e.slot);
-    }
-    static size_t shard_of_hash(uint64_t h) { return size_t(h >> (64 - shard_bits)); }
-    static constexpr unsigned shard_hash_bits = shard_bits;
-    // clear empties every shard; with keep_memory the tables stay allocated.
-    void clear(bool keep_memory = false) {
-        for (shard& s : shards_) {
-            std::unique_lock<std::shared_mutex> lock(s.mutex);
-            if (keep_memory) std::fill(s.table.begin(), s.table.end(), entry{0, empty_slot});
-            else std::vector<entry>().swap(s.table);
-            s.used = s.live = 0;
-        }
-    }
-    size_t memory_usage() const {
-        size_t bytes = sizeof(*this);
-        for (const shard& s : shards_) bytes += s.table.capacity() * sizeof(entry);
-        return bytes;
-    }
 };
 
 }  // namespace usg
