@@ -25,7 +25,10 @@
 #include "persist.hpp"
 #include "exact.hpp"
 #include "search.hpp"
-#include "toolkit.hpp"
+#include "clone.hpp"
+#include "compact.hpp"
+#include "exact_index.hpp"
+#include "inspect.hpp"
 #include "usearch.h"
 #include "usearch_ext.h"
 
