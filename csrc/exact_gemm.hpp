@@ -133,11 +133,7 @@ void tile_serial(const float* a, const float* b, size_t dims, const float* qa, c
 }  // namespace usg
 
 #if USG_X86
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
+USG_X86_INTRINSICS_BEGIN
 #include <immintrin.h>
 namespace usg {
 namespace exact_gemm {
@@ -146,9 +142,8 @@ namespace exact_gemm {
 // vectors and broadcasts twelve query elements.
 constexpr int skylake_mr = 12, skylake_nr = 32;
 template <int Mode>
-__attribute__((target(USG_SKYLAKE_FEATURES))) void tile_skylake(const float* a, const float* b, size_t dims,
-                                                                  const float* qa, const float* ra, const float* thr,
-                                                                  float* out, uint32_t* masks) {
+USG_TARGET_SKYLAKE void tile_skylake(const float* a, const float* b, size_t dims, const float* qa, const float* ra,
+                                     const float* thr, float* out, uint32_t* masks) {
     constexpr int MR = skylake_mr, NR = skylake_nr;
     __m512 acc0[MR], acc1[MR];
     for (int i = 0; i < MR; ++i) acc0[i] = _mm512_setzero_ps(), acc1[i] = _mm512_setzero_ps();
@@ -174,9 +169,8 @@ __attribute__((target(USG_SKYLAKE_FEATURES))) void tile_skylake(const float* a, 
 // AVX2 micro-kernel: 6 queries x 16 rows in 12 accumulators.
 constexpr int haswell_mr = 6, haswell_nr = 16;
 template <int Mode>
-__attribute__((target("avx2,fma,f16c,popcnt"))) void tile_haswell(const float* a, const float* b, size_t dims,
-                                                                   const float* qa, const float* ra, const float* thr,
-                                                                   float* out, uint32_t* masks) {
+USG_TARGET_HASWELL void tile_haswell(const float* a, const float* b, size_t dims, const float* qa, const float* ra,
+                                     const float* thr, float* out, uint32_t* masks) {
     constexpr int MR = haswell_mr, NR = haswell_nr;
     __m256 acc0[MR], acc1[MR];
     for (int i = 0; i < MR; ++i) acc0[i] = _mm256_setzero_ps(), acc1[i] = _mm256_setzero_ps();
@@ -201,9 +195,7 @@ __attribute__((target("avx2,fma,f16c,popcnt"))) void tile_haswell(const float* a
 
 }  // namespace exact_gemm
 }  // namespace usg
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+USG_X86_INTRINSICS_END
 #endif
 
 namespace usg {

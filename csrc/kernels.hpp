@@ -45,11 +45,31 @@
 #else
 #define USG_EVEX512 ""
 #endif
+#define USG_HASWELL_FEATURES "avx2,fma,f16c,popcnt"
 #define USG_SKYLAKE_FEATURES "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,f16c,popcnt" USG_EVEX512
 // Ice Lake and later add byte dot products (VNNI) and 64-bit population counts; Genoa
 // (Zen 4) and Sapphire Rapids add bf16 dot products on top.
 #define USG_ICE_FEATURES USG_SKYLAKE_FEATURES ",avx512vnni,avx512vpopcntdq"
 #define USG_GENOA_FEATURES USG_ICE_FEATURES ",avx512bf16"
+// The x86 levels as function attributes: every function with intrinsics names its target,
+// so the build needs no -m flags (kernels_x86.hpp, exact_gemm.hpp).
+#define USG_TARGET_SKYLAKE __attribute__((target(USG_SKYLAKE_FEATURES)))
+#define USG_TARGET_HASWELL __attribute__((target(USG_HASWELL_FEATURES)))
+#define USG_TARGET_ICE __attribute__((target(USG_ICE_FEATURES)))
+#define USG_TARGET_GENOA __attribute__((target(USG_GENOA_FEATURES)))
+
+// USG_X86_INTRINSICS_BEGIN and _END bracket code written with x86 intrinsics. GCC 12 reports
+// its own AVX-512 intrinsics (which start from _mm512_undefined_*) as using uninitialised
+// values once they are inlined there; the values are fully written.
+#if defined(__GNUC__) && !defined(__clang__)
+#define USG_X86_INTRINSICS_BEGIN                                                                  \
+    _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wmaybe-uninitialized\"") \
+        _Pragma("GCC diagnostic ignored \"-Wuninitialized\"")
+#define USG_X86_INTRINSICS_END _Pragma("GCC diagnostic pop")
+#else
+#define USG_X86_INTRINSICS_BEGIN
+#define USG_X86_INTRINSICS_END
+#endif
 
 namespace usg {
 
@@ -273,8 +293,8 @@ USG_INLINE void prefetch_vector(const uint8_t* v, size_t bytes) {
 
 USG_DEFINE_ISA(serial, )
 #if USG_X86
-USG_DEFINE_ISA(haswell, __attribute__((target("avx2,fma,f16c,popcnt"))))
-USG_DEFINE_ISA(skylake, __attribute__((target(USG_SKYLAKE_FEATURES))))
+USG_DEFINE_ISA(haswell, USG_TARGET_HASWELL)
+USG_DEFINE_ISA(skylake, USG_TARGET_SKYLAKE)
 #endif
 
 #if USG_ARM64

@@ -367,85 +367,57 @@ template <int Mode, bool Signed> USG_ARM_DOT USG_INLINE float dot_pair(const voi
 
 #endif
 
+// ---- f16 and bf16: the same loop over two instruction pairs that multiply the low and the
+// high halves of 16-bit vectors straight into f32 lanes (no widening step) ----
+//   f16 with FHM: FMLAL/FMLAL2 (vfmlalq_low_f16, vfmlalq_high_f16)
+//   bf16 with BF16: BFMLALB/BFMLALT, the even and the odd halves (vbfmlalbq_f32, vbfmlaltq_f32)
+// USG_ARM_HALF_PAIR writes the kernel NAME<Mode> (ip or cos) for one pair: VEC is the 8-lane
+// vector type, LOAD reinterprets 16 bytes as one, LO and HI are the multiply-adds, DEC the
+// decoder of the scalar tail, ATTR the target attribute (the intrinsics inline only there).
+
+#define USG_ARM_HALF_PAIR(NAME, ATTR, VEC, LOAD, LO, HI, DEC)                                       \
+    template <int Mode> ATTR USG_INLINE float NAME(const void* va, const void* vb, size_t n) {      \
+        const uint8_t *a = static_cast<const uint8_t*>(va), *b = static_cast<const uint8_t*>(vb);   \
+        float32x4_t z = vdupq_n_f32(0);                                                             \
+        float32x4_t s0 = z, s1 = z, s2 = z, s3 = z, aa0 = z, aa1 = z, bb0 = z, bb1 = z;             \
+        size_t i = 0;                                                                               \
+        for (; i + 16 <= n; i += 16) {                                                              \
+            VEC x0 = LOAD(vld1q_u8(a + 2 * i)), x1 = LOAD(vld1q_u8(a + 2 * i + 16));                \
+            VEC y0 = LOAD(vld1q_u8(b + 2 * i)), y1 = LOAD(vld1q_u8(b + 2 * i + 16));                \
+            s0 = LO(s0, x0, y0), s1 = HI(s1, x0, y0);                                               \
+            s2 = LO(s2, x1, y1), s3 = HI(s3, x1, y1);                                               \
+            if (Mode == mode_cos) {                                                                 \
+                aa0 = LO(aa0, x0, x0), aa1 = HI(aa1, x0, x0);                                       \
+                aa0 = LO(aa0, x1, x1), aa1 = HI(aa1, x1, x1);                                       \
+                bb0 = LO(bb0, y0, y0), bb1 = HI(bb1, y0, y0);                                       \
+                bb0 = LO(bb0, y1, y1), bb1 = HI(bb1, y1, y1);                                       \
+            }                                                                                       \
+        }                                                                                           \
+        for (; i + 8 <= n; i += 8) {                                                                \
+            VEC x = LOAD(vld1q_u8(a + 2 * i)), y = LOAD(vld1q_u8(b + 2 * i));                       \
+            s0 = LO(s0, x, y), s1 = HI(s1, x, y);                                                   \
+            if (Mode == mode_cos) {                                                                 \
+                aa0 = LO(aa0, x, x), aa1 = HI(aa1, x, x);                                           \
+                bb0 = LO(bb0, y, y), bb1 = HI(bb1, y, y);                                           \
+            }                                                                                       \
+        }                                                                                           \
+        float s = vaddvq_f32(vaddq_f32(vaddq_f32(s0, s1), vaddq_f32(s2, s3)));                      \
+        float saa = vaddvq_f32(vaddq_f32(aa0, aa1)), sbb = vaddvq_f32(vaddq_f32(bb0, bb1));         \
+        for (; i < n; ++i) {                                                                        \
+            float x = DEC::get(a, i), y = DEC::get(b, i);                                           \
+            s += x * y, saa += x * x, sbb += y * y;                                                 \
+        }                                                                                           \
+        if (Mode == mode_ip) return float(1.0 - double(s));                                         \
+        return cos_finish(s, saa, sbb);                                                             \
+    }
+
 #if USG_ARM_ISA_COUNT > 3  // neon_f16 built
-// ---- f16 with FHM: FMLAL/FMLAL2 multiply halves into f32 lanes, no widening step ----
-
-template <int Mode> USG_ARM_FHM USG_INLINE float fhm_pair(const void* va, const void* vb, size_t n) {
-    const uint8_t *a = static_cast<const uint8_t*>(va), *b = static_cast<const uint8_t*>(vb);
-    float32x4_t z = vdupq_n_f32(0);
-    float32x4_t s0 = z, s1 = z, s2 = z, s3 = z, aa0 = z, aa1 = z, bb0 = z, bb1 = z;
-    size_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        float16x8_t x0 = vreinterpretq_f16_u8(vld1q_u8(a + 2 * i)), x1 = vreinterpretq_f16_u8(vld1q_u8(a + 2 * i + 16));
-        float16x8_t y0 = vreinterpretq_f16_u8(vld1q_u8(b + 2 * i)), y1 = vreinterpretq_f16_u8(vld1q_u8(b + 2 * i + 16));
-        s0 = vfmlalq_low_f16(s0, x0, y0), s1 = vfmlalq_high_f16(s1, x0, y0);
-        s2 = vfmlalq_low_f16(s2, x1, y1), s3 = vfmlalq_high_f16(s3, x1, y1);
-        if (Mode == mode_cos) {
-            aa0 = vfmlalq_low_f16(aa0, x0, x0), aa1 = vfmlalq_high_f16(aa1, x0, x0);
-            aa0 = vfmlalq_low_f16(aa0, x1, x1), aa1 = vfmlalq_high_f16(aa1, x1, x1);
-            bb0 = vfmlalq_low_f16(bb0, y0, y0), bb1 = vfmlalq_high_f16(bb1, y0, y0);
-            bb0 = vfmlalq_low_f16(bb0, y1, y1), bb1 = vfmlalq_high_f16(bb1, y1, y1);
-        }
-    }
-    for (; i + 8 <= n; i += 8) {
-        float16x8_t x = vreinterpretq_f16_u8(vld1q_u8(a + 2 * i)), y = vreinterpretq_f16_u8(vld1q_u8(b + 2 * i));
-        s0 = vfmlalq_low_f16(s0, x, y), s1 = vfmlalq_high_f16(s1, x, y);
-        if (Mode == mode_cos) {
-            aa0 = vfmlalq_low_f16(aa0, x, x), aa1 = vfmlalq_high_f16(aa1, x, x);
-            bb0 = vfmlalq_low_f16(bb0, y, y), bb1 = vfmlalq_high_f16(bb1, y, y);
-        }
-    }
-    float s = vaddvq_f32(vaddq_f32(vaddq_f32(s0, s1), vaddq_f32(s2, s3)));
-    float saa = vaddvq_f32(vaddq_f32(aa0, aa1)), sbb = vaddvq_f32(vaddq_f32(bb0, bb1));
-    for (; i < n; ++i) {
-        float x = dec_f16::get(a, i), y = dec_f16::get(b, i);
-        s += x * y, saa += x * x, sbb += y * y;
-    }
-    if (Mode == mode_ip) return float(1.0 - double(s));
-    return cos_finish(s, saa, sbb);
-}
-
+USG_ARM_HALF_PAIR(fhm_pair, USG_ARM_FHM, float16x8_t, vreinterpretq_f16_u8, vfmlalq_low_f16, vfmlalq_high_f16, dec_f16)
 #endif
-
 #if USG_ARM_ISA_COUNT > 4  // neon_bf16 built
-// ---- bf16 with BF16: BFMLALB/BFMLALT multiply the even and the odd halves into f32 ----
-
-template <int Mode> USG_ARM_BF16 USG_INLINE float bf16_pair(const void* va, const void* vb, size_t n) {
-    const uint8_t *a = static_cast<const uint8_t*>(va), *b = static_cast<const uint8_t*>(vb);
-    float32x4_t z = vdupq_n_f32(0);
-    float32x4_t s0 = z, s1 = z, s2 = z, s3 = z, aa0 = z, aa1 = z, bb0 = z, bb1 = z;
-    size_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        bfloat16x8_t x0 = vreinterpretq_bf16_u8(vld1q_u8(a + 2 * i)), x1 = vreinterpretq_bf16_u8(vld1q_u8(a + 2 * i + 16));
-        bfloat16x8_t y0 = vreinterpretq_bf16_u8(vld1q_u8(b + 2 * i)), y1 = vreinterpretq_bf16_u8(vld1q_u8(b + 2 * i + 16));
-        s0 = vbfmlalbq_f32(s0, x0, y0), s1 = vbfmlaltq_f32(s1, x0, y0);
-        s2 = vbfmlalbq_f32(s2, x1, y1), s3 = vbfmlaltq_f32(s3, x1, y1);
-        if (Mode == mode_cos) {
-            aa0 = vbfmlalbq_f32(aa0, x0, x0), aa1 = vbfmlaltq_f32(aa1, x0, x0);
-            aa0 = vbfmlalbq_f32(aa0, x1, x1), aa1 = vbfmlaltq_f32(aa1, x1, x1);
-            bb0 = vbfmlalbq_f32(bb0, y0, y0), bb1 = vbfmlaltq_f32(bb1, y0, y0);
-            bb0 = vbfmlalbq_f32(bb0, y1, y1), bb1 = vbfmlaltq_f32(bb1, y1, y1);
-        }
-    }
-    for (; i + 8 <= n; i += 8) {
-        bfloat16x8_t x = vreinterpretq_bf16_u8(vld1q_u8(a + 2 * i)), y = vreinterpretq_bf16_u8(vld1q_u8(b + 2 * i));
-        s0 = vbfmlalbq_f32(s0, x, y), s1 = vbfmlaltq_f32(s1, x, y);
-        if (Mode == mode_cos) {
-            aa0 = vbfmlalbq_f32(aa0, x, x), aa1 = vbfmlaltq_f32(aa1, x, x);
-            bb0 = vbfmlalbq_f32(bb0, y, y), bb1 = vbfmlaltq_f32(bb1, y, y);
-        }
-    }
-    float s = vaddvq_f32(vaddq_f32(vaddq_f32(s0, s1), vaddq_f32(s2, s3)));
-    float saa = vaddvq_f32(vaddq_f32(aa0, aa1)), sbb = vaddvq_f32(vaddq_f32(bb0, bb1));
-    for (; i < n; ++i) {
-        float x = dec_bf16::get(a, i), y = dec_bf16::get(b, i);
-        s += x * y, saa += x * x, sbb += y * y;
-    }
-    if (Mode == mode_ip) return float(1.0 - double(s));
-    return cos_finish(s, saa, sbb);
-}
-
+USG_ARM_HALF_PAIR(bf16_pair, USG_ARM_BF16, bfloat16x8_t, vreinterpretq_bf16_u8, vbfmlalbq_f32, vbfmlaltq_f32, dec_bf16)
 #endif
+#undef USG_ARM_HALF_PAIR
 
 // ---- bit metrics: CNT counts bits per byte, UADALP folds the counts into wider lanes ----
 
@@ -516,27 +488,16 @@ template <int What> struct bitsn_k {
     static USG_INLINE float pair(const void* a, const void* b, size_t n) { return bits_neon<What>(a, b, n); }
 };
 
-#define USG_ARM_ENTRIES(NAME, ATTR)                                                                   \
-    template <typename K> ATTR float pair_##NAME(const void* a, const void* b, size_t n) {           \
-        return K::pair(a, b, n);                                                                      \
-    }                                                                                                 \
-    template <typename K>                                                                             \
-    ATTR void batch_##NAME(const void* q, const uint8_t* const* v, size_t count, size_t n, float* out) { \
-        for (size_t i = 0; i < count; ++i) {                                                          \
-            if (i + 1 < count) prefetch_vector(v[i + 1], n * 4);                                      \
-            out[i] = K::pair(q, v[i], n);                                                             \
-        }                                                                                             \
-    }
-
-USG_ARM_ENTRIES(neon, )
+// Entry points per level: USG_DEFINE_ISA (kernels.hpp) writes pair_NAME<K> and batch_NAME<K>.
+USG_DEFINE_ISA(neon, )
 #if USG_ARM_ISA_COUNT > 2  // neon_i8 built
-USG_ARM_ENTRIES(neon_i8, USG_ARM_LEVEL_I8)
+USG_DEFINE_ISA(neon_i8, USG_ARM_LEVEL_I8)
 #endif
 #if USG_ARM_ISA_COUNT > 3  // neon_f16 built
-USG_ARM_ENTRIES(neon_f16, USG_ARM_LEVEL_F16)
+USG_DEFINE_ISA(neon_f16, USG_ARM_LEVEL_F16)
 #endif
 #if USG_ARM_ISA_COUNT > 4  // neon_bf16 built
-USG_ARM_ENTRIES(neon_bf16, USG_ARM_LEVEL_BF16)
+USG_DEFINE_ISA(neon_bf16, USG_ARM_LEVEL_BF16)
 #endif
 
 // at returns kernel K for level isa. Min is the lowest level K's instructions need: entries

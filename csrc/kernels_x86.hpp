@@ -4,24 +4,14 @@
 // x86-64 only; the compiler needs no -m flags because every function names its target.
 #pragma once
 
-// GCC 12 reports its own AVX-512 intrinsics (which start from _mm512_undefined_*) as using
-// uninitialised values once they are inlined here; the values are fully written.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
+// The attributes (USG_TARGET_*) and the warning bracket are kernels.hpp's.
+USG_X86_INTRINSICS_BEGIN
 
 #include <immintrin.h>
 
 namespace usg {
 namespace kern {
 namespace x86 {
-
-#define USG_TARGET_SKYLAKE __attribute__((target(USG_SKYLAKE_FEATURES)))
-#define USG_TARGET_HASWELL __attribute__((target("avx2,fma,f16c,popcnt")))
-#define USG_TARGET_ICE __attribute__((target(USG_ICE_FEATURES)))
-#define USG_TARGET_GENOA __attribute__((target(USG_GENOA_FEATURES)))
 
 enum mode_t { mode_ip = 0, mode_l2sq = 1, mode_cos = 2 };
 
@@ -650,6 +640,4 @@ inline kernel_t specialized(metric_kind m, scalar_kind k, int isa) {
 }  // namespace kern
 }  // namespace usg
 
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+USG_X86_INTRINSICS_END
