@@ -350,7 +350,10 @@ class code_store {
 };
 
 // code_search is the part of the codes that works on an index: fitting over its slots, the
-// walk, re-ranking (codes_search.hpp).
+// walk, re-ranking (codes_search.hpp). It is a friend of dense_index (index.hpp) rather than
+// a user of a narrower interface because it keeps the index's code store in step with its
+// rows and walks the graph as search.hpp does (entry point, node records, lists, rows) with
+// its own distance: accessors for those would open the walk's internals to every caller.
 struct code_search {
     static status use(dense_index& x, int bits);
     static void fit(dense_index& x, bool force);
