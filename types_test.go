@@ -369,7 +369,7 @@ func TestGetConvertsStoredValues(t *testing.T) {
 	h, err := NewIndexOf[float32](IndexConfig{Quantization: F16, Metric: L2sq, Dimensions: 3})
 	require.NoError(t, err)
 	defer h.Close()
-	// (70000 would overflow F16 and is refused: finite_test.go.)
+	// (70000 would overflow F16 and is refused: validate_test.go.)
 	require.NoError(t, h.Add(1, []float32{0.1, 65519, -2.5}))
 	got, err = h.Get(1, 1)
 	require.NoError(t, err)
@@ -396,9 +396,9 @@ func TestPackBitsAndBit(t *testing.T) {
 }
 
 // The mini-float kinds E5M2, E4M3, E3M2 and E2M3: conversions of every code and of every
-// rounding class of float32 input against the reference of minifloat_ref_test.go (written
-// from docs/file-format.md) through both the Go functions and the C core; kernels on arbitrary bytes
-// (inf/NaN codes included) on every instruction set; typed indexes; recall; files.
+// rounding class of float32 input against the reference of reference_test.go (written from
+// docs/file-format.md) through both the Go functions and the C core; kernels on arbitrary
+// bytes (inf/NaN codes included) on every instruction set; typed indexes; recall; files.
 
 // miniFromGo converts with the package's exported From functions.
 func miniFromGo(q Quantization, x float32) byte {
@@ -654,7 +654,7 @@ func TestMiniFloatKernelsOnAnyBytes(t *testing.T) {
 }
 
 // TestMiniFloatTypedIndexes adds vectors of every mini-float Go type to indexes of every
-// storage kind and back, with the shared round-trip check of conversion_test.go.
+// storage kind and back, with the shared round-trip check (roundTrip, above).
 func TestMiniFloatTypedIndexes(t *testing.T) {
 	rng := rand.New(rand.NewSource(31))
 	for _, q := range refAllKinds {
