@@ -7,10 +7,9 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
-	"unsafe"
 )
 
-// Batches (GO_API.md layer 3) run rows through the single-vector path from a few
+// Batches run rows through the single-vector path from a few
 // goroutines. A row costs tens of microseconds in the core (one graph insertion or
 // search) against well under a microsecond for its cgo crossing and read lock, so a
 // loop inside the core would save almost nothing while goroutines keep every row
@@ -335,109 +334,6 @@ func searchBatch[T Scalar](ctx context.Context, b *base, queries []T, limit uint
 	}
 	return m, nil
 }
-
-// exactBlock is how many queries one brute-force scan of the index takes in an exact
-// SearchBatch: enough that every block of rows read from memory serves many queries (the
-// scan is a blocked matrix product), few enough that cancellation and Progress stay prompt.
-const exactBlock = 256
-
-// runBlocks runs do over the rows [0, rows) in blocks of exactBlock rows (the last one
-// shorter), the blocks spread over threads goroutines like runRows' rows, and reports
-// Progress per block at least. done counts the rows of the blocks that finished; a failure
-// names the first row of its block.
-func runBlocks(ctx context.Context, threads, rows int, progress func(int, int), do func(first, last int) error) (done int, failure *rowFailure) {
-	// Smaller blocks would keep Progress at 1% steps for small batches, but each block
-	// re-reads (and, blocked, re-packs) every row of the index: 10-query blocks ran a
-	// 60k x 784 index at a twelfth of the speed of 256-query ones.
-	block := exactBlock
-	blocks := (rows + block - 1) / block
-	var rowsDone atomic.Int64
-	var report func(int, int)
-	if progress != nil {
-		// runRows counts blocks, the caller rows: every block but the last has block rows.
-		report = func(doneBlocks, _ int) { progress(min(doneBlocks*block, rows), rows) }
-	}
-	_, failure = runRows(ctx, threads, blocks, report, func(blk int) error {
-		first, last := blk*block, min(rows, (blk+1)*block)
-		if err := do(first, last); err != nil {
-			return err
-		}
-		rowsDone.Add(int64(last - first))
-		return nil
-	})
-	if failure != nil {
-		failure.row *= block
-	}
-	return int(rowsDone.Load()), failure
-}
-
-// searchExactBlock scans the index once for every row of queries (per elements each), lim
-// results a row into keys and dists (lim apart) and their numbers into counts. It returns
-// handled false, having written nothing, for a Go metric, which is scanned query by query.
-// The caller has checked the queries.
-func searchExactBlock[T Scalar](b *base, op string, queries []T, per, lim int, keys []Key, dists []float32, counts []int) (bool, error) {
-	h, rt, err := b.read(op)
-	if err != nil {
-		return true, err
-	}
-	defer b.mu.runlock(rt)
-	rows := len(queries) / per
-	found := make([]uint, rows)
-	handled, st := coreSearchExactBatch(h, unsafe.Pointer(unsafe.SliceData(queries)), quantizationOf[T](), uint(rows),
-		uint(per)*uint(unsafe.Sizeof(queries[0])), uint(lim), &keys[0], &dists[0], &found[0])
-	if !st.ok() {
-		return true, b.callError(op, st, "")
-	}
-	if handled {
-		for i, n := range found {
-			counts[i] = int(n)
-		}
-	}
-	return handled, nil
-}
-
-// checkQueries checks every row of a batch against the index before an exact scan, which
-// answers a block of rows at once: a bad row fails the batch before any is searched.
-func checkQueries[T Scalar](b *base, op string, queries []T, per int) *rowFailure {
-	_, rt, err := b.read(op)
-	if err != nil {
-		return &rowFailure{row: 0, err: err}
-	}
-	defer b.mu.runlock(rt)
-	for i := range len(queries) / per {
-		if err := checkQuery(b, op, queries[i*per:(i+1)*per:(i+1)*per]); err != nil {
-			return &rowFailure{row: i, err: err}
-		}
-	}
-	return nil
-}
-
-// searchExactBlocks answers an exact SearchBatch of an index block by block (runBlocks,
-// searchExactBlock). It returns handled false, having written nothing, for a Go metric.
-func searchExactBlocks[T Scalar](ctx context.Context, b *base, op string, queries []T, per, rows, lim, threads int,
-	progress func(int, int), m *Matches) (handled bool, done int, failure *rowFailure) {
-	if f := checkQueries(b, op, queries, per); f != nil {
-		return true, 0, f
-	}
-	var unhandled atomic.Bool
-	done, failure = runBlocks(ctx, threads, rows, progress, func(first, last int) error {
-		ok, err := searchExactBlock(b, op, queries[first*per:last*per], per, lim, m.Keys[first*lim:last*lim],
-			m.Distances[first*lim:last*lim], m.Counts[first:last])
-		if err == nil && !ok {
-			unhandled.Store(true)
-			err = errExactUnhandled
-		}
-		return err
-	})
-	if unhandled.Load() {
-		return false, 0, nil
-	}
-	return true, done, failure
-}
-
-// errExactUnhandled stops searchExactBlocks when the core leaves a Go metric to the
-// query-by-query scan; it never reaches the caller.
-var errExactUnhandled = errors.New("exact batch scan: not for a Go metric")
 
 // AddBatch stores rows of vectors, one flat row-major slice of len(keys) rows, under keys,
 // in parallel (see BatchOptions). The whole batch is checked before anything is added: a

@@ -332,7 +332,7 @@ cmd_fuzz() {
 # resident memory keeps growing once removals are compacted.
 cmd_soak() {
 	say "soak: mixed concurrent traffic for ${SOAK:=60s}"
-	USEARCH_SOAK=$SOAK run go test -v -count=1 -run '^$' -bench '^BenchmarkSoak$' -benchtime 1x -timeout 0 .
+	USEARCH_SOAK=$SOAK run go test -v -count=1 -run '^$' -bench '^BenchmarkSoak$' -benchtime 1x -timeout 0 ./bench/gobench
 }
 
 cmd_bench() {

@@ -2,10 +2,13 @@
 
 package usearch
 
-// The //export trampolines through which the C++ core calls Go closures: a filter predicate
-// and a user metric. Each call carries a whole group of keys or vectors (one crossing per
-// expanded node, not per candidate). A panic in a closure is recovered here, never unwinds
-// through C, and makes the core abort the call, which then returns an ErrCallback error.
+// The //export trampolines through which the C++ core calls Go closures (a filter predicate
+// and a user metric), and the handle table that names those closures for the core. Nothing
+// here calls into C (usearch_cgo.go does); the C types in the signatures match the extern
+// declarations in usearch_cgo.go's preamble. Each call carries a whole group of keys or
+// vectors (one crossing per expanded node, not per candidate). A panic in a closure is
+// recovered here, never unwinds through C, and makes the core abort the call, which then
+// returns an ErrCallback error.
 
 /*
 #include <stdint.h>
@@ -19,6 +22,11 @@ import (
 	"sync/atomic"
 	"unsafe"
 )
+
+// callbackHandle names a Go closure for the core (a cgo.Handle).
+type callbackHandle = cgo.Handle
+
+func deleteHandle(h callbackHandle) { h.Delete() }
 
 // filterCall is the state of one filtered search: the closure and a recovered panic.
 type filterCall struct {

@@ -2,14 +2,18 @@
 
 package usearch
 
-// Metric × storage kind tests: an index, the distance functions and exact search must
-// agree with the pure-Go reference of reference_test.go over the values actually stored.
+// Metric × storage kind tests: an index and the distance functions must agree with the
+// pure-Go reference of reference_test.go over the values actually stored (exact search:
+// exact_test.go). Then the SIMD kernels behind them: every compiled variant, per instruction
+// set, against the serial one and the reference (float, one-byte integer and compact-code
+// kernels).
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/rand"
-	"sort"
+	"strings"
 	"testing"
 	"unsafe"
 
@@ -459,279 +463,546 @@ func TestDistanceArgumentErrors(t *testing.T) {
 	assert.Equal(t, float32(4), d)
 }
 
-// ---- exact search ----
+// Every compiled kernel variant must agree with the "serial" one and with the Go
+// reference, for every supported metric × kind, on lengths with every kind of tail.
 
-// layoutRows places rows at a byte stride in one buffer; gap bytes are filled with 0xFF
-// (NaN in every float kind) so that reading them would show.
-func layoutRows(rows [][]byte, stride int) []byte {
-	buf := make([]byte, len(rows)*stride+8)
-	for i := range buf {
-		buf[i] = 0xFF
+// kernelLengths are the dimension counts tried: every length up to 70 (all tails of 8-,
+// 16-, 32- and 64-wide loops), the edges of wider blocks, and random ones up to 300.
+func kernelLengths(rng *rand.Rand) []int {
+	var out []int
+	for n := 1; n <= 70; n++ {
+		out = append(out, n)
 	}
-	for i, r := range rows {
-		copy(buf[i*stride:], r)
+	out = append(out, 95, 96, 97, 127, 128, 129, 255, 256, 257, 300, 783, 784, 1536, 1537)
+	for i := 0; i < 20; i++ {
+		out = append(out, 1+rng.Intn(300))
 	}
-	return buf
+	return out
 }
 
-// checkExact verifies exact-search output laid out at element strides.
-func checkExact(t *testing.T, c metricCase, dims int, dataset, queries [][]byte, maxResults int,
-	keys []Key, dists []float32, keysStride, distsStride int) {
+func kernelDistance(t *testing.T, isa int, c metricCase, a, b []byte, dims int) float64 {
 	t.Helper()
-	require.Len(t, keys, (len(queries)-1)*keysStride+maxResults)
-	require.Len(t, dists, (len(queries)-1)*distsStride+maxResults)
-	tol := 1e-5
-	if refExact(c.m, c.q) {
-		tol = 0
-	}
-	for qi, query := range queries {
-		ref := refRank(c.m, c.q, dataset, query, dims)
-		seen := map[Key]bool{}
-		for i := 0; i < maxResults; i++ {
-			k, d := keys[qi*keysStride+i], dists[qi*distsStride+i]
-			if i >= len(dataset) {
-				assert.Equalf(t, Key(0), k, "%v query %d slot %d: padding key", c, qi, i)
-				assert.Truef(t, math.IsNaN(float64(d)), "%v query %d slot %d: padding distance %v, want NaN", c, qi, i, d)
-				continue
-			}
-			require.Lessf(t, k, Key(len(dataset)), "%v query %d slot %d: key is not a row number", c, qi, i)
-			require.False(t, seen[k], "row returned twice")
-			seen[k] = true
-			want := refDistance(c.m, c.q, query, dataset[k], dims)
-			scale := refScale(c.m, c.q, query, dataset[k], dims, want)
-			assert.Truef(t, refClose(float64(d), want, tol, scale), "%v query %d row %d: %v, reference %v", c, qi, k, d, want)
-			assert.Truef(t, refClose(float64(d), ref[i].dist, tol, math.Max(scale, refScale(c.m, c.q, query, dataset[ref[i].row], dims, ref[i].dist))),
-				"%v query %d rank %d: %v, reference ranking %v", c, qi, i, d, ref[i].dist)
-			if tol == 0 {
-				// Exact distances: ties are broken by row number.
-				assert.Equalf(t, Key(ref[i].row), k, "%v query %d rank %d", c, qi, i)
-			}
-		}
-		if qi+1 < len(queries) {
-			for i := maxResults; i < keysStride; i++ {
-				assert.Equal(t, Key(0), keys[qi*keysStride+i], "gap between result rows was written")
-			}
-			for i := maxResults; i < distsStride; i++ {
-				assert.Equal(t, float32(0), dists[qi*distsStride+i], "gap between result rows was written")
-			}
-		}
-	}
+	d, st := coreDistanceISA(isa, unsafe.Pointer(&a[0]), unsafe.Pointer(&b[0]), c.q, uint(dims), c.m)
+	require.Truef(t, st.ok(), "%s %v dims %d: %s", coreISAName(isa), c, dims, st.msg)
+	return float64(d)
 }
 
-func TestExactSearchUnsafeMatchesReference(t *testing.T) {
+func TestKernelVariantsAgree(t *testing.T) {
+	n := coreISACount()
+	require.GreaterOrEqual(t, n, 1)
+	require.Equal(t, "serial", coreISAName(0), "variant 0 is the portable one")
+	require.True(t, coreISAUsable(0), "serial always runs")
+	assert.Empty(t, coreISAName(n), "no name past the last variant")
+	assert.False(t, coreISAUsable(n))
+	assert.False(t, coreISAUsable(-1))
+
+	compiled := strings.Split(HardwareAccelerationCompiled(), ", ")
+	available := strings.Split(HardwareAccelerationAvailable(), ", ")
+	var usable []int
+	for isa := 0; isa < n; isa++ {
+		name := coreISAName(isa)
+		if coreISAUsable(isa) {
+			usable = append(usable, isa)
+			assert.Containsf(t, available, name, "usable variant %s is listed as available", name)
+		} else {
+			// An unusable variant must be refused, not run.
+			a := []float32{1, 2}
+			_, st := coreDistanceISA(isa, unsafe.Pointer(&a[0]), unsafe.Pointer(&a[0]), F32, 2, L2sq)
+			assert.Falsef(t, st.ok(), "variant %s is not usable but ran", name)
+			assert.NotContains(t, available, name)
+		}
+		if coreISAUsable(isa) {
+			assert.Containsf(t, compiled, name, "variant %s is listed as compiled", name)
+		}
+	}
+	t.Logf("kernel variants: compiled %v, usable here %d of %d", compiled, len(usable), n)
+
 	for ci, c := range metricCases(true) {
 		t.Run(c.String(), func(t *testing.T) {
-			rng := rand.New(rand.NewSource(int64(400 + ci)))
-			dims := metricDims(c) + 2
-			if c.m == Haversine {
-				dims = 2
-			}
-			row := refRowBytes(c.q, dims)
-			for _, shape := range []struct{ n, nq, k, threads int }{{23, 5, 4, 0}, {23, 3, 23, 1}, {6, 4, 9, 3}, {0, 2, 3, 2}, {1, 1, 1, 0}} {
-				dataset := make([][]byte, shape.n)
-				for i := range dataset {
-					dataset[i] = refRandomRow(rng, c.q, c.m, dims)
+			rng := rand.New(rand.NewSource(int64(500 + ci)))
+			exact := refExact(c.m, c.q)
+			for _, dims := range kernelLengths(rng) {
+				switch {
+				case c.m == Haversine && dims < 2:
+					continue
+				case c.q == B1:
+					dims = dims*8 - rng.Intn(8) // bits: up to 300 bytes, ragged last byte
 				}
-				queries := make([][]byte, shape.nq)
-				for i := range queries {
-					queries[i] = refRandomRow(rng, c.q, c.m, dims)
+				// Rows start at odd offsets so that no variant may assume alignment.
+				off := rng.Intn(3)
+				a := append(make([]byte, off), refRandomRow(rng, c.q, c.m, dims)...)[off:]
+				b := append(make([]byte, off+1), refRandomRow(rng, c.q, c.m, dims)...)[off+1:]
+				want := refDistance(c.m, c.q, a, b, dims)
+				scale := refScale(c.m, c.q, a, b, dims, want)
+				serial := kernelDistance(t, 0, c, a, b, dims)
+				for _, isa := range usable {
+					got := serial
+					if isa != 0 {
+						got = kernelDistance(t, isa, c, a, b, dims)
+					}
+					name := coreISAName(isa)
+					if exact {
+						require.Truef(t, got == want || (math.IsNaN(got) && math.IsNaN(want)),
+							"%s %v dims %d: %v, reference %v (exact)", name, c, dims, got, want)
+						continue
+					}
+					require.Truef(t, refClose(got, serial, 1e-5, scale),
+						"%s %v dims %d: %v, serial %v", name, c, dims, got, serial)
+					require.Truef(t, refClose(got, want, 1e-5, scale),
+						"%s %v dims %d: %v, reference %v (scale %v)", name, c, dims, got, want, scale)
 				}
-				if shape.n > 2 {
-					queries[0] = dataset[2]
-				}
-				dStride, qStride := row+3, row+1
-				dBuf, qBuf := layoutRows(dataset, dStride), layoutRows(queries, qStride)
-				kStride, dsStride := shape.k+2, shape.k+1
-				keys, dists, err := ExactSearchUnsafe(unsafe.Pointer(&dBuf[0]), unsafe.Pointer(&qBuf[0]),
-					uint(shape.n), uint(shape.nq), uint(dStride), uint(qStride), uint(dims), c.m, c.q,
-					uint(shape.k), uint(shape.threads), uint(kStride*8), uint(dsStride*4))
-				require.NoError(t, err)
-				checkExact(t, c, dims, dataset, queries, shape.k, keys, dists, kStride, dsStride)
-
-				// Dense layout (strides 0) gives the same answer.
-				dense := layoutRows(dataset, row)
-				denseQ := layoutRows(queries, row)
-				keys2, dists2, err := ExactSearchUnsafe(unsafe.Pointer(&dense[0]), unsafe.Pointer(&denseQ[0]),
-					uint(shape.n), uint(shape.nq), 0, 0, uint(dims), c.m, c.q, uint(shape.k), 1, 0, 0)
-				require.NoError(t, err)
-				checkExact(t, c, dims, dataset, queries, shape.k, keys2, dists2, shape.k, shape.k)
 			}
 		})
 	}
 }
 
-func TestExactSearchFloat32AndI8(t *testing.T) {
-	rng := rand.New(rand.NewSource(5))
-	const dims, n, nq, k = 11, 30, 4, 6
-	for _, m := range []Metric{L2sq, Cosine, InnerProduct, Pearson} {
-		c := metricCase{m, F32}
-		dataset := make([][]byte, n)
-		flat := make([]float32, 0, n*(dims+3))
-		for i := range dataset {
-			v := refRandomF32(rng, m, dims)
-			dataset[i] = refRow(v)
-			flat = append(flat, v...)
-			flat = append(flat, float32(math.NaN()), 1e30, -1e30) // stride padding
+// TestKernelDispatchIsBestVariant checks that indexes and Distance use the best usable
+// variant, which is the last usable one.
+func TestKernelDispatchIsBestVariant(t *testing.T) {
+	best := ""
+	for isa := 0; isa < coreISACount(); isa++ {
+		if coreISAUsable(isa) {
+			best = coreISAName(isa)
 		}
-		queries := make([][]byte, nq)
-		qflat := make([]float32, 0, nq*(dims+1))
-		for i := range queries {
-			v := refRandomF32(rng, m, dims)
-			queries[i] = refRow(v)
-			qflat = append(qflat, v...)
-			qflat = append(qflat, float32(math.Inf(1)))
-		}
-		for _, threads := range []uint{0, 1, 2, 7} {
-			keys, dists, err := ExactSearch(flat, qflat, n, nq, (dims+3)*4, (dims+1)*4, dims, m, k, threads, (k+1)*8, (k+3)*4)
-			require.NoError(t, err)
-			checkExact(t, c, dims, dataset, queries, k, keys, dists, k+1, k+3)
-		}
-		// More results than rows: padded with key 0 and NaN.
-		keys, dists, err := ExactSearch(flat, qflat, 5, nq, (dims+3)*4, (dims+1)*4, dims, m, 8, 0, 0, 0)
-		require.NoError(t, err)
-		checkExact(t, c, dims, dataset[:5], queries, 8, keys, dists, 8, 8)
 	}
+	available := strings.Split(HardwareAccelerationAvailable(), ", ")
+	assert.Equal(t, best, available[len(available)-1])
+	idx, err := NewIndex(DefaultConfig(8))
+	require.NoError(t, err)
+	defer idx.Close()
+	hw, err := idx.HardwareAcceleration()
+	require.NoError(t, err)
+	assert.Equal(t, best, hw)
+}
 
-	// i8: exact integer distances, ties broken by row number.
-	for _, m := range []Metric{L2sq, InnerProduct, Cosine, Pearson} {
-		c := metricCase{m, I8}
-		dataset := make([][]byte, n)
-		var flat []int8
-		for i := range dataset {
-			v := make([]int8, dims)
-			for j := range v {
-				v[j] = int8(rng.Intn(7) - 3) // small range: many ties
+// TestBatchKernelsMatchPair checks that the batch form of the dispatched kernel (used by
+// index search and exact search) gives the same distances as the pair form (used by
+// Distance), on every tail length.
+func TestBatchKernelsMatchPair(t *testing.T) {
+	for ci, c := range metricCases(true) {
+		t.Run(c.String(), func(t *testing.T) {
+			rng := rand.New(rand.NewSource(int64(600 + ci)))
+			lengths := []int{1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 48, 49, 63, 64, 65, 100, 300}
+			for _, dims := range lengths {
+				switch {
+				case c.m == Haversine && dims < 2:
+					continue
+				case c.q == B1:
+					dims = dims*8 - rng.Intn(8)
+				}
+				row := refRowBytes(c.q, dims)
+				const n = 6
+				dataset := make([][]byte, n)
+				for i := range dataset {
+					dataset[i] = refRandomRow(rng, c.q, c.m, dims)
+				}
+				query := refRandomRow(rng, c.q, c.m, dims)
+				buf := layoutRows(dataset, row)
+				keys, dists, err := ExactSearchUnsafe(unsafe.Pointer(&buf[0]), unsafe.Pointer(&query[0]), n, 1, 0, 0,
+					uint(dims), c.m, c.q, n, 1, 0, 0)
+				require.NoError(t, err)
+				for i, k := range keys {
+					pair, err := DistanceUnsafe(unsafe.Pointer(&query[0]), unsafe.Pointer(&dataset[k][0]), uint(dims), c.m, c.q)
+					require.NoError(t, err)
+					// Bit-identical on x86; compilers may contract multiply-adds differently
+					// where the kernel is inlined into the batch loop (seen on arm64 clang),
+					// so allow a few units in the last place of the accumulated terms.
+					tol := 4 * float64(math.Nextafter32(1, 2)-1) * math.Max(1, math.Abs(float64(pair)))
+					require.Truef(t, math.Abs(float64(pair)-float64(dists[i])) <= tol,
+						"%v dims %d row %d: batch %v, pair %v", c, dims, k, dists[i], pair)
+				}
 			}
-			dataset[i] = refRow(v)
-			flat = append(flat, v...)
+		})
+	}
+}
+
+// The one-byte integer kernels sum exactly, so every variant must reproduce the reference
+// bit for bit, also where the sums leave 32 bits and where a kernel's blocks end; and the
+// batch form of every variant (the one a graph walk calls) must agree with its pair form.
+
+// usableISAs lists the kernel variants this CPU runs.
+func usableISAs() []int {
+	var out []int
+	for isa := 0; isa < coreISACount(); isa++ {
+		if coreISAUsable(isa) {
+			out = append(out, isa)
 		}
-		dataset[9], dataset[17] = dataset[4], dataset[4] // exact duplicates
-		copy(flat[9*dims:], refTyped[int8](dataset[4]))
-		copy(flat[17*dims:], refTyped[int8](dataset[4]))
-		queries := [][]byte{dataset[4], dataset[0], refRow(make([]int8, dims))}
-		var qflat []int8
-		for _, q := range queries {
-			qflat = append(qflat, refTyped[int8](q)...)
+	}
+	return out
+}
+
+// byteExtremesRow fills a one-byte row with a pattern of the kind's extreme values.
+func byteExtremesRow(rng *rand.Rand, q Quantization, pattern, dims int) []byte {
+	lo, hi := byte(0), byte(255)
+	if q == I8 {
+		lo, hi = 0x80, 0x7F // -128, 127
+	}
+	row := make([]byte, dims)
+	for i := range row {
+		switch pattern {
+		case 0:
+			row[i] = hi
+		case 1:
+			row[i] = lo
+		case 2:
+			row[i] = []byte{lo, hi}[i&1]
+		default: // extremes, their neighbours and zero at random
+			row[i] = []byte{lo, lo + 1, hi - 1, hi, 0, 1}[rng.Intn(6)]
 		}
-		keys, dists, err := ExactSearchI8(flat, qflat, n, uint(len(queries)), 0, 0, dims, m, n+2, 0, 0, 0)
-		require.NoError(t, err)
-		checkExact(t, c, dims, dataset, queries, n+2, keys, dists, n+2, n+2)
-		if m == L2sq {
-			assert.Equal(t, []Key{4, 9, 17}, keys[:3], "duplicates at distance 0, in row order")
-			assert.Equal(t, []float32{0, 0, 0}, dists[:3])
+	}
+	return row
+}
+
+func TestKernelIntegerExtremes(t *testing.T) {
+	rng := rand.New(rand.NewSource(11))
+	dimsList := []int{1, 2, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 191, 255, 256, 257, 783, 784, 785, 1535, 1536, 1537}
+	if !testing.Short() {
+		// Past 2^31 / 255^2 ≈ 33k elements 32-bit sums overflow; 65536 is a block edge of the
+		// integer kernels.
+		dimsList = append(dimsList, 33100, 65535, 65536, 65537, 140001)
+	}
+	for _, q := range []Quantization{I8, U8} {
+		for _, m := range []Metric{InnerProduct, L2sq, Cosine} {
+			c := metricCase{m, q}
+			for _, dims := range dimsList {
+				for pa := 0; pa < 4; pa++ {
+					for pb := 0; pb < 4; pb++ {
+						a, b := byteExtremesRow(rng, q, pa, dims), byteExtremesRow(rng, q, pb, dims)
+						want := refDistance(m, q, a, b, dims)
+						for _, isa := range usableISAs() {
+							got := kernelDistance(t, isa, c, a, b, dims)
+							require.Truef(t, got == want || (math.IsNaN(got) && math.IsNaN(want)),
+								"%s %v dims %d patterns %d/%d: %v, reference %v", coreISAName(isa), c, dims, pa, pb, got, want)
+						}
+					}
+				}
+			}
 		}
 	}
 }
 
-func TestExactSearchArguments(t *testing.T) {
-	data := make([]float32, 40)
-	for i := range data {
-		data[i] = float32(i)
+// TestBatchKernelsPerISA runs every variant's batch kernel against its own pair kernel on
+// rows at unaligned strides, over group sizes that cross the C side's 64-row groups.
+func TestBatchKernelsPerISA(t *testing.T) {
+	for ci, c := range metricCases(true) {
+		t.Run(c.String(), func(t *testing.T) {
+			rng := rand.New(rand.NewSource(int64(700 + ci)))
+			for _, dims := range []int{1, 3, 17, 33, 64, 65, 96, 129, 784, 1537} {
+				switch {
+				case c.m == Haversine && dims < 2:
+					continue
+				case c.q == B1:
+					dims = dims*8 - rng.Intn(8)
+				}
+				count := 1 + rng.Intn(70)
+				stride := refRowBytes(c.q, dims) + rng.Intn(3)
+				rows := make([][]byte, count)
+				for i := range rows {
+					rows[i] = refRandomRow(rng, c.q, c.m, dims)
+				}
+				buf := layoutRows(rows, stride)
+				query := refRandomRow(rng, c.q, c.m, dims)
+				out := make([]float32, count)
+				for _, isa := range usableISAs() {
+					st := coreDistancesISA(isa, unsafe.Pointer(&query[0]), unsafe.Pointer(&buf[0]), uint(count), uint(stride), c.q, uint(dims), c.m, &out[0])
+					require.Truef(t, st.ok(), "%s %v: %s", coreISAName(isa), c, st.msg)
+					for i, r := range rows {
+						pair, st := coreDistanceISA(isa, unsafe.Pointer(&query[0]), unsafe.Pointer(&r[0]), c.q, uint(dims), c.m)
+						require.True(t, st.ok(), st.msg)
+						// As in TestBatchKernelsMatchPair: a few units in the last place.
+						tol := 4 * float64(math.Nextafter32(1, 2)-1) * math.Max(1, math.Abs(float64(pair)))
+						require.Truef(t, math.Abs(float64(pair)-float64(out[i])) <= tol || (math.IsNaN(float64(pair)) && math.IsNaN(float64(out[i]))),
+							"%s %v dims %d row %d of %d: batch %v, pair %v", coreISAName(isa), c, dims, i, count, out[i], pair)
+					}
+				}
+			}
+		})
 	}
-	// Empty outputs.
-	keys, dists, err := ExactSearch(data, data, 10, 0, 0, 0, 4, L2sq, 3, 0, 0, 0)
-	require.NoError(t, err)
-	assert.Empty(t, keys)
-	assert.Empty(t, dists)
-	keys, dists, err = ExactSearch(data, data, 10, 2, 0, 0, 4, L2sq, 0, 0, 0, 0)
-	require.NoError(t, err)
-	assert.Empty(t, keys)
-	assert.Empty(t, dists)
-	// Dataset of size 0: everything is padding.
-	keys, dists, err = ExactSearch(nil, data, 0, 2, 0, 0, 4, L2sq, 3, 0, 0, 0)
-	require.NoError(t, err)
-	assert.Equal(t, []Key{0, 0, 0, 0, 0, 0}, keys)
-	for _, d := range dists {
-		assert.True(t, math.IsNaN(float64(d)))
-	}
-	// Strides.
-	_, _, err = ExactSearch(data, data, 2, 1, 18, 0, 4, L2sq, 1, 0, 0, 0)
-	assert.ErrorIs(t, err, ErrInvalidArgument, "dataset stride not a multiple of 4")
-	_, _, err = ExactSearch(data, data, 2, 1, 12, 0, 4, L2sq, 1, 0, 0, 0)
-	assert.ErrorIs(t, err, ErrInvalidArgument, "dataset stride shorter than a row")
-	_, _, err = ExactSearch(data, data, 2, 1, 0, 8, 4, L2sq, 1, 0, 0, 0)
-	assert.ErrorIs(t, err, ErrInvalidArgument, "query stride shorter than a row")
-	_, _, err = ExactSearch(data, data, 2, 2, 0, 0, 4, L2sq, 2, 0, 12, 0)
-	assert.ErrorIs(t, err, ErrInvalidArgument, "key stride shorter than a result row")
-	_, _, err = ExactSearch(data, data, 2, 2, 0, 0, 4, L2sq, 2, 0, 0, 6)
-	assert.ErrorIs(t, err, ErrInvalidArgument, "distance stride shorter than a result row")
-	// Sizes beyond the slices.
-	_, _, err = ExactSearch(data, data, 11, 1, 0, 0, 4, L2sq, 1, 0, 0, 0)
-	assert.ErrorIs(t, err, ErrDimensionMismatch)
-	_, _, err = ExactSearch(data, data[:7], 2, 2, 0, 0, 4, L2sq, 1, 0, 0, 0)
-	assert.ErrorIs(t, err, ErrDimensionMismatch)
-	keys, _, err = ExactSearch(data, data, 3, 1, 64, 0, 4, L2sq, 1, 0, 0, 0)
-	require.NoError(t, err, "3 rows at a stride of 16 floats need 2*16+4 = 36 of the 40 floats")
-	assert.Equal(t, []Key{0}, keys, "query [0 1 2 3] is row 0")
-	_, _, err = ExactSearch(data, data, 4, 1, 64, 0, 4, L2sq, 1, 0, 0, 0)
-	assert.ErrorIs(t, err, ErrDimensionMismatch, "4 rows at stride 64 need 52 floats")
-	_, _, err = ExactSearchI8(make([]int8, 7), make([]int8, 4), 2, 1, 0, 0, 4, L2sq, 1, 0, 0, 0)
-	assert.ErrorIs(t, err, ErrDimensionMismatch)
-	_, _, err = ExactSearch(data, data, 2, 1, 0, 0, 0, L2sq, 1, 0, 0, 0)
-	assert.ErrorIs(t, err, ErrInvalidArgument)
-	_, _, err = ExactSearch(data, data, 2, 1, 0, 0, 1, Haversine, 1, 0, 0, 0)
-	assert.ErrorIs(t, err, ErrInvalidArgument)
-	// Nil pointers.
-	p := unsafe.Pointer(&data[0])
-	_, _, err = ExactSearchUnsafe(nil, p, 2, 1, 0, 0, 4, L2sq, F32, 1, 0, 0, 0)
-	assert.ErrorIs(t, err, ErrInvalidArgument)
-	_, _, err = ExactSearchUnsafe(p, nil, 2, 1, 0, 0, 4, L2sq, F32, 1, 0, 0, 0)
-	assert.ErrorIs(t, err, ErrInvalidArgument)
-	_, _, err = ExactSearchUnsafe(p, p, 2, 1, 0, 0, 4, L2sq, Quantization(len(quantizationNames)), 1, 0, 0, 0)
-	assert.ErrorIs(t, err, ErrInvalidArgument)
-	keys, _, err = ExactSearchUnsafe(nil, p, 0, 1, 0, 0, 4, L2sq, F32, 2, 0, 0, 0)
-	require.NoError(t, err, "a nil dataset of 0 rows is fine")
-	assert.Equal(t, []Key{0, 0}, keys)
 }
 
-// exactSearchHugeSizes are exact searches whose byte counts overflow uint: each must fail
-// with an error. Done wrong, the Go side sizes its slices with a wrapped-around product and
-// C then reads or writes far outside them, so each case runs in a child process.
-var exactSearchHugeSizes = map[string]func() error{
-	"dataset stride 2^62": func() error {
-		data := make([]float32, 8)
-		_, _, err := ExactSearch(data, data, 5, 1, 1<<62, 0, 4, L2sq, 1, 0, 0, 0)
-		return err
-	},
-	"query count 2^62+1": func() error {
-		data := make([]float32, 8)
-		_, _, err := ExactSearch(data, data, 2, 1<<62+1, 0, 0, 4, L2sq, 1, 0, 0, 0)
-		return err
-	},
-	"result key stride 2^62": func() error {
-		data := make([]float32, 40)
-		_, _, err := ExactSearch(data, data, 2, 5, 0, 0, 4, L2sq, 1, 0, 1<<62, 0)
-		return err
-	},
-	"result distance stride 2^62 (i8)": func() error {
-		data := make([]int8, 40)
-		_, _, err := ExactSearchI8(data, data, 2, 5, 0, 0, 4, L2sq, 1, 0, 0, 1<<62)
-		return err
-	},
-	"result key stride 2^62 (unsafe)": func() error {
-		data := make([]float32, 40)
-		p := unsafe.Pointer(&data[0])
-		_, _, err := ExactSearchUnsafe(p, p, 2, 5, 0, 0, 4, L2sq, F32, 1, 0, 1<<62, 0)
-		return err
-	},
-	"max results 2^62": func() error {
-		data := make([]float32, 8)
-		_, _, err := ExactSearch(data, data, 2, 1, 0, 0, 4, L2sq, 1<<62, 0, 0, 0)
-		return err
-	},
+func TestDistancesISARefusals(t *testing.T) {
+	q := []float32{1, 2, 3}
+	out := make([]float32, 1)
+	st := coreDistancesISA(coreISACount(), unsafe.Pointer(&q[0]), unsafe.Pointer(&q[0]), 1, 12, F32, 3, L2sq, &out[0])
+	require.False(t, st.ok(), "a variant past the last one is refused")
+	st = coreDistancesISA(0, unsafe.Pointer(&q[0]), unsafe.Pointer(&q[0]), 1, 3, U8, 3, Haversine, &out[0])
+	require.False(t, st.ok(), "an unsupported metric and kind are refused")
+	st = coreDistancesISA(0, unsafe.Pointer(&q[0]), nil, 1, 12, F32, 3, L2sq, &out[0])
+	require.False(t, st.ok(), "NULL rows are refused")
+	require.Contains(t, st.msg, "NULL")
 }
 
-func TestExactSearchHugeSizes(t *testing.T) {
-	// These once overflowed size arithmetic and crashed; they now fail cleanly in-process
-	// (which also works under emulators that cannot re-execute the test binary).
-	names := make([]string, 0, len(exactSearchHugeSizes))
-	for name := range exactSearchHugeSizes {
-		names = append(names, name)
+// Every usable kernel variant, forced one at a time, in both its pair and its batch form:
+// long vectors (784, 1536 and ragged lengths past them) and extreme values against the
+// serial variant. TestKernelVariantsAgree covers the short lengths and the Go reference.
+// On arm64 CI runs these under qemu with CPU models that lack the extensions, so that each
+// level is also the one dispatched somewhere (build.sh cmd_cross).
+
+// isaUsable lists the variants this CPU runs, serial (0) first.
+func isaUsable() []int {
+	var out []int
+	for isa := 0; isa < coreISACount(); isa++ {
+		if coreISAUsable(isa) {
+			out = append(out, isa)
+		}
 	}
-	sort.Strings(names)
-	for _, name := range names {
-		err := exactSearchHugeSizes[name]()
-		clean := errors.Is(err, ErrInvalidArgument) || errors.Is(err, ErrDimensionMismatch) || errors.Is(err, ErrOutOfMemory)
-		assert.Truef(t, clean, "%s: want ErrInvalidArgument, ErrDimensionMismatch or ErrOutOfMemory; got %v", name, err)
+	return out
+}
+
+// extremeRow fills a row with values at the edges of the kind: the largest finite values,
+// subnormals, zeros and ordinary values mixed, so that every lane and tail sees them. Float
+// kinds stay small enough that f32 sums cannot overflow (else the order of additions would
+// decide between a number and infinity); bf16 rows are scaled down for that reason.
+func extremeRow(rng *rand.Rand, q Quantization, dims int) []byte {
+	row := make([]byte, refRowBytes(q, dims))
+	switch q {
+	case I8:
+		edges := []byte{0x80, 0x81, 0x7F, 0xFF, 0x00, 0x01}
+		for i := range row {
+			row[i] = edges[rng.Intn(len(edges))]
+		}
+		return row
+	case U8:
+		edges := []byte{0xFF, 0xFE, 0x00, 0x01, 0x80, 0x7F}
+		for i := range row {
+			row[i] = edges[rng.Intn(len(edges))]
+		}
+		return row
+	case B1:
+		for i := range row {
+			row[i] = []byte{0x00, 0xFF, byte(rng.Intn(256))}[rng.Intn(3)]
+		}
+		row[0] |= 0x80 // Sorensen of two empty rows is 0/0
+		return row
+	case E5M2, E4M3, E3M2, E2M3:
+		// Every code, with the non-finite ones (e5m2 inf/NaN, e4m3 NaN) moved to the
+		// largest finite one; FP6 keeps random bits 6-7, which readers must ignore.
+		rng.Read(row)
+		for i, c := range row {
+			switch {
+			case q == E5M2 && c&0x7F >= 0x7C:
+				row[i] = c&0x80 | 0x7B
+			case q == E4M3 && c&0x7F == 0x7F:
+				row[i] = c&0x80 | 0x7E
+			}
+		}
+		return row
+	}
+	var big, tiny float64
+	switch q {
+	case F64:
+		big, tiny = 1e150, 4.9e-324
+	case F32:
+		big, tiny = 1e17, 1.4e-45
+	case F16:
+		big, tiny = 65504, 5.960464477539063e-08
+	case BF16:
+		big, tiny = 1e17, 9.2e-41
+	}
+	for i := 0; i < dims; i++ {
+		var x float64
+		switch rng.Intn(5) {
+		case 0:
+			x = big
+		case 1:
+			x = tiny * float64(1+rng.Intn(3))
+		case 2:
+			x = 0
+		default:
+			x = rng.NormFloat64() * big / 1e3
+		}
+		if rng.Intn(2) == 0 {
+			x = -x
+		}
+		if q != F64 {
+			x = float64(float32(x))
+		}
+		refStoreFloat(q, row, i, x)
+	}
+	return row
+}
+
+// checkVariants compares every variant's pair and batch results for query against rows
+// with the serial pair results: bit-exact where the kernels are exact (integers, bits),
+// within the rounding of f32 sums otherwise, and non-finite results alike.
+func checkVariants(t *testing.T, isas []int, c metricCase, query []byte, rows [][]byte, dims int) {
+	t.Helper()
+	exact := refExact(c.m, c.q)
+	serial, scale := make([]float64, len(rows)), make([]float64, len(rows))
+	for r, row := range rows {
+		serial[r] = kernelDistance(t, 0, c, query, row, dims)
+		if !exact {
+			want := refDistance(c.m, c.q, query, row, dims)
+			scale[r] = refScale(c.m, c.q, query, row, dims, want)
+			if math.IsNaN(scale[r]) || math.IsInf(scale[r], 0) {
+				scale[r] = math.Max(1, math.Abs(serial[r])) // NaN or infinite inputs: no reference scale
+			}
+		}
+	}
+	stride := refRowBytes(c.q, dims) + 3 // rows at odd offsets: no variant may assume alignment
+	buf := layoutRows(rows, stride)
+	for _, isa := range isas {
+		batch := make([]float32, len(rows)+1) // never empty, so &batch[0] is valid
+		st := coreDistancesISA(isa, unsafe.Pointer(&query[0]), unsafe.Pointer(&buf[0]), uint(len(rows)),
+			uint(stride), c.q, uint(dims), c.m, &batch[0])
+		require.Truef(t, st.ok(), "%s %v dims %d batch: %s", coreISAName(isa), c, dims, st.msg)
+		for r, row := range rows {
+			pair := kernelDistance(t, isa, c, query, row, dims)
+			got, s := float64(batch[r]), serial[r]
+			ctx := fmt.Sprintf("%s %v dims %d row %d", coreISAName(isa), c, dims, r)
+			// Pair and batch run the same code; compilers may still contract multiply-adds
+			// differently where the kernel is inlined into the batch loop.
+			tol := 4 * float64(math.Nextafter32(1, 2)-1) * math.Max(1, math.Abs(pair))
+			require.Truef(t, got == pair || (math.IsNaN(got) && math.IsNaN(pair)) || math.Abs(got-pair) <= tol,
+				"%s: batch %v, pair %v", ctx, got, pair)
+			switch {
+			case math.IsNaN(s) || math.IsInf(s, 0):
+				require.Truef(t, pair == s || (math.IsNaN(pair) && math.IsNaN(s)), "%s: %v, serial %v", ctx, pair, s)
+			case exact:
+				require.Equalf(t, s, pair, "%s (exact)", ctx)
+			default:
+				require.Truef(t, refClose(pair, s, 1e-5, scale[r]), "%s: %v, serial %v (scale %v)", ctx, pair, s, scale[r])
+			}
+		}
+	}
+}
+
+// TestKernelVariantsLongAndBatch forces every usable variant on long rows, pair and batch.
+func TestKernelVariantsLongAndBatch(t *testing.T) {
+	lengths, nrows := []int{1, 7, 9, 15, 17, 31, 33, 63, 65, 129, 255, 784, 1536, 1537, 1543}, 5
+	if testing.Short() { // short tails are TestKernelVariantsAgree's; keep the long ones
+		lengths, nrows = []int{9, 784, 1543}, 3
+	}
+	usable := isaUsable()
+	t.Logf("variants: %v", isaNames(usable))
+	for ci, c := range metricCases(true) {
+		rng := rand.New(rand.NewSource(int64(700 + ci)))
+		for _, dims := range lengths {
+			switch {
+			case c.m == Haversine && dims < 2:
+				continue
+			case c.q == B1:
+				dims = dims*8 - rng.Intn(8)
+			}
+			query := refRandomRow(rng, c.q, c.m, dims)
+			rows := make([][]byte, nrows)
+			for i := range rows {
+				rows[i] = refRandomRow(rng, c.q, c.m, dims)
+			}
+			rows[nrows-1] = append([]byte(nil), query...) // equal to the query: distance 0 or its edge
+			checkVariants(t, usable, c, query, rows, dims)
+		}
+	}
+}
+
+// TestKernelVariantsExtremeValues forces every usable variant on rows at the edges of each
+// kind for ip, l2sq, cos and the bit metrics (pearson and divergence, whose inputs are bounded
+// by their definitions, are covered by the tests above).
+func TestKernelVariantsExtremeValues(t *testing.T) {
+	usable := isaUsable()
+	for ci, c := range metricCases(true) {
+		switch c.m {
+		case InnerProduct, L2sq, Cosine, Hamming, Tanimoto, Sorensen, Jaccard:
+		default:
+			continue
+		}
+		rng := rand.New(rand.NewSource(int64(800 + ci)))
+		lengths := []int{1, 5, 8, 16, 17, 40, 100, 784, 1539}
+		if testing.Short() {
+			lengths = []int{5, 17, 100, 1539}
+		}
+		for _, dims := range lengths {
+			if c.q == B1 {
+				dims = dims*8 - rng.Intn(8)
+			}
+			query := extremeRow(rng, c.q, dims)
+			rows := make([][]byte, 4)
+			for i := range rows {
+				rows[i] = extremeRow(rng, c.q, dims)
+			}
+			rows[3] = append([]byte(nil), query...)
+			checkVariants(t, usable, c, query, rows, dims)
+		}
+	}
+}
+
+// TestKernelVariantsNaNCodes checks that every variant reads the mini-float NaN codes (and
+// e5m2's infinities) as the tables do: the distance is NaN or infinite exactly when serial's is.
+func TestKernelVariantsNaNCodes(t *testing.T) {
+	usable := isaUsable()
+	for _, q := range []Quantization{E5M2, E4M3} {
+		for _, m := range []Metric{InnerProduct, L2sq, Cosine} {
+			c := metricCase{m, q}
+			for _, dims := range []int{1, 8, 9, 16, 17, 33} {
+				for pos := 0; pos < dims; pos += 1 + dims/5 {
+					for _, code := range []byte{0x7F, 0xFF, 0x7C, 0xFC, 0x7D} {
+						a, b := make([]byte, dims), make([]byte, dims)
+						for i := range a {
+							a[i], b[i] = 0x38, 0x30 // ordinary finite values in both kinds
+						}
+						a[pos] = code
+						checkVariants(t, usable, c, a, [][]byte{b}, dims)
+					}
+				}
+			}
+		}
+	}
+}
+
+// isaNames names variants for logs.
+func isaNames(isas []int) []string {
+	out := make([]string, len(isas))
+	for i, isa := range isas {
+		out[i] = coreISAName(isa)
+	}
+	return out
+}
+
+// TestExactScanUsesSIMD checks that the blocked exact scan runs a SIMD micro-kernel on every
+// x86 level that has one, newer levels included: ice and genoa once fell through to the
+// serial tiles and made ExactSearch ten times slower on the CPUs that have them.
+func TestExactScanUsesSIMD(t *testing.T) {
+	for isa := 0; isa < coreISACount(); isa++ {
+		name, level := coreISAName(isa), coreExactLevel(isa)
+		switch {
+		case name == "haswell":
+			require.Equal(t, "haswell", level, "exact scan on %s", name)
+		case name == "skylake" || name == "ice" || name == "genoa":
+			require.Equal(t, "skylake", level, "exact scan on %s", name)
+		default: // serial, and arm64 (no blocked NEON kernel yet)
+			require.Equal(t, "serial", level, "exact scan on %s", name)
+		}
+	}
+}
+
+// TestCodesDotKernels compares every compiled code-distance kernel this CPU runs with the
+// serial loop, at lengths around the vector widths (tails included) and at the extremes of
+// both operands (255 x -127, where a 16-bit pairwise sum would saturate).
+func TestCodesDotKernels(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	lengths := []int{0, 1, 15, 16, 17, 31, 32, 33, 63, 64, 65, 96, 127, 128, 129, 200, 784, 1536}
+	for isa, name := range []string{"serial", "haswell", "vnni"} {
+		if _, ok := coreCodesDot(isa, []uint8{1}, []int8{1}); !ok {
+			t.Logf("%s: not run by this CPU", name)
+			continue
+		}
+		for _, n := range lengths {
+			for _, fill := range []string{"random", "extreme"} {
+				codes, query := make([]uint8, n), make([]int8, n)
+				want := int32(0)
+				for i := range codes {
+					if fill == "random" {
+						codes[i], query[i] = uint8(rng.Intn(256)), int8(rng.Intn(255)-127)
+					} else {
+						codes[i], query[i] = 255, -127
+					}
+					want += int32(codes[i]) * int32(query[i])
+				}
+				got, _ := coreCodesDot(isa, codes, query)
+				if got != want {
+					t.Errorf("%s n=%d %s: %d, want %d", name, n, fill, got, want)
+				}
+			}
+		}
 	}
 }

@@ -5,10 +5,13 @@ package usearch_test
 import (
 	"errors"
 	"fmt"
+	"math/rand"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/require"
 	"github.com/usearch-go/usearch"
 	"github.com/usearch-go/usearch/internal/dataset"
 )
@@ -164,87 +167,6 @@ func TestConcurrentFilteredSearchesKeepTheirClosures(t *testing.T) {
 	wg.Wait()
 }
 
-func TestGoMetric(t *testing.T) {
-	data := dataset.Clustered(3000, 16, 20, 3)
-	l2 := func(a, b []float32) float32 {
-		var s float32
-		for i := range a {
-			d := a[i] - b[i]
-			s += d * d
-		}
-		return s
-	}
-	native, err := usearch.NewIndex(usearch.IndexConfig{Dimensions: 16, Metric: usearch.L2sq})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer native.Close()
-	custom, err := usearch.NewIndex(usearch.IndexConfig{Dimensions: 16, Metric: usearch.L2sq})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer custom.Close()
-	if err := custom.ChangeMetric(l2); err != nil {
-		t.Fatal(err)
-	}
-	if hw, _ := custom.HardwareAcceleration(); hw != "serial" {
-		t.Fatalf("HardwareAcceleration with a Go metric = %q, want serial", hw)
-	}
-	for i := 0; i < 3000; i++ {
-		v := data[i*16 : (i+1)*16]
-		if err := native.Add(usearch.Key(i), v); err != nil {
-			t.Fatal(err)
-		}
-		if err := custom.Add(usearch.Key(i), v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	same := 0
-	for i := 0; i < 100; i++ {
-		q := data[i*16 : (i+1)*16]
-		a, da, _ := native.Search(q, 5)
-		b, db, err := custom.Search(q, 5)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(a) == len(b) && a[0] == b[0] && abs(da[0]-db[0]) < 1e-4 {
-			same++
-		}
-	}
-	if same < 98 {
-		t.Fatalf("a Go L2 metric agreed with the native one on %d of 100 nearest neighbors", same)
-	}
-	// A panicking metric fails the call and stores nothing; the index stays usable.
-	if err := custom.ChangeMetric(func(a, b []float32) float32 { panic("metric boom") }); err != nil {
-		t.Fatal(err)
-	}
-	before, _ := custom.Len()
-	if err := custom.Add(99999, data[:16]); !errors.Is(err, usearch.ErrCallback) || !strings.Contains(err.Error(), "metric boom") {
-		t.Fatalf("Add with a panicking metric: %v", err)
-	}
-	if n, _ := custom.Len(); n != before {
-		t.Fatalf("Len %d after a failed Add, want %d", n, before)
-	}
-	if ok, _ := custom.Contains(99999); ok {
-		t.Fatal("a failed Add left its key behind")
-	}
-	if _, _, err := custom.Search(data[:16], 3); !errors.Is(err, usearch.ErrCallback) {
-		t.Fatalf("Search with a panicking metric: %v", err)
-	}
-	if err := custom.ChangeMetricKind(usearch.L2sq); err != nil {
-		t.Fatal(err)
-	}
-	if keys, _, err := custom.Search(data[:16], 1); err != nil || keys[0] != 0 {
-		t.Fatalf("search after returning to a native metric: %v %v", keys, err)
-	}
-	// The metric's element type must match the storage.
-	f16, _ := usearch.NewIndexOf[usearch.Float16](usearch.IndexConfig{Dimensions: 4, Metric: usearch.Cosine, Quantization: usearch.F32})
-	defer f16.Close()
-	if err := f16.ChangeMetric(func(a, b []usearch.Float16) float32 { return 0 }); !errors.Is(err, usearch.ErrUnsupported) {
-		t.Fatalf("Float16 metric on F32 storage: %v, want ErrUnsupported", err)
-	}
-}
-
 // TestSearchStatsCountDistances checks the cost a benchmark reports next to QPS: an unfiltered
 // search (the zero Filter) computes at least one distance per visited node and returns what
 // Search returns; an exact scan computes exactly one distance per accepted key; a wider beam
@@ -289,5 +211,60 @@ func TestSearchStatsCountDistances(t *testing.T) {
 	must(t, idx.ChangeExpansionSearch(0))
 	if wide <= narrow {
 		t.Fatalf("distances at ef=256: %d, at ef=16: %d; want more at the wider beam", wide, narrow)
+	}
+}
+
+// TestAllowListAfterWalkReturnsEachKeyOnce covers a search whose allow-list is too large to
+// scan directly, so it walks the graph first, then falls back to scanning the allowed keys
+// because almost none of them lie near the query. The keys the walk had already accepted
+// must not be offered a second time by the scan.
+func TestAllowListAfterWalkReturnsEachKeyOnce(t *testing.T) {
+	const n, dims, near, k = 20000, 4, 5, 20
+	for seed := int64(1); seed <= 3; seed++ {
+		rng := rand.New(rand.NewSource(seed))
+		conf := usearch.DefaultConfig(dims)
+		conf.Metric = usearch.L2sq
+		idx, err := usearch.NewIndex(conf)
+		require.NoError(t, err)
+		vecs := make([][]float32, n)
+		for i := range vecs {
+			vecs[i] = make([]float32, dims)
+			for j := range vecs[i] {
+				vecs[i][j] = rng.Float32()
+			}
+			require.NoError(t, idx.Add(usearch.Key(i), vecs[i]))
+		}
+		query := vecs[rng.Intn(n)]
+		// Rank every key by its distance to the query; allow the `near` closest ones and
+		// the farthest 5,000 (more than the direct-scan limit of max(4096, n/16)).
+		order := make([]int, n)
+		dist := make([]float64, n)
+		for i := range order {
+			order[i] = i
+			for j := 0; j < dims; j++ {
+				d := float64(vecs[i][j] - query[j])
+				dist[i] += d * d
+			}
+		}
+		sort.Slice(order, func(a, b int) bool { return dist[order[a]] < dist[order[b]] })
+		var allowed []usearch.Key
+		for _, i := range order[:near] {
+			allowed = append(allowed, usearch.Key(i))
+		}
+		for _, i := range order[n-5000:] {
+			allowed = append(allowed, usearch.Key(i))
+		}
+		keys, _, _, err := idx.SearchWith(query, k, usearch.AllowKeys(allowed))
+		require.NoError(t, err)
+		require.Len(t, keys, k, "seed %d", seed)
+		seen := map[usearch.Key]bool{}
+		for _, key := range keys {
+			require.Falsef(t, seen[key], "seed %d: key %d returned twice in %v", seed, key, keys)
+			seen[key] = true
+		}
+		for _, i := range order[:near] {
+			require.Truef(t, seen[usearch.Key(i)], "seed %d: near key %d missing from %v", seed, i, keys)
+		}
+		require.NoError(t, idx.Close())
 	}
 }

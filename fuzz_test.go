@@ -3,9 +3,13 @@
 package usearch_test
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/usearch-go/usearch"
@@ -70,4 +74,117 @@ func FuzzMetadataBuffer(f *testing.F) {
 			t.Fatalf("unexpected error kind: %v", err)
 		}
 	})
+}
+
+// Regression tests for what the libFuzzer harnesses in tests/fuzz found (./build.sh fuzz).
+
+// TestLoadRefusesDuplicateKeyInSingleIndex: fuzz_load found a file whose header says
+// single-vector while two nodes carry the same key. The loader accepted it and searches then
+// returned that key twice. Such a file is now refused as invalid, for load and view.
+func TestLoadRefusesDuplicateKeyInSingleIndex(t *testing.T) {
+	conf := usearch.DefaultConfig(4)
+	conf.Multi = true
+	idx, err := usearch.NewIndex(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	for i, v := range [][]float32{{1, 0, 0, 0}, {0, 1, 0, 0}, {0, 0, 1, 0}} {
+		key := usearch.Key(7)
+		if i == 2 {
+			key = 8
+		}
+		if err := idx.Add(key, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := idx.SerializedLength()
+	if err != nil {
+		t.Fatal(err)
+	}
+	image := make([]byte, n)
+	if err := idx.SaveBuffer(image, n); err != nil {
+		t.Fatal(err)
+	}
+	// The same image still loads as a multi index ...
+	check := func(image []byte, view bool) error {
+		t.Helper()
+		dst, err := usearch.NewIndex(usearch.DefaultConfig(4))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer dst.Close()
+		if view {
+			return dst.ViewBuffer(image, uint(len(image)))
+		}
+		return dst.LoadBuffer(image, uint(len(image)))
+	}
+	for _, view := range []bool{false, true} {
+		if err := check(image, view); err != nil {
+			t.Fatalf("multi image (view=%v): %v", view, err)
+		}
+	}
+	// ... and is refused once its header claims a single-vector index (byte 41 of the
+	// 64-byte header that starts with the "usearch" magic).
+	at := bytes.Index(image, []byte("usearch"))
+	if at < 0 || image[at+41] != 1 {
+		t.Fatalf("no multi flag in the header (magic at %d)", at)
+	}
+	single := bytes.Clone(image)
+	single[at+41] = 0
+	for _, view := range []bool{false, true} {
+		if err := check(single, view); !errors.Is(err, usearch.ErrInvalidFile) {
+			t.Fatalf("single-vector header over a repeated key (view=%v): got %v, want ErrInvalidFile", view, err)
+		}
+	}
+}
+
+// TestGetI8FromNonFiniteStoredVector: fuzz_load found a loaded F32 file holding +Inf in a
+// vector; reading it back as int8 converted NaN (Inf/Inf while normalising) to an integer,
+// which is undefined behaviour (reported by `./build.sh sanitize`'s UBSan run of this test).
+// A vector without a finite norm now reads back as zeros, in the storage kinds' int8 and
+// uint8 views alike.
+func TestGetI8FromNonFiniteStoredVector(t *testing.T) {
+	src, err := usearch.NewIndex(usearch.IndexConfig{Quantization: usearch.F32, Metric: usearch.L2sq, Dimensions: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	want := []float32{1, 2, 3, 4}
+	if err := src.Add(1, want); err != nil {
+		t.Fatal(err)
+	}
+	n, _ := src.SerializedLength()
+	image := make([]byte, n)
+	if err := src.SaveBuffer(image, n); err != nil {
+		t.Fatal(err)
+	}
+	raw := make([]byte, 0, 16)
+	for _, f := range want {
+		raw = binary.LittleEndian.AppendUint32(raw, math.Float32bits(f))
+	}
+	at := bytes.Index(image, raw)
+	if at < 0 {
+		t.Fatal("vector bytes not found in the saved image")
+	}
+	for _, bad := range []float32{float32(math.Inf(1)), float32(math.NaN())} {
+		patched := bytes.Clone(image)
+		binary.LittleEndian.PutUint32(patched[at+4:], math.Float32bits(bad))
+		idx, err := usearch.NewIndexOf[int8](usearch.IndexConfig{Quantization: usearch.F32, Metric: usearch.L2sq, Dimensions: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := idx.LoadBuffer(patched, uint(len(patched))); err != nil {
+			idx.Close()
+			t.Fatalf("load: %v", err)
+		}
+		got, err := idx.Get(1, 1)
+		idx.Close()
+		if err != nil {
+			t.Fatalf("Get with %v stored: %v", bad, err)
+		}
+		if !slices.Equal(got, []int8{0, 0, 0, 0}) {
+			t.Fatalf("Get as int8 of a vector holding %v = %v, want zeros", bad, got)
+		}
+	}
 }

@@ -5,16 +5,11 @@ package usearch_test
 // Package rule: a test file uses package usearch_test, and so only the API a user sees,
 // unless it needs something unexported (core calls such as coreCast, kernel variants per
 // instruction set, reference decoders checked against internals); then it uses package
-// usearch. The internal files are usearch_test.go, distance_test.go, types_test.go,
-// kernels_test.go, concurrency_test.go, reference_test.go, filter_internal_test.go,
-// minifloat_test.go and nocgo_test.go.
+// usearch.
 //
-// File map: the tests of a source file are in the file of the same name (usearch.go ->
-// usearch_test.go, distance.go -> distance_test.go, types.go -> types_test.go, filter.go ->
-// filter_test.go and filter_internal_test.go, persist.go -> persist_test.go, minifloat.go
-// -> minifloat_test.go, nocgo.go -> nocgo_test.go). Tests across the whole package have
-// their own files: concurrency, recall, fixtures written by upstream USearch, interop with
-// npm usearch, fuzzing, examples, and the *_bench_test.go benchmarks.
+// File map: the tests of x.go are in x_test.go; the tests across the whole package (model,
+// recall, upstream compatibility, fuzzing, concurrency, examples) have their own files, and
+// the benchmarks live in bench/gobench. docs/layout.md lists every file and what it holds.
 //
 // Shared helpers: black-box helpers used by more than one test live in this file; the
 // white-box ones (reference implementations of every scalar kind and metric) live in

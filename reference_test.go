@@ -760,7 +760,7 @@ func TestReferenceEdgeCases(t *testing.T) {
 // ---- mini-floats (E5M2, E4M3, E3M2, E2M3) ------------------------------------------------
 //
 // Decoding and rounding written from docs/file-format.md ("Kind codes", "Conversions") in
-// float64 arithmetic, independent of the integer algorithm of minifloat.go and scalars.hpp.
+// float64 arithmetic, independent of the integer algorithm of types.go and csrc/scalars.hpp.
 
 // refMiniKinds lists the mini-float kinds in Quantization order.
 var refMiniKinds = []Quantization{E5M2, E4M3, E3M2, E2M3}

@@ -19,7 +19,7 @@ OUT=${OUT:-bench/out}
 mkdir -p "$OUT"
 load() { cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown; }
 
-go test -c -o "$OUT/usearch.test" . # build first: compiling the C++ core is not part of a run
+go test -c -o "$OUT/usearch.test" ./bench/gobench # build first: compiling the C++ core is not part of a run
 best() { sort -g | tail -1; }
 field() { tr ' \t' '\n\n' | sed -n "s|^$1=||p"; }
 ours_qps=() ours_cpu=() faiss_qps=() faiss_cpu=()

@@ -2,8 +2,8 @@
 """faiss_flat.py: the FAISS IndexFlatL2 reference for the exact-search benchmark.
 
 Searches the Fashion-MNIST test images (or the first N of them) against the 60k training
-images, k=10, on one thread (OpenMP), pixels scaled to [0, 1] as float32 like the Go
-benchmark (BenchmarkExactSearchFashion in exact_bench_test.go), and prints one line:
+images, k=10, on one thread (OpenMP), pixels scaled to [0, 1] as float32 like the Go benchmark
+(BenchmarkExactSearchFashion in bench/gobench/exact_bench_test.go), and prints one line:
 
     faiss IndexFlatL2 queries=10000 rows=60000 dims=784 k=10 threads=1 seconds=5.123 cpu/wall=0.99 qps=1952.1 q/cpu-s=1971.8
 

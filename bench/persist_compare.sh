@@ -9,7 +9,7 @@
 #    dataset-fashion-mnist is installed, go_fmnist.usearch (60k x 784 l2sq f32), plus probe
 #    rows and meta.json, into $OUT (default bench/out/persist, gitignored). Valid files from
 #    an earlier run are kept; -rebuild forces new ones.
-# 2. go test -bench 'Save|Load|View' -benchtime 5x times them (persist_bench_test.go reads
+# 2. go test -bench 'Save|Load|View' -benchtime 5x times them (bench/gobench/persist_bench_test.go reads
 #    the files from $USEARCH_BENCH_INDEX_DIR=$OUT instead of its own cache).
 # 3. node bench/persist_bench.js $OUT times index.save / load / view, 5 times each.
 #
@@ -35,7 +35,7 @@ echo "== index files (load average before: $(load)) =="
 go run ./bench/internal/mkindex -out "$OUT" "$@"
 echo
 echo "== Go: go test -bench 'Save|Load|View' -benchtime 5x  (load average before: $(load)) =="
-USEARCH_BENCH_INDEX_DIR="$OUT" go test -run '^$' -bench 'Save|Load|View' -benchtime 5x . | tee "$OUT/persist_go.txt"
+USEARCH_BENCH_INDEX_DIR="$OUT" go test -run '^$' -bench 'Save|Load|View' -benchtime 5x ./bench/gobench | tee "$OUT/persist_go.txt"
 echo
 echo "== Node: npm usearch (upstream) on the same files  (load average before: $(load)) =="
 node --expose-gc bench/persist_bench.js "$OUT"

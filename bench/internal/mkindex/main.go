@@ -14,8 +14,8 @@
 //	                    check on the loaded index
 //	meta.json           what each file holds (see the meta type)
 //
-// The parameters are those of persist_bench_test.go, which reuses these files when
-// $USEARCH_BENCH_INDEX_DIR points at DIR. An existing file whose header and vector count
+// The parameters are those of bench/gobench/persist_bench_test.go, which reuses these files
+// when $USEARCH_BENCH_INDEX_DIR points at DIR. An existing file whose header and vector count
 // match is kept unless -rebuild is given.
 package main
 

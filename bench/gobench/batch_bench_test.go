@@ -1,13 +1,13 @@
 //go:build cgo && unix
 
-package usearch_test
+package gobench
 
 // Batches and Indexes against the one-goroutine loops they replace, on 100k x 96 cosine
 // clustered data (internal/dataset). Each benchmark measures the batch and its reference
 // in the same run, interleaved chunk by chunk, so that load from other processes hits both
 // alike; the ratios are the results:
 //
-//	go test -run '^$' -bench 'Batch|Indexes' -benchtime 1x .
+//	go test -run '^$' -bench 'Batch|Indexes' -benchtime 1x ./bench/gobench
 //
 // One iteration builds 100k-vector indexes several times: BatchVsLoop and IndexesVsOne
 // take one to two minutes each on two cores. Each also reports CPU-time ratios, which

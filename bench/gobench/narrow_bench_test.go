@@ -1,4 +1,4 @@
-package usearch_test
+package gobench
 
 // BenchmarkNarrowKindsFashion measures what narrow storage buys a graph search: the same
 // Fashion-MNIST images stored as F32 (pixels / 255), F16 (the same values rounded) and U8
@@ -10,7 +10,7 @@ package usearch_test
 // process CPU time; on a machine shared with other work the CPU-time figures (cpuQPS:
 // queries per CPU second) depend much less on what else runs.
 //
-//	go test -run '^$' -bench NarrowKindsFashion -benchtime 3x .
+//	go test -run '^$' -bench NarrowKindsFashion -benchtime 3x ./bench/gobench
 //
 // The indexes (M=16, ef_construction=128) take a while to build and are cached like the
 // persistence benchmarks' (in $USEARCH_BENCH_INDEX_DIR or the temp folder); skipped unless

@@ -1,4 +1,4 @@
-package usearch_test
+package gobench
 
 import (
 	"fmt"
@@ -18,7 +18,7 @@ import (
 //	cpu/wall  process CPU time over wall time: above g means threads other than the
 //	          searching ones burn CPU (the Go runtime around cgo calls)
 //
-//	go test -run '^$' -bench SearchScaling -benchtime 20000x .
+//	go test -run '^$' -bench SearchScaling -benchtime 20000x ./bench/gobench
 func BenchmarkSearchScaling(b *testing.B) {
 	benchEachDim(b, func(b *testing.B, s *benchData) {
 		idx := s.built(b)

@@ -1,6 +1,6 @@
 //go:build cgo
 
-package usearch_test
+package gobench
 
 import (
 	"bytes"
@@ -30,7 +30,7 @@ import (
 // compacted, memory must stay flat: the median of the last half of the samples may exceed
 // the first half's by at most 10% + 16 MiB (tolerance for the Go heap and allocator noise).
 //
-//	USEARCH_SOAK=10m go test -run '^$' -bench '^BenchmarkSoak$' -benchtime 1x -timeout 0 .
+//	USEARCH_SOAK=10m go test -run '^$' -bench '^BenchmarkSoak$' -benchtime 1x -timeout 0 ./bench/gobench
 func BenchmarkSoak(b *testing.B) {
 	duration := 10 * time.Second
 	if d, err := time.ParseDuration(os.Getenv("USEARCH_SOAK")); err == nil && d > 0 {

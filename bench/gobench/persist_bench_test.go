@@ -1,8 +1,8 @@
-package usearch_test
+package gobench
 
 // Benchmarks of Save, Load and View on two prebuilt indexes:
 //
-//	go test -run '^$' -bench 'Save|Load|View' -benchtime 5x .
+//	go test -run '^$' -bench 'Save|Load|View' -benchtime 5x ./bench/gobench
 //
 //	n=100000,d=96   synthetic clustered float32 vectors (internal/dataset), cosine, F32
 //	fashion-mnist   the 60000 training images of Fashion-MNIST as 784 floats in [0, 1],

@@ -1,9 +1,9 @@
-package usearch_test
+package gobench
 
 // Benchmarks of Add and Search for float32 cosine indexes at 96 and 768 dimensions, on
 // the seeded synthetic clustered data of internal/dataset:
 //
-//	go test -run '^$' -bench . -benchtime 2000x .
+//	go test -run '^$' -bench '^Benchmark(Add|Search)(Parallel)?$' -benchtime 2000x ./bench/gobench
 //
 // Add inserts into a fresh, pre-reserved index and reports vectors/s. Search queries a
 // prebuilt index of benchRows vectors, built once per dimension and shared by every Search

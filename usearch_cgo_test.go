@@ -2,10 +2,21 @@
 
 package usearch
 
+// What the Go side and the C core each define for themselves must agree: the version and the
+// hash of the allow-list table (filter.go builds it, the core probes it).
+
 import (
 	"math/rand"
 	"testing"
 )
+
+// TestVersionMatchesCore keeps the Go constant and the C core's usearch_version() equal,
+// so the version lives in one place per language and cannot drift.
+func TestVersionMatchesCore(t *testing.T) {
+	if got := coreVersion(); got != Version() {
+		t.Errorf("C core reports %q, Version() %q", got, Version())
+	}
+}
 
 // The Go-built allow table is probed by C: both must hash keys the same way, and every
 // allowed key must be found where C looks for it.

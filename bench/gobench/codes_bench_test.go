@@ -1,11 +1,11 @@
 //go:build cgo
 
-package usearch_test
+package gobench
 
 // BenchmarkCompactCodes compares searches with and without compact codes on the same index,
 // at a few expansions, one query per Search call:
 //
-//	go test -run '^$' -bench CompactCodes -benchtime 3000x -count 3 .
+//	go test -run '^$' -bench CompactCodes -benchtime 3000x -count 3 ./bench/gobench
 //
 // Data: synthetic 100k x 96 cosine (internal/dataset, 100 clusters, seed 42, 1,000 queries
 // from the same clusters) and Fashion-MNIST 60k x 784 L2 (1,000 test images as queries;

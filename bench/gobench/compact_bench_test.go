@@ -1,11 +1,11 @@
 //go:build unix
 
-package usearch_test
+package gobench
 
 // BenchmarkCompact measures Compact against its goals on 100k x 96 cosine vectors with half
 // of them removed (every odd key), in one run:
 //
-//	go test -run '^$' -bench Compact -benchtime 1x .
+//	go test -run '^$' -bench Compact -benchtime 1x ./bench/gobench
 //
 // Reported: the time of Compact and of building the surviving half from scratch (both with
 // one thread or goroutine per CPU) and their ratio, in wall time and in CPU time (which a

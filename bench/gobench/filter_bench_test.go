@@ -1,8 +1,8 @@
-package usearch_test
+package gobench
 
 // Benchmarks of filtered search and of user-defined (Go) metrics:
 //
-//	go test -run '^$' -bench 'FilteredSearch|GoMetric' -benchtime 200x .
+//	go test -run '^$' -bench 'FilteredSearch|GoMetric' -benchtime 200x ./bench/gobench
 //
 // BenchmarkFilteredSearch searches the 100k x 96 cosine index of persist_bench_test.go
 // (built once and cached as a file, see there) restricted to 50%, 10% and 1% of its keys,

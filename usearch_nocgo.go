@@ -97,3 +97,6 @@ func coreClone(handle) (handle, status)                         { return nil, no
 func coreCompact(handle, *int32, uint) (handle, uint64, status) { return nil, 0, noCgo }
 func coreMutations(handle) uint64                               { return 0 }
 func coreSwap(handle, handle)                                   {}
+
+func coreUseCodes(handle, int) status   { return noCgo }
+func coreCodesState(handle) (int, bool) { return 0, false }
