@@ -1,3 +1,5 @@
+//go:build cgo
+
 package usearch
 
 // The cost of Load's scan for non-finite vectors (csrc/nonfinite.hpp) next to Load itself:

@@ -1,3 +1,5 @@
+//go:build cgo
+
 package usearch_test
 
 // Files whose vectors hold NaN or ±Inf (made by another tool, or corrupted): Load,
