@@ -120,6 +120,58 @@ func BenchmarkNonFiniteScan(b *testing.B) {
 	})
 }
 
+// BenchmarkNonFiniteGuard compares the check a view's guard adds to each scored vector
+// (metric_t::guard: the same scan, on a vector the kernel has just read) with the distance
+// kernel itself (the best instruction set this CPU runs), on 64 rows of 96 dimensions (a
+// level-0 neighbor list is 32) that stay in the L1 cache, as a scored neighbor's row is when
+// the guard reads it; each call crosses cgo once, about 1 ns a row of both:
+//
+//	go test -run '^$' -bench NonFiniteGuard -count 5 .
+//
+// Each reports ns/row; scan/kernel bounds the guard's share of a view's distance work (a
+// walk also waits for memory at every hop, which the guard does not add to).
+func BenchmarkNonFiniteGuard(b *testing.B) {
+	const rows, dims = 64, 96
+	isa := 0
+	for i := range coreISACount() {
+		if coreISAUsable(i) {
+			isa = i
+		}
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, q := range []Quantization{F32, F16, BF16} {
+		stride := q.bytesPerVector(dims)
+		data := make([]byte, rows*stride)
+		values := make([]float32, dims)
+		for row := range rows {
+			for d := range values {
+				values[d] = r.Float32()*2 - 1
+			}
+			if st := coreCast(unsafe.Pointer(&values[0]), F32, unsafe.Pointer(&data[uint(row)*stride]), q, dims); !st.ok() {
+				b.Fatal(statusError("cast", st, ""))
+			}
+		}
+		query := data[:stride]
+		out := make([]float32, rows)
+		b.Run(q.String()+"/kernel", func(b *testing.B) {
+			for range b.N {
+				if st := coreDistancesISA(isa, unsafe.Pointer(&query[0]), unsafe.Pointer(&data[0]), rows, stride, q, dims, Cosine, &out[0]); !st.ok() {
+					b.Fatal(statusError("distances", st, ""))
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*rows), "ns/row")
+		})
+		b.Run(q.String()+"/scan", func(b *testing.B) {
+			for range b.N {
+				if row, _ := coreFirstNonFinite(unsafe.Pointer(&data[0]), rows, stride, q, dims); row != rows {
+					b.Fatalf("row %d reported non-finite", row)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*rows), "ns/row")
+		})
+	}
+}
+
 // The scan finds what the loaders refuse, at every position of a row and in every kind that
 // can hold a non-finite value (the vectorized loop has a tail that a short row exercises).
 func TestFirstNonFiniteFindsEveryPosition(t *testing.T) {

@@ -110,7 +110,7 @@ struct persistence {
         // Stored vectors must be finite (nonfinite.hpp). Load checks each row just after
         // copying it, while it is in cache; a view reports non-finite distances as +Inf.
         bool scan = !view && holds_nonfinite(c.storage);
-        x.metric_.guard = nonfinite_guard{view && holds_nonfinite(c.storage), c.storage, c.dimensions};
+        x.metric_.guard = nonfinite_guard::for_vectors(view, c.storage, c.dimensions);
         for (size_t i = 0; i < n; ++i) {
             size_t bytes = x.layout_.bytes(tape_level(tape));
             dense_index::slot_ref& ref = x.slots_[i];
