@@ -4,7 +4,8 @@
 // runs on each row just after it is copied, while it is in cache. A view must not read
 // every page up front, so instead its metric reports as +Inf every distance that is not
 // finite or is to a vector that is not (metric_t::guard, metric.hpp): results stay in
-// ascending order and a poisoned vector never ranks ahead of a finite one (docs/file-format.md, "Non-finite vectors").
+// ascending order and a poisoned vector never ranks ahead of a finite one
+// (docs/file-format.md, "Non-finite vectors").
 #pragma once
 
 #include <cmath>
@@ -31,7 +32,7 @@ inline bool holds_nonfinite(scalar_kind k) {
 
 // finite_bits tells whether none of the n elements of U at p is NaN or infinite: whether no
 // element's magnitude bits (all but the sign) reach Limit, the smallest magnitude whose
-// exponent field is all ones. Adding Step = 2^(bits-1) - Limit carries such an element, and
+// exponent field is all ones. Adding step = 2^(bits-1) - Limit carries such an element, and
 // only such an element, into the sign bit, so the test is and, add and or per element, with
 // no compare and no early exit: a loop compilers vectorize. memcpy reads the elements
 // whatever the alignment of p (a row of a mapped file need not be aligned).
