@@ -174,9 +174,10 @@ func TestGetI8FromNonFiniteStoredVector(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := idx.LoadBuffer(patched, uint(len(patched))); err != nil {
+		// Load refuses such a file (nonfinite_test.go); a view serves it as it is.
+		if err := idx.ViewBuffer(patched, uint(len(patched))); err != nil {
 			idx.Close()
-			t.Fatalf("load: %v", err)
+			t.Fatalf("view: %v", err)
 		}
 		got, err := idx.Get(1, 1)
 		idx.Close()

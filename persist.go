@@ -253,7 +253,8 @@ func (b *base) loadOp(op string, do func(h handle) status, pin []byte) error {
 
 // Load replaces the index's content with the file at path, copied into memory. Expansion
 // settings are kept. On any error (ErrInvalidFile for malformed content) the index is left
-// exactly as it was.
+// exactly as it was. A file holding a NaN or infinite vector is refused with ErrInvalidFile
+// naming its key (docs/file-format.md, "Non-finite vectors"); so are LoadBuffer and ReadFrom.
 func (b *base) Load(path string) error {
 	if _, err := os.Stat(path); err != nil {
 		return &opError{op: "Load", detail: err.Error(), kind: err}
@@ -263,7 +264,8 @@ func (b *base) Load(path string) error {
 
 // View memory-maps the file at path read-only and serves searches from it without copying
 // vectors or graph. The index becomes read-only: writes return ErrReadOnly. The file must
-// not change while viewed.
+// not change while viewed. Vectors are not scanned at open: a NaN or infinite one (see Load)
+// is ranked last, at distance +Inf, by every search; so it is with ViewBuffer.
 func (b *base) View(path string) error {
 	if _, err := os.Stat(path); err != nil {
 		return &opError{op: "View", detail: err.Error(), kind: err}

@@ -58,6 +58,8 @@ static inline void* usearchx_handle_pointer(uintptr_t h) { return (void*)h; }
 #cgo nocallback usearch_count
 #cgo noescape usearchx_save_chunk
 #cgo nocallback usearchx_save_chunk
+#cgo noescape usearchx_first_nonfinite
+#cgo nocallback usearchx_first_nonfinite
 */
 import "C"
 
@@ -574,4 +576,14 @@ func coreCodesDot(isa int, codes []uint8, query []int8) (int32, bool) {
 	}
 	code := C.usearchx_codes_dot(C.int(isa), c, q, C.size_t(len(codes)), &out)
 	return int32(out), code == C.usearchx_ok_k
+}
+
+// coreFirstNonFinite returns the first of count rows (stride bytes apart, dims elements of
+// kind each) at p holding NaN or an infinity, and that element; row == count when none does.
+// It is the scan Load runs over a file's vectors (csrc/nonfinite.hpp), callable on its own so
+// that its speed can be measured apart from Load (BenchmarkNonFiniteScan).
+func coreFirstNonFinite(p unsafe.Pointer, count, stride uint, kind Quantization, dims uint) (row, dim uint) {
+	var d C.size_t
+	r := C.usearchx_first_nonfinite(p, C.size_t(count), C.size_t(stride), cScalar[kind], C.size_t(dims), &d)
+	return uint(r), uint(d)
 }

@@ -100,3 +100,8 @@ func coreSwap(handle, handle)                                   {}
 
 func coreUseCodes(handle, int) status   { return noCgo }
 func coreCodesState(handle) (int, bool) { return 0, false }
+
+// Without cgo there is no core to scan with; nothing is reported.
+func coreFirstNonFinite(_ unsafe.Pointer, count, _ uint, _ Quantization, _ uint) (row, dim uint) {
+	return count, 0
+}

@@ -275,7 +275,9 @@ class code_store {
         double decoded2 = 0;
         for (size_t i = 0; i < dims_; ++i) {
             float c = std::nearbyint((scratch[i] - p.lo[i]) / p.step[i]);
-            c = c < 0 ? 0 : c > 255 ? 255 : c;  // data outside the learned range is clamped
+            // Data outside the learned range is clamped; NaN (a view's non-finite vector,
+            // nonfinite.hpp) becomes 0, as converting it to an integer is undefined.
+            c = c >= 0 ? (c > 255 ? 255 : c) : 0;
             r[i] = uint8_t(c);
             double x = double(p.lo[i]) + double(p.step[i]) * c;
             decoded2 += x * x;

@@ -63,12 +63,19 @@ inline status toolkit::search_exact_batch(dense_index& x, const void* queries, s
             cast_vector(in + q * query_stride, kind, converted.data() + q * bytes, x.config_.storage, x.config_.dimensions);
         // The live rows, in slot order.
         std::vector<const uint8_t*> rows;
-        std::vector<slot_t> slots;
+        std::vector<slot_t> slots, poisoned;
         size_t n = x.size_.load(std::memory_order_acquire);
         for (size_t s = 0; s < n; ++s) {
             const uint8_t* tape = x.tape_of(slot_t(s));
             if (!tape || tape_key(tape) == tombstone_key) continue;
-            rows.push_back(x.row_of(slot_t(s)));
+            // A view may hold non-finite vectors (nonfinite.hpp): the scan reads every
+            // row anyway, so they are set apart here and ranked last, at +Inf.
+            const uint8_t* row = x.row_of(slot_t(s));
+            if (x.metric_.guard.on && !vector_finite(x.config_.storage, row, x.config_.dimensions)) {
+                poisoned.push_back(slot_t(s));
+                continue;
+            }
+            rows.push_back(row);
             slots.push_back(slot_t(s));
         }
         exact_job job{rows.data(), rows.size(), converted.data(), query_count, bytes, x.metric_.label,
@@ -82,6 +89,11 @@ inline status toolkit::search_exact_batch(dense_index& x, const void* queries, s
                 key_t key = tape_key(tape);
                 if (key == tombstone_key) continue;
                 keys[q * k + m] = key, distances[q * k + m] = ranked[i].distance, ++m;
+            }
+            for (size_t i = 0; i < poisoned.size() && m < k; ++i) {
+                const uint8_t* tape = x.tape_of(poisoned[i]);
+                if (!tape || tape_key(tape) == tombstone_key) continue;
+                keys[q * k + m] = tape_key(tape), distances[q * k + m] = INFINITY, ++m;
             }
             found[q] = m;
         });

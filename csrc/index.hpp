@@ -351,7 +351,7 @@ class dense_index {
         if (!k.pair)
             return fail(status_code::unsupported, "Unsupported metric for this index's dimensions and scalar kind!");
         if (status st = too_few_dimensions(kind, config_.dimensions); !st) return st;
-        metric_ = metric_t{};
+        metric_.reset();
         metric_.kernel = k;
         metric_.length = kernel_length(kind, config_.storage, config_.dimensions);
         metric_.label = kind;
@@ -362,14 +362,14 @@ class dense_index {
     status change_metric_batch(usearchx_metric_batch_t fn, void* state) {
         if (!fn) return fail(status_code::invalid_argument, "Metric function is NULL");
         metric_kind label = metric_.label;
-        metric_ = metric_t{};
+        metric_.reset();
         metric_.custom_batch = fn, metric_.state = state, metric_.label = label;
         return {};
     }
     status change_metric(usearch_metric_t fn, void* state, metric_kind label) {
         if (!fn)
             return fail(status_code::unsupported, "Unsupported metric for this index's dimensions and scalar kind!");
-        metric_ = metric_t{};
+        metric_.reset();
         metric_.custom = fn, metric_.state = state, metric_.label = label;
         config_.metric = label;
         return {};

@@ -559,6 +559,12 @@ int usearchx_load_buffer(usearch_index_t index, void const* buffer, size_t lengt
         need::handle);
 }
 
+size_t usearchx_first_nonfinite(void const* rows, size_t count, size_t stride, usearch_scalar_kind_t kind,
+                                size_t dims, size_t* dimension) {
+    if (!rows || !is_storage_kind(raw(&kind))) return count;
+    return first_nonfinite(scalar_of(&kind), static_cast<const uint8_t*>(rows), count, stride, dims, dimension);
+}
+
 int usearchx_metadata(char const* path, void const* buffer, size_t length, usearch_init_options_t* options,
                       usearch_error_t* error) {
     if (!path) return report(metadata_of(static_cast<const uint8_t*>(buffer), length, options), error);

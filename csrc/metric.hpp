@@ -9,6 +9,7 @@
 
 #include "config.hpp"
 #include "kernels.hpp"
+#include "nonfinite.hpp"
 
 namespace usg {
 
@@ -24,9 +25,32 @@ struct metric_t {
     usearch_metric_t custom = nullptr;
     void* state = nullptr;
     usearchx_metric_batch_t custom_batch = nullptr;  // one crossing per group of vectors
+    // guard is on for a view whose storage kind can hold NaN or ±Inf: such an index may
+    // serve vectors nobody checked (nonfinite.hpp), and a distance to one is reported as
+    // +Inf. An owned index pays one predictable branch per pair or batch call (a batch
+    // scores a node's neighbors), nothing per distance.
+    nonfinite_guard guard;
 
     bool valid() const { return custom || custom_batch || kernel.pair; }
+    // reset forgets the distance function but keeps the guard, which belongs to the
+    // vectors, not to the metric: a view whose metric is changed still needs it.
+    void reset() {
+        nonfinite_guard keep = guard;
+        *this = metric_t{};
+        guard = keep;
+    }
+    // pair and batch score stored vectors (b, v) against a query or another stored vector
+    // (a, q); the guard checks the stored ones, queries being checked on input.
     float pair(const uint8_t* a, const uint8_t* b) const {
+        float d = pair_raw(a, b);
+        return guard.on ? guard.apply(d, b) : d;
+    }
+    void batch(const uint8_t* q, const uint8_t* const* v, size_t count, float* out) const {
+        batch_raw(q, v, count, out);
+        if (guard.on)
+            for (size_t i = 0; i < count; ++i) out[i] = guard.apply(out[i], v[i]);
+    }
+    float pair_raw(const uint8_t* a, const uint8_t* b) const {
         if (custom_batch) {
             float d;
             const void* v = b;
@@ -40,7 +64,7 @@ struct metric_t {
         if (state) return reinterpret_cast<stateful>(reinterpret_cast<void (*)(void)>(custom))(a, b, state);
         return custom(a, b);
     }
-    void batch(const uint8_t* q, const uint8_t* const* v, size_t count, float* out) const {
+    void batch_raw(const uint8_t* q, const uint8_t* const* v, size_t count, float* out) const {
         if (custom_batch) {
             if (metric_failed || custom_batch(q, reinterpret_cast<const void* const*>(v), count, out, state) != 0) {
                 metric_failed = true;
@@ -49,7 +73,7 @@ struct metric_t {
             return;
         }
         if (!custom) return kernel.batch(q, v, count, length, out);
-        for (size_t i = 0; i < count; ++i) out[i] = pair(q, v[i]);
+        for (size_t i = 0; i < count; ++i) out[i] = pair_raw(q, v[i]);
     }
     const char* isa() const { return custom || custom_batch ? "serial" : kernel.pair ? kernel.isa : "uninitialized"; }
 };

@@ -12,6 +12,7 @@
 #include "format.hpp"
 #include "index.hpp"
 #include "mapping.hpp"
+#include "nonfinite.hpp"
 
 namespace usg {
 
@@ -106,6 +107,10 @@ struct persistence {
         else if (n && !x.vectors_.ensure(n)) return fail(status_code::out_of_memory, "Out of memory!");
         const uint8_t* tape = img.tapes;
         size_t live = 0;
+        // Stored vectors must be finite (nonfinite.hpp). Load checks each row just after
+        // copying it, while it is in cache; a view reports non-finite distances as +Inf.
+        bool scan = !view && holds_nonfinite(c.storage);
+        x.metric_.guard = nonfinite_guard::for_vectors(view, c.storage, c.dimensions);
         for (size_t i = 0; i < n; ++i) {
             size_t bytes = x.layout_.bytes(tape_level(tape));
             dense_index::slot_ref& ref = x.slots_[i];
@@ -118,6 +123,15 @@ struct persistence {
                 ref.tape.store(record);
             }
             key_t key = tape_key(tape);
+            if (scan && !vector_finite(c.storage, x.vectors_.row(i), c.dimensions)) {
+                size_t dim = 0;
+                first_nonfinite(c.storage, x.vectors_.row(i), 1, 0, c.dimensions, &dim);
+                // A removed entry is never returned, only walked through: its vector (which
+                // upstream, not checking inputs, may have stored) becomes zeros rather than
+                // making the whole file unloadable.
+                if (key == tombstone_key) std::memset(x.vectors_.row(i), 0, img.cols);
+                else return nonfinite_file_error(key, i, dim, load_f64(c.storage, x.vectors_.row(i), dim));
+            }
             try {
                 if (key == tombstone_key) {
                     x.free_.push_back(slot_t(i));

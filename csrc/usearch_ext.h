@@ -139,6 +139,12 @@ USEARCH_EXPORT int usearchx_save_chunk(usearch_index_t index, usearchx_save_curs
 USEARCH_EXPORT int usearchx_load(usearch_index_t index, char const* path, bool view, usearch_error_t* error);
 USEARCH_EXPORT int usearchx_load_buffer(usearch_index_t index, void const* buffer, size_t length, bool view,
                                         usearch_error_t* error);
+/* The first of count rows (stride bytes apart, dimensions elements of scalar_kind each)
+ * holding NaN or an infinity, or count when there is none; *dimension receives the element.
+ * The scan Load runs over a file's vectors (docs/file-format.md, "Non-finite vectors"). */
+USEARCH_EXPORT size_t usearchx_first_nonfinite(void const* rows, size_t count, size_t stride,
+                                               usearch_scalar_kind_t scalar_kind, size_t dimensions,
+                                               size_t* dimension);
 /* Reads a file's (path != NULL) or a buffer's header into options. */
 USEARCH_EXPORT int usearchx_metadata(char const* path, void const* buffer, size_t length,
                                      usearch_init_options_t* options, usearch_error_t* error);

@@ -1813,6 +1813,59 @@ static void test_non_finite(void) {
     }
 }
 
+/* A file holding a NaN (docs/file-format.md, "Non-finite vectors"): the loaders refuse it naming
+ * the key and leave the index as it was; a view serves it, the poisoned vector last at +Inf. */
+static void test_non_finite_files(void) {
+    static char const path[] = "test_c_api_nonfinite.usearch";
+    static float const vectors[3][4] = {{1, 2, 3, 4}, {1, 2, 3, 5}, {-4, 3, -2, 1}};
+    usearch_index_t src = new_index(usearch_metric_cos_k, usearch_scalar_f32_k, 4, false, 8);
+    usearch_index_t dst = new_index(usearch_metric_l2sq_k, usearch_scalar_f32_k, 4, false, 8);
+    usearch_error_t err = NULL;
+    usearch_key_t keys[3];
+    usearch_distance_t dists[3];
+    float nan_value = NAN;
+    size_t i, length;
+    unsigned char* image;
+    FILE* f;
+    for (i = 0; i < 3; ++i) {
+        usearch_add(src, 10 + i, vectors[i], usearch_scalar_f32_k, &err);
+        CHECK_OK(err);
+    }
+    usearch_add(dst, 99, vectors[2], usearch_scalar_f32_k, &err);
+    CHECK_OK(err);
+    length = usearch_serialized_length(src, &err);
+    image = (unsigned char*)malloc(length);
+    CHECK(image != NULL);
+    if (!image) return;
+    usearch_save_buffer(src, image, length, &err);
+    CHECK_OK(err);
+    /* Key 11 was added second: its vector is row 1, after the 8 shape bytes. */
+    memcpy(image + 8 + 1 * 16 + 2 * 4, &nan_value, 4);
+    f = fopen(path, "wb");
+    CHECK(f != NULL && fwrite(image, 1, length, f) == length);
+    if (f) fclose(f);
+
+    usearch_load_buffer(dst, image, length, &err);
+    CHECK(err != NULL && strstr(err, "key 11 (row 1) is not finite: element 2 is NaN") != NULL);
+    err = NULL;
+    usearch_load(dst, path, &err);
+    CHECK(err != NULL && strstr(err, "key 11 (row 1)") != NULL);
+    err = NULL;
+    CHECK_SIZE(usearch_size(dst, NULL), 1);
+    CHECK(usearch_contains(dst, 99, NULL));
+
+    usearch_view_buffer(dst, image, length, &err);
+    CHECK_OK(err);
+    CHECK_SIZE(usearch_search(dst, vectors[1], usearch_scalar_f32_k, 3, keys, dists, &err), 3);
+    CHECK_OK(err);
+    CHECK(keys[0] == 10 && keys[1] == 12 && keys[2] == 11);
+    CHECK(dists[0] <= dists[1] && isinf(dists[2]) && dists[2] > 0);
+    usearch_free(dst, NULL);
+    usearch_free(src, NULL);
+    free(image);
+    remove(path);
+}
+
 /* ---- mini-float storage kinds (docs/file-format.md: kind codes, conversions, distances) ------ */
 
 /* Storage in e5m2, e4m3, e3m2, e2m3: f32 input is rounded as the format's sample table says,
@@ -2001,6 +2054,7 @@ int main(void) {
     test_concurrency();
     test_extensions();
     test_non_finite();
+    test_non_finite_files();
     test_mini_floats();
     test_haversine_dimensions();
     printf("%d passed, %d failed\n", passed_count, failed_count);
