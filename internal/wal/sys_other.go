@@ -5,4 +5,6 @@ package wal
 import "errors"
 
 // fdatasync is never reached where Lock refuses durable directories.
-func fdatasync(fd uintptr) error { return errors.New("durable indexes are not supported on this system") }
+func fdatasync(fd uintptr) error {
+	return errors.New("durable indexes are not supported on this system")
+}
