@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -298,12 +299,12 @@ type Writer struct {
 	cond    sync.Cond
 	f       *os.File
 	segment uint64
-	size    int64  // bytes in the current segment
-	total   int64  // bytes appended since the last Rotate (or Create)
-	nextSeq uint64 // of the next record
-	synced  uint64 // every record up to this one is on disk
-	syncing bool   // a goroutine is syncing with mu released
-	err     error  // sticky: after a failed write or sync nothing more is appended
+	size    int64        // bytes in the current segment
+	total   atomic.Int64 // bytes appended since the last Rotate (or Create); read without mu
+	nextSeq uint64       // of the next record
+	synced  uint64       // every record up to this one is on disk
+	syncing bool         // a goroutine is syncing with mu released
+	err     error        // sticky: after a failed write or sync nothing more is appended
 	buf     []byte
 
 	stop chan struct{}
@@ -378,7 +379,7 @@ func (w *Writer) Append(typ byte, parts ...[]byte) (uint64, error) {
 	}
 	w.nextSeq++
 	w.size += int64(len(b))
-	w.total += int64(len(b))
+	w.total.Add(int64(len(b)))
 	return seq, nil
 }
 
@@ -420,11 +421,7 @@ func (w *Writer) LastSeq() uint64 {
 func (w *Writer) Sync() error { return w.WaitSynced(w.LastSeq()) }
 
 // Total is the number of bytes appended since the last Rotate.
-func (w *Writer) Total() int64 {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.total
-}
+func (w *Writer) Total() int64 { return w.total.Load() }
 
 // Segment is the number of the segment being written.
 func (w *Writer) Segment() uint64 {
@@ -469,7 +466,7 @@ func (w *Writer) Rotate() (uint64, error) {
 		w.err = fmt.Errorf("starting log segment %d: %w", old+1, err)
 		return 0, w.err
 	}
-	w.total = 0
+	w.total.Store(0)
 	return old, nil
 }
 
