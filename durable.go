@@ -275,6 +275,11 @@ type marker struct {
 	crc           uint32
 }
 
+// inconsistent reports a checkpoint and log that do not belong together.
+func inconsistent(format string, args ...any) error {
+	return &opError{op: "OpenDurable", detail: fmt.Sprintf(format, args...), kind: ErrInvalidFile}
+}
+
 // recover loads the checkpoint, replays the log after it, cuts a torn tail and removes the
 // files a finished checkpoint left behind. The rules are in docs/durability.md.
 func (b *base) recover(dir string, conf IndexConfig) (recovery, error) {
@@ -345,7 +350,7 @@ func (b *base) recover(dir string, conf IndexConfig) (recovery, error) {
 	switch {
 	case !rep.checkpointed:
 		if len(segs) > 0 && segs[0] != 1 {
-			return rep, fmt.Errorf("%s is missing, and the log starts at segment %d", ckpt, segs[0])
+			return rep, inconsistent("%s is missing, and the log starts at segment %d", ckpt, segs[0])
 		}
 	case len(markers) == 0:
 		if len(segs) > 0 {
@@ -356,7 +361,7 @@ func (b *base) recover(dir string, conf IndexConfig) (recovery, error) {
 		if newest := markers[0]; len(segs) == 0 || segs[0] > newest.covered {
 			// Segments are removed only after the rename, so the newest checkpoint is the file.
 			if uint64(st.Size()) != newest.size {
-				return rep, fmt.Errorf("%s has %d bytes, but the log recorded the checkpoint as %d bytes", ckpt, st.Size(), newest.size)
+				return rep, inconsistent("%s has %d bytes, but the log recorded the checkpoint as %d bytes", ckpt, st.Size(), newest.size)
 			}
 			covered = newest.covered
 			break
@@ -375,7 +380,7 @@ func (b *base) recover(dir string, conf IndexConfig) (recovery, error) {
 			}
 		}
 		if !found {
-			return rep, fmt.Errorf("%s (%d bytes, CRC32C %08x) matches none of the %d checkpoints the log records", ckpt, size, crc, len(markers))
+			return rep, inconsistent("%s (%d bytes, CRC32C %08x) matches none of the %d checkpoints the log records", ckpt, size, crc, len(markers))
 		}
 	}
 

@@ -585,10 +585,12 @@ func TestDurableCrashChild(t *testing.T) {
 	}
 	for {
 		time.Sleep(time.Duration(5+rand.IntN(20)) * time.Millisecond)
+		say("c\n")
 		if err := idx.Checkpoint(); err != nil {
 			say("checkpoint failed: %v\n", err)
 			os.Exit(7)
 		}
+		say("C\n")
 	}
 }
 
@@ -607,6 +609,7 @@ func TestDurableCrash(t *testing.T) {
 			removed := map[usearch.Key]bool{}  // acknowledged removes
 			removing := map[usearch.Key]bool{} // removes started: done or not, either is right
 			r := rand.New(rand.NewPCG(uint64(mode), 99))
+			inCheckpoint := 0 // runs killed between "c" and "C"
 			for run := 1; run <= runs; run++ {
 				cmd := exec.Command(os.Args[0], "-test.run=^TestDurableCrashChild$")
 				cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s,%d,%d", crashChildEnv, dir, int(mode), run))
@@ -614,21 +617,40 @@ func TestDurableCrash(t *testing.T) {
 				require.NoError(t, err)
 				require.NoError(t, cmd.Start())
 				lines := make(chan string, 1<<16)
+				started := make(chan struct{}, 1<<10)
 				go func() {
 					sc := bufio.NewScanner(stdout)
 					for sc.Scan() {
+						if sc.Text() == "c" {
+							started <- struct{}{}
+						}
 						lines <- sc.Text()
 					}
 					close(lines)
 				}()
-				// Kill at a random moment after it started writing: checkpoints run every
-				// 5-25 ms and whenever the log passes 64 KiB, so many kills land in one.
 				first := <-lines
-				require.Equal(t, "ready", first)
-				time.Sleep(time.Duration(10+r.IntN(150)) * time.Millisecond)
+				require.Equal(t, "ready", first, "the child did not start")
+				// Kill at a random moment after it started writing; every third run, just
+				// after a checkpoint started (it lasts a few ms: two fsyncs of the log, a
+				// copy, a write and fsync of the file, a rename and fsyncs of the directory).
+				if run%3 == 0 {
+					select {
+					case <-started:
+					case <-time.After(5 * time.Second):
+						t.Fatal("the child never checkpointed")
+					}
+					time.Sleep(time.Duration(r.IntN(2000)) * time.Microsecond)
+				} else {
+					time.Sleep(time.Duration(10+r.IntN(150)) * time.Millisecond)
+				}
 				require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
 				var acked int
+				last := ""
 				for l := range lines {
+					if l == "c" || l == "C" {
+						last = l
+						continue
+					}
 					kind, num, ok := strings.Cut(l, " ")
 					k, err := strconv.ParseUint(num, 10, 64)
 					require.True(t, ok && err == nil && (kind == "a" || kind == "r" || kind == "x"), "child said %q", l)
@@ -643,6 +665,9 @@ func TestDurableCrash(t *testing.T) {
 					}
 				}
 				cmd.Wait()
+				if last == "c" {
+					inCheckpoint++
+				}
 				idx, err := usearch.OpenDurable(dir, durConf, usearch.DurableOptions{})
 				require.NoError(t, err, "run %d", run)
 				present := map[usearch.Key]bool{}
@@ -663,7 +688,11 @@ func TestDurableCrash(t *testing.T) {
 					}
 				}
 				require.NoError(t, idx.Close())
-				t.Logf("run %d: %d adds acknowledged, %d keys present", run, acked, len(present))
+				t.Logf("run %d: %d adds acknowledged, %d keys present, killed in a checkpoint: %v", run, acked, len(present), last == "c")
+			}
+			t.Logf("%d of %d runs were killed during a checkpoint", inCheckpoint, runs)
+			if mode == usearch.SyncAlways && !testing.Short() {
+				require.GreaterOrEqual(t, inCheckpoint, 3, "too few kills landed in a checkpoint")
 			}
 		})
 	}
@@ -748,3 +777,91 @@ func TestDurableConcurrent(t *testing.T) {
 }
 
 func unsafePointer(v []float32) unsafe.Pointer { return unsafe.Pointer(&v[0]) }
+
+// copyDir copies the regular files of src into dst (created).
+func copyDir(t *testing.T, src, dst string) {
+	t.Helper()
+	require.NoError(t, os.MkdirAll(dst, 0o777))
+	entries, err := os.ReadDir(src)
+	require.NoError(t, err)
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(src, e.Name()))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dst, e.Name()), data, 0o666))
+	}
+}
+
+// A checkpoint interrupted after its record reached the log — before its rename, or after
+// it but before the covered segments were removed — reopens to the same content: the
+// checkpoint file's checksum says which checkpoint it is, so no record is replayed twice
+// or skipped.
+func TestDurableInterruptedCheckpoint(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "idx")
+	idx := openDurable(t, dir, durConf, usearch.DurableOptions{})
+	m := model{}
+	add := func(from, to usearch.Key) {
+		for k := from; k < to; k++ {
+			require.NoError(t, idx.Add(k, vectorOf(k)))
+			m[k] = [][]float32{vectorOf(k)}
+		}
+	}
+	add(0, 50)
+	require.NoError(t, idx.Checkpoint())
+	add(50, 100)
+	require.NoError(t, idx.Remove(7))
+	delete(m, 7)
+	before := filepath.Join(root, "before")
+	copyDir(t, dir, before) // the state a second checkpoint starts from
+	require.NoError(t, idx.Checkpoint())
+	add(100, 110)
+	require.NoError(t, idx.Rename(8, 5000))
+	m[5000] = m[8]
+	delete(m, 8)
+	require.NoError(t, idx.Close())
+
+	restore := func(t *testing.T, checkpointToo bool) string {
+		d := filepath.Join(t.TempDir(), "idx")
+		copyDir(t, dir, d)
+		segs, _ := wal.Segments(before)
+		for _, n := range segs {
+			name := wal.SegmentName(n)
+			if _, err := os.Stat(filepath.Join(d, name)); err == nil {
+				continue
+			}
+			data, _ := os.ReadFile(filepath.Join(before, name))
+			require.NoError(t, os.WriteFile(filepath.Join(d, name), data, 0o666))
+		}
+		if checkpointToo {
+			data, _ := os.ReadFile(filepath.Join(before, "index.usearch"))
+			require.NoError(t, os.WriteFile(filepath.Join(d, "index.usearch"), data, 0o666))
+		}
+		return d
+	}
+	t.Run("renamed", func(t *testing.T) {
+		d := restore(t, false)
+		idx := openDurable(t, d, durConf, usearch.DurableOptions{})
+		checkContents(t, idx, m, 21)
+		require.NoError(t, idx.Close())
+	})
+	t.Run("not-renamed", func(t *testing.T) {
+		d := restore(t, true)
+		idx := openDurable(t, d, durConf, usearch.DurableOptions{})
+		checkContents(t, idx, m, 22)
+		require.NoError(t, idx.Close())
+	})
+	t.Run("foreign-checkpoint", func(t *testing.T) {
+		d := restore(t, false)
+		plain, err := usearch.NewIndex(durConf)
+		require.NoError(t, err)
+		require.NoError(t, plain.Add(1, vectorOf(1)))
+		require.NoError(t, plain.Save(filepath.Join(d, "index.usearch")))
+		plain.Close()
+		_, err = usearch.OpenDurable(d, durConf, usearch.DurableOptions{})
+		require.ErrorIs(t, err, usearch.ErrInvalidFile)
+		require.Contains(t, err.Error(), "matches none")
+	})
+}
