@@ -79,7 +79,8 @@ type durable struct {
 
 	broken atomic.Bool // the log failed; writes are refused
 
-	ckptMu  sync.Mutex // serializes checkpoints (and Close against them)
+	ckptMu  sync.Mutex  // serializes checkpoints (and Close against them)
+	force   atomic.Bool // the next automatic checkpoint runs even if the new log is small
 	closing atomic.Bool
 	trigger chan struct{}
 	stop    chan struct{}
@@ -245,7 +246,8 @@ func (b *base) openDurable(dir string, conf IndexConfig, opts DurableOptions) (e
 		}
 	}
 	go d.background(b)
-	if rep.replayedBytes >= d.limit {
+	if rep.replayedBytes >= d.limit { // the replayed log was long: fold it into the checkpoint
+		d.force.Store(true)
 		d.request()
 	}
 	return nil
@@ -744,6 +746,10 @@ func (d *durable) background(b *base) {
 		case <-d.stop:
 			return
 		case <-d.trigger:
+			// Writers keep asking while a checkpoint runs; the log it started is small.
+			if !d.force.Swap(false) && d.log.Total() < d.limit {
+				continue
+			}
 			if err := d.checkpoint(b, "automatic checkpoint"); err != nil && !d.closing.Load() {
 				slog.Warn("usearch: automatic checkpoint failed; the log keeps growing until one succeeds", "dir", d.dir, "error", err)
 			}

@@ -865,3 +865,46 @@ func TestDurableInterruptedCheckpoint(t *testing.T) {
 		require.Contains(t, err.Error(), "matches none")
 	})
 }
+
+// waitFor polls cond for up to 10 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+// The log folds itself into the checkpoint once it passes CheckpointBytes, also right after
+// a reopen that replayed a long log.
+func TestDurableAutoCheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	big := usearch.DurableOptions{CheckpointBytes: 1 << 30}
+	idx := openDurable(t, dir, durConf, big)
+	for k := usearch.Key(0); k < 200; k++ {
+		require.NoError(t, idx.Add(k, vectorOf(k)))
+	}
+	require.NoError(t, idx.Close())
+	first, _ := wal.Segments(dir)
+	checkpointed := func() bool {
+		segs, _ := wal.Segments(dir)
+		return len(segs) > 0 && segs[0] > first[len(first)-1]
+	}
+	small := usearch.DurableOptions{CheckpointBytes: 4 << 10} // 200 adds log about 11 KiB
+	idx = openDurable(t, dir, durConf, small)
+	waitFor(t, "the checkpoint after a long replay", checkpointed)
+	first, _ = wal.Segments(dir)
+	for k := usearch.Key(200); k < 400; k++ {
+		require.NoError(t, idx.Add(k, vectorOf(k)))
+	}
+	waitFor(t, "an automatic checkpoint", checkpointed)
+	require.NoError(t, idx.Close())
+	m := model{}
+	for k := usearch.Key(0); k < 400; k++ {
+		m[k] = [][]float32{vectorOf(k)}
+	}
+	idx = openDurable(t, dir, durConf, big)
+	checkContents(t, idx, m, 31)
+	require.NoError(t, idx.Close())
+}
