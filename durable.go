@@ -12,6 +12,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -392,19 +393,19 @@ func (b *base) recover(dir string, conf IndexConfig) (recovery, error) {
 		}
 	}
 
-	// Pass 2: replay what the checkpoint does not cover, in order.
-	buf := make([]uint64, (maxBody+7)/8)
+	// Pass 2: replay what the checkpoint does not cover.
+	rp := &replayer{b: b, threads: runtime.GOMAXPROCS(0)}
 	for i, n := range segs {
 		if n <= covered || !infos[i].HeaderOK {
 			continue
 		}
 		path := filepath.Join(dir, wal.SegmentName(n))
 		_, err := wal.ReadSegment(path, i == len(segs)-1, maxBody, func(r wal.Record) error {
-			if err := b.replay(r, buf); err != nil {
-				return &wal.CorruptError{File: path, Offset: r.Offset, Reason: fmt.Sprintf("%s record %d cannot be replayed: %v", wal.TypeName(r.Type), r.Seq, err)}
-			}
-			return nil
+			return rp.push(path, r)
 		})
+		if err == nil {
+			err = rp.flush()
+		}
 		if err != nil {
 			return rep, err
 		}
@@ -473,8 +474,122 @@ func sameLogShape(got wal.Config, want IndexConfig, file string) error {
 	return nil
 }
 
-// replay applies one log record to the index (the caller holds it alone).
-func (b *base) replay(r wal.Record, buf []uint64) error {
+// replayer applies log records to an index no one else uses yet, on several threads:
+// records of different keys commute (the content after them does not depend on their
+// order), so a batch is split by key over the threads, each applying its keys' records in
+// log order. Clear, and a Rename whose two keys fall to different threads, are applied
+// alone between batches.
+type replayer struct {
+	b       *base
+	threads int
+	batch   []replayItem
+	bufs    [][]uint64
+}
+
+type replayItem struct {
+	path string
+	r    wal.Record
+}
+
+const replayBatch = 1 << 13
+
+func (p *replayer) owner(k Key) int { return int(((k * 0x9E3779B97F4A7C15) >> 40) % uint64(p.threads)) }
+
+// ownerOf is the thread of a record, or -1 for one that must run alone.
+func (p *replayer) ownerOf(r wal.Record) int {
+	switch {
+	case r.Type == wal.RecClear:
+		return -1
+	case r.Type == wal.RecRename && len(r.Payload) == 16:
+		a, b := p.owner(binary.LittleEndian.Uint64(r.Payload)), p.owner(binary.LittleEndian.Uint64(r.Payload[8:]))
+		if a != b {
+			return -1
+		}
+		return a
+	case len(r.Payload) >= 8:
+		return p.owner(binary.LittleEndian.Uint64(r.Payload))
+	}
+	return -1 // malformed: replay reports it
+}
+
+func (p *replayer) push(path string, r wal.Record) error {
+	if r.Type == wal.RecCheckpoint {
+		return nil
+	}
+	if p.ownerOf(r) < 0 {
+		if err := p.flush(); err != nil {
+			return err
+		}
+		return p.apply(0, replayItem{path, r})
+	}
+	p.batch = append(p.batch, replayItem{path, r})
+	if len(p.batch) >= replayBatch {
+		return p.flush()
+	}
+	return nil
+}
+
+func (p *replayer) apply(thread int, it replayItem) error {
+	for len(p.bufs) <= thread {
+		p.bufs = append(p.bufs, nil)
+	}
+	if err := p.b.replay(it.r, &p.bufs[thread]); err != nil {
+		return &wal.CorruptError{File: it.path, Offset: it.r.Offset, Reason: fmt.Sprintf("%s record %d cannot be replayed: %v", wal.TypeName(it.r.Type), it.r.Seq, err)}
+	}
+	return nil
+}
+
+// flush applies the batch and reports the failure of the earliest record that failed.
+func (p *replayer) flush() error {
+	batch := p.batch
+	p.batch = p.batch[:0]
+	if len(batch) == 0 {
+		return nil
+	}
+	if p.threads == 1 || len(batch) < 64 {
+		for _, it := range batch {
+			if err := p.apply(0, it); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for len(p.bufs) < p.threads {
+		p.bufs = append(p.bufs, nil)
+	}
+	failedAt := make([]int, p.threads)
+	errs := make([]error, p.threads)
+	var wg sync.WaitGroup
+	for t := 0; t < p.threads; t++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i, it := range batch {
+				if p.ownerOf(it.r) != t {
+					continue
+				}
+				if err := p.apply(t, it); err != nil {
+					failedAt[t], errs[t] = i, err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	first := -1
+	for t, err := range errs {
+		if err != nil && (first < 0 || failedAt[t] < failedAt[first]) {
+			first = t
+		}
+	}
+	if first >= 0 {
+		return errs[first]
+	}
+	return nil
+}
+
+// replay applies one log record to the index; buf is the thread's aligned scratch.
+func (b *base) replay(r wal.Record, buf *[]uint64) error {
 	p := r.Payload
 	var need int
 	switch r.Type {
@@ -500,9 +615,12 @@ func (b *base) replay(r wal.Record, buf []uint64) error {
 			return fmt.Errorf("a vector of %d bytes of kind %d", len(vec), kind)
 		}
 		// Copied to an aligned buffer: the record's bytes sit at any offset.
-		aligned := unsafe.Slice((*byte)(unsafe.Pointer(&buf[0])), len(buf)*8)
+		if len(*buf)*8 < len(vec) || len(*buf) == 0 {
+			*buf = make([]uint64, len(vec)/8+1)
+		}
+		aligned := unsafe.Slice((*byte)(unsafe.Pointer(&(*buf)[0])), len(*buf)*8)
 		copy(aligned, vec)
-		st = coreAdd(h, key, unsafe.Pointer(&buf[0]), kind)
+		st = coreAdd(h, key, unsafe.Pointer(&(*buf)[0]), kind)
 	case wal.RecRemove:
 		_, st = coreRemove(h, binary.LittleEndian.Uint64(p))
 	case wal.RecRename:
