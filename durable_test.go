@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -907,4 +908,69 @@ func TestDurableAutoCheckpoint(t *testing.T) {
 	idx = openDurable(t, dir, durConf, big)
 	checkContents(t, idx, m, 31)
 	require.NoError(t, idx.Close())
+}
+
+// A random history of adds, removes, renames and clears replays to the same content, on
+// many replay threads (the replay splits records by key), with and without Multi.
+func TestDurableRandomHistory(t *testing.T) {
+	for _, multi := range []bool{false, true} {
+		for seed := uint64(1); seed <= 3; seed++ {
+			t.Run(fmt.Sprintf("multi=%v/%d", multi, seed), func(t *testing.T) {
+				conf := durConf
+				conf.Multi = multi
+				dir := t.TempDir()
+				opts := usearch.DurableOptions{Sync: usearch.SyncNever, CheckpointBytes: 1 << 30}
+				idx := openDurable(t, dir, conf, opts)
+				r := rand.New(rand.NewPCG(seed, 77))
+				m := model{}
+				ops := 3000
+				if testing.Short() {
+					ops = 1000
+				}
+				for i := 0; i < ops; i++ {
+					k := usearch.Key(r.IntN(300))
+					switch p := r.IntN(100); {
+					case p < 55:
+						v := vectorOf(usearch.Key(i) + 1<<40) // a new vector every time
+						err := idx.Add(k, v)
+						if !multi && len(m[k]) > 0 {
+							require.ErrorIs(t, err, usearch.ErrDuplicateKey)
+							continue
+						}
+						require.NoError(t, err)
+						m[k] = append(m[k], v)
+					case p < 80:
+						require.NoError(t, idx.Remove(k))
+						delete(m, k)
+					case p < 99:
+						to := usearch.Key(r.IntN(300))
+						err := idx.Rename(k, to)
+						if !multi && len(m[to]) > 0 && len(m[k]) > 0 && to != k {
+							require.Error(t, err)
+							continue
+						}
+						if err != nil {
+							continue // what the core refuses is not logged either
+						}
+						if vs := m[k]; len(vs) > 0 && to != k {
+							m[to] = append(m[to], vs...)
+							delete(m, k)
+						}
+					default:
+						require.NoError(t, idx.Clear())
+						clear(m)
+					}
+					if i == ops/2 {
+						require.NoError(t, idx.Checkpoint())
+					}
+				}
+				checkContents(t, idx, m, seed)
+				require.NoError(t, idx.Close())
+				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(7)) // replay on 7 threads
+				idx = openDurable(t, dir, conf, opts)
+				checkContents(t, idx, m, seed+10)
+				require.NoError(t, idx.Close())
+			})
+		}
+	}
 }
