@@ -199,16 +199,17 @@ func (b *base) openDurable(dir string, conf IndexConfig, opts DurableOptions) (e
 		}
 		return &opError{op: op, detail: what + ": " + err.Error(), kind: ErrIO}
 	}
+	if err := b.open(conf); err != nil { // first: without cgo, fail before touching dir
+		return err
+	}
 	if err := os.MkdirAll(dir, 0o777); err != nil {
+		b.Close()
 		return fail("creating the directory", err)
 	}
 	unlock, err := wal.Lock(dir)
 	if err != nil {
+		b.Close()
 		return fail("locking the directory", err)
-	}
-	if err := b.open(conf); err != nil {
-		unlock()
-		return err
 	}
 	defer func() {
 		if err != nil {
