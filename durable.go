@@ -75,8 +75,9 @@ type durable struct {
 
 	// stripes order the writes of one key: a write holds its key's stripe (a Rename both)
 	// from applying it to the index until its record is appended, so the log holds the
-	// writes of a key in the order they were applied.
-	stripes [256]sync.Mutex
+	// writes of a key in the order they were applied. Writers whose keys share a stripe
+	// wait for each other's graph insert, hence many stripes.
+	stripes [1024]sync.Mutex
 
 	broken atomic.Bool // the log failed; writes are refused
 
@@ -676,7 +677,7 @@ func removeSegments(dir string, segs []uint64, covered uint64) error {
 
 // ---- writes ----
 
-func (d *durable) stripe(k Key) *sync.Mutex { return &d.stripes[(k*0x9E3779B97F4A7C15)>>56] }
+func (d *durable) stripe(k Key) *sync.Mutex { return &d.stripes[(k*0x9E3779B97F4A7C15)>>54] }
 
 func (d *durable) brokenError(op string) error {
 	return &opError{op: op, detail: "the write-ahead log failed earlier (" + errString(d.log.Err()) + "); reopen the index", kind: ErrIO}
