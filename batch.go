@@ -267,6 +267,9 @@ func addBatch[T Scalar](ctx context.Context, b *base, keys []Key, vectors []T, o
 	done, failure := runRows(ctx, threads, rows, progress, func(i int) error {
 		return addVector(b, op, keys[i], vectors[i*per:(i+1)*per:(i+1)*per])
 	})
+	if b.durable != nil { // the rows' records are synced once, here
+		return b.durable.syncBatch(batchOutcome(ctx, op, "added", done, rows, failure))
+	}
 	return batchOutcome(ctx, op, "added", done, rows, failure)
 }
 

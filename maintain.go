@@ -24,6 +24,9 @@ func (b *base) Clear() error { return b.clear("Clear", false) }
 func (b *base) Reset() error { return b.clear("Reset", true) }
 
 func (b *base) clear(op string, free bool) error {
+	if free && b.durable != nil {
+		return b.durable.refuse(op, "use Clear, which the log records")
+	}
 	h, err := b.exclusive(op)
 	if err != nil {
 		return err
@@ -35,6 +38,9 @@ func (b *base) clear(op string, free bool) error {
 	b.native.unpin() // a viewed buffer is no longer referenced
 	b.live.Store(0)
 	b.gen++
+	if b.durable != nil {
+		return b.durable.logClear()
+	}
 	return nil
 }
 
@@ -260,8 +266,11 @@ var errCancelled = errors.New("cancelled")
 // change the content (Add, Remove, Rename, ...) wait until Compact returns. When ctx is
 // cancelled, Compact stops within milliseconds and returns an error that wraps ctx.Err();
 // the index is then left exactly as it was. A viewed index returns ErrReadOnly.
-func (b *base) Compact(ctx context.Context) error {
+func (b *base) Compact(ctx context.Context) (err error) {
 	const op = "Compact"
+	if b.durable != nil { // runs after the gate is released
+		defer b.durable.checkpointAfter(b, op, &err)
+	}
 	if err := ctx.Err(); err != nil {
 		return &opError{op: op, detail: "cancelled before it started: " + err.Error(), kind: err}
 	}

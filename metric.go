@@ -44,6 +44,9 @@ func changeMetric[T Scalar](b *base, metric func(a, b []T) float32) error {
 	if metric == nil {
 		return &opError{op: op, detail: "metric is nil", kind: ErrInvalidArgument}
 	}
+	if b.durable != nil {
+		return b.durable.refuse(op, "a Go function cannot be logged or saved; use ChangeMetricKind")
+	}
 	h, err := b.exclusive(op)
 	if err != nil {
 		return err
@@ -78,8 +81,11 @@ func (idx *IndexOf[T]) ChangeMetric(metric func(a, b []T) float32) error {
 
 // ChangeMetricKind switches to a built-in metric, for example back from a Go metric. The
 // graph is not rebuilt.
-func (b *base) ChangeMetricKind(m Metric) error {
+func (b *base) ChangeMetricKind(m Metric) (err error) {
 	const op = "ChangeMetricKind"
+	if b.durable != nil { // runs after the lock is released
+		defer b.durable.checkpointAfter(b, op, &err)
+	}
 	h, err := b.exclusive(op)
 	if err != nil {
 		return err

@@ -77,6 +77,11 @@ func writeImage(h handle, w io.Writer) (int64, error) {
 // file or the new one. It also removes the temporary files that earlier saves to the same
 // path left behind when their process was killed (see removeStaleSiblings).
 func (b *base) Save(path string) error {
+	if b.durable != nil {
+		if err := b.durable.checkSavePath(path); err != nil {
+			return err
+		}
+	}
 	h, err := b.exclusive("Save")
 	if err != nil {
 		return err
@@ -226,6 +231,9 @@ func (b *base) replaced() {
 }
 
 func (b *base) loadOp(op string, do func(h handle) status, pin []byte) error {
+	if b.durable != nil {
+		return b.durable.refuseLoad(op)
+	}
 	h, err := b.exclusive(op)
 	if err != nil {
 		return err
@@ -297,6 +305,9 @@ func (b *base) ViewBuffer(buf []byte, buffer_size uint) error {
 
 // ReadFrom replaces the index's content with an image read from r until EOF.
 func (b *base) ReadFrom(r io.Reader) (int64, error) {
+	if b.durable != nil {
+		return 0, b.durable.refuseLoad("ReadFrom")
+	}
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return int64(len(data)), &opError{op: "ReadFrom", detail: err.Error(), kind: err}

@@ -36,6 +36,8 @@ type base struct {
 	// native owns what must be released with the index, also by the cleanup that runs when
 	// an index is dropped without Close: it must not point back at base.
 	native *native
+	// durable is the write-ahead log of an index opened with OpenDurable (durable.go).
+	durable *durable
 }
 
 // native is the C handle plus the pin that keeps a viewed Go buffer in place for C.
@@ -155,6 +157,9 @@ func addVector[T Scalar](b *base, op string, key Key, vec []T) error {
 	}
 	if err := checkVector(op, vec, b.config.Quantization); err != nil {
 		return err
+	}
+	if b.durable != nil {
+		return b.durableAdd(h, op, key, unsafe.Pointer(unsafe.SliceData(vec)), q, len(vec)*int(unsafe.Sizeof(vec[0])))
 	}
 	if st := b.add(h, key, unsafe.Pointer(unsafe.SliceData(vec)), q); !st.ok() {
 		return b.callError(op, st, fmt.Sprintf("key %d", key))
@@ -408,6 +413,9 @@ func (b *base) Remove(key Key) error {
 		return err
 	}
 	defer b.endWrite(rt)
+	if b.durable != nil {
+		return b.durableRemove(h, key)
+	}
 	n, st := coreRemove(h, key)
 	if !st.ok() {
 		return statusError("Remove", st, fmt.Sprintf("key %d", key))
@@ -442,6 +450,9 @@ func (b *base) Rename(from, to Key) error {
 		return err
 	}
 	defer b.endWrite(rt)
+	if b.durable != nil {
+		return b.durableRename(h, from, to)
+	}
 	if _, st := coreRename(h, from, to); !st.ok() {
 		return statusError("Rename", st, fmt.Sprintf("%d to %d", from, to))
 	}
@@ -451,6 +462,9 @@ func (b *base) Rename(from, to Key) error {
 // Close frees the index. It is idempotent; every other call on a closed index returns
 // ErrClosed. It waits for calls in flight to finish.
 func (b *base) Close() error {
+	if d := b.durable; d != nil && !d.closing.Load() {
+		return d.close(b) // stops checkpoints, comes back here, then closes the log
+	}
 	b.mu.lock()
 	defer b.mu.unlock()
 	if b.h != nil {
@@ -504,6 +518,10 @@ func (idx *Index) AddUnsafe(key Key, vec unsafe.Pointer) error {
 	}
 	if err := idx.checkUnsafe("AddUnsafe", vec); err != nil {
 		return err
+	}
+	if idx.durable != nil {
+		q := idx.config.Quantization
+		return idx.durableAdd(h, "AddUnsafe", key, vec, q, int(q.bytesPerVector(idx.config.Dimensions)))
 	}
 	if st := idx.add(h, key, vec, idx.config.Quantization); !st.ok() {
 		return idx.callError("AddUnsafe", st, fmt.Sprintf("key %d", key))

@@ -21,4 +21,7 @@ func TestWithoutCgo(t *testing.T) {
 	if _, err := MetadataBuffer(make([]byte, 100), 100); !errors.Is(err, ErrCgoRequired) {
 		t.Fatalf("MetadataBuffer without cgo: %v, want ErrCgoRequired", err)
 	}
+	if _, err := OpenDurable(t.TempDir(), DefaultConfig(3), DurableOptions{}); !errors.Is(err, ErrCgoRequired) {
+		t.Fatalf("OpenDurable without cgo: %v, want ErrCgoRequired", err)
+	}
 }

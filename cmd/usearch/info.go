@@ -34,7 +34,7 @@ type fileInfo struct {
 
 func runInfo(args []string, stdout, stderr io.Writer) error {
 	var asJSON, load bool
-	fs := newFlags("info", "[-json] [-load] FILE...", stderr)
+	fs := newFlags("info", "[-json] [-load] FILE|DIR...", stderr)
 	fs.BoolVar(&asJSON, "json", false, "print one JSON object per file")
 	fs.BoolVar(&load, "load", false, "load each file into memory (instead of memory-mapping it) to report the memory a loaded index takes")
 	if err := parseFlags(fs, args, true); err != nil {
@@ -45,20 +45,12 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 	}
 	enc := json.NewEncoder(stdout)
 	for i, path := range fs.Args() {
-		info, err := describe(path, load)
-		if err != nil {
-			return err
-		}
-		if asJSON {
-			if err := enc.Encode(info); err != nil {
-				return err
-			}
-			continue
-		}
-		if i > 0 {
+		if i > 0 && !asJSON {
 			fmt.Fprintln(stdout)
 		}
-		printInfo(stdout, info)
+		if err := infoPath(path, load, asJSON, enc, stdout); err != nil {
+			return err
+		}
 	}
 	return nil
 }

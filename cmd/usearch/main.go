@@ -1,7 +1,7 @@
 // Command usearch builds, searches, inspects and benchmarks USearch index files from the
 // vector files you already have.
 //
-//	usearch info   [-json] FILE...
+//	usearch info   [-json] FILE|DIR...
 //	usearch build  -i VECTORS [-keys KEYS] -o INDEX [-metric cos] [-quantization f32] [-shards N] ...
 //	usearch search -index INDEX [-index INDEX2 ...] -q QUERIES [-k 10] [-gt TRUTH] [-format tsv|jsonl|npy] [-out FILE]
 //	usearch bench  [-n 100000 -d 96] [-dataset fashion-mnist] [-sweep 16,32,64,128] [-plot recall.png]
@@ -33,7 +33,7 @@ type command struct {
 }
 
 var commands = []command{
-	{"info", "describe index files: configuration, size, levels, edges, memory", runInfo},
+	{"info", "describe index files (configuration, size, levels, edges, memory) and durable index directories", runInfo},
 	{"build", "build an index (or N shards) from a vector file", runBuild},
 	{"search", "search one or several index files with a query file; recall with -gt", runSearch},
 	{"bench", "build and search synthetic or Fashion-MNIST data; expansion sweep and plot", runBench},
