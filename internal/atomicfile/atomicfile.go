@@ -119,7 +119,7 @@ func checkParent(path, target string) error {
 	info, err := os.Stat(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("%s: directory %s does not exist", describe(path, target), dir)
+		return &explained{fmt.Sprintf("%s: directory %s does not exist", describe(path, target), dir), fs.ErrNotExist}
 	case err != nil:
 		return fmt.Errorf("%s: directory %s: %w", describe(path, target), dir, unwrapPath(err))
 	case !info.IsDir():
@@ -254,6 +254,16 @@ func describe(path, target string) string {
 	}
 	return path + " (→ " + target + ")"
 }
+
+// explained is an error whose message says the problem in words while errors.Is still
+// finds the cause (fs.ErrNotExist for a missing directory, as os.Create would give).
+type explained struct {
+	msg   string
+	cause error
+}
+
+func (e *explained) Error() string { return e.msg }
+func (e *explained) Unwrap() error { return e.cause }
 
 func wrap(f *File, err error) error {
 	if err == nil {

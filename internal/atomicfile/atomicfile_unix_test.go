@@ -282,7 +282,7 @@ func TestMissingDirectoryRefused(t *testing.T) {
 	file := filepath.Join(dir, "file")
 	require.NoError(t, os.WriteFile(file, nil, 0o644))
 	for _, c := range []struct{ path, want string }{
-		{filepath.Join(dir, "no", "such", "x.usearch"), filepath.Join(dir, "no", "such") + " does not exist"},
+		{filepath.Join(dir, "no", "such", "x.usearch"), filepath.Join(dir, "no", "such") + " does not exist"}, // and is fs.ErrNotExist
 		{filepath.Join(file, "x.usearch"), file + " is not a directory"},
 	} {
 		_, err := Create(c.path)
@@ -290,6 +290,9 @@ func TestMissingDirectoryRefused(t *testing.T) {
 		assert.Contains(t, err.Error(), c.path)
 		assert.Contains(t, err.Error(), c.want)
 		assert.NotContains(t, err.Error(), ".tmp-", "the error names the path, not a temporary file")
+		if strings.HasSuffix(c.want, "does not exist") {
+			assert.ErrorIs(t, err, fs.ErrNotExist)
+		}
 	}
 	noTemps(t, dir)
 }
