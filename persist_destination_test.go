@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -78,7 +79,15 @@ func TestSaveToFIFO(t *testing.T) {
 		got <- b
 	}()
 	require.NoError(t, idx.Save(path))
-	received := <-got
+	var received []byte
+	select {
+	case received = <-got:
+	case <-time.After(time.Minute): // the FIFO was replaced by a file, say: fail, do not hang
+		if w, err := os.OpenFile(path, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			w.Close()
+		}
+		t.Fatalf("nothing was written to the FIFO %s", path)
+	}
 	assert.True(t, bytes.Equal(image, received), "the reader receives exactly the image (%d of %d bytes)", len(received), len(image))
 	info, err := os.Lstat(path)
 	require.NoError(t, err)

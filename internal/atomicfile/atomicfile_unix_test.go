@@ -14,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -223,11 +224,27 @@ func TestFIFOWrittenDirectly(t *testing.T) {
 		p = p[n:]
 	}
 	require.NoError(t, f.Commit())
-	assert.True(t, bytes.Equal(b, <-got), "the reader receives exactly the bytes written")
+	assert.True(t, bytes.Equal(b, receive(t, path, got)), "the reader receives exactly the bytes written")
 	info, err := os.Lstat(path)
 	require.NoError(t, err)
 	assert.True(t, info.Mode()&fs.ModeNamedPipe != 0, "still a FIFO, now %v", info.Mode())
 	noTemps(t, dir)
+}
+
+// receive waits for what the reader of the FIFO at path got; if no writer comes within a
+// minute (the FIFO was replaced by a file, say) the test fails instead of hanging.
+func receive(t *testing.T, path string, got <-chan []byte) []byte {
+	t.Helper()
+	select {
+	case b := <-got:
+		return b
+	case <-time.After(time.Minute):
+		if w, err := os.OpenFile(path, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			w.Close() // lets the reader go
+		}
+		t.Fatalf("nothing was written to the FIFO %s", path)
+		return nil
+	}
 }
 
 func TestSocketWrittenDirectly(t *testing.T) {
