@@ -4,12 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"runtime"
-	"strconv"
-	"strings"
+
+	"github.com/usearch-go/usearch/internal/atomicfile"
 )
 
 // Files written here use the upstream USearch 2.26.2 layout byte for byte, so indexes move
@@ -72,10 +70,15 @@ func writeImage(h handle, w io.Writer) (int64, error) {
 	}
 }
 
-// Save writes the index to path atomically: it writes a temporary file in the same
-// directory, flushes it to disk and renames it over path, so a crash leaves either the old
-// file or the new one. It also removes the temporary files that earlier saves to the same
-// path left behind when their process was killed (see removeStaleSiblings).
+// Save writes the index to path the way the destination asks for (see
+// internal/atomicfile/atomicfile.go): a regular file is replaced atomically — the image goes
+// to a temporary file beside it, flushed to disk and renamed over it, so a crash leaves
+// either the old file or the new one — and keeps its permission bits and, where the process
+// may set them, its owner and group; a symbolic link is followed, so the link stays and its
+// target is replaced; a character or block device, FIFO or Unix socket is written directly;
+// a directory, or a path whose directory does not exist, is refused before anything is
+// written. It also removes the temporary files that earlier saves to the same target left
+// behind when their process was killed.
 func (b *base) Save(path string) error {
 	if b.durable != nil {
 		if err := b.durable.checkSavePath(path); err != nil {
@@ -87,18 +90,12 @@ func (b *base) Save(path string) error {
 		return err
 	}
 	defer b.mu.unlock()
-	dir, name := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	removeStaleSiblings(dir, name)
-	tmp, err := createSibling(dir, name, path)
+	f, err := atomicfile.Create(path)
 	if err != nil {
 		return &opError{op: "Save", detail: err.Error(), kind: err}
 	}
-	fail := func(err error) error {
-		tmp.Close()
-		os.Remove(tmp.Name())
+	defer f.Abort()
+	if _, err := writeImage(h, f); err != nil {
 		var op *opError
 		if errors.As(err, &op) {
 			op.op = "Save"
@@ -106,93 +103,10 @@ func (b *base) Save(path string) error {
 		}
 		return &opError{op: "Save", detail: err.Error(), kind: err}
 	}
-	if _, err := writeImage(h, tmp); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fail(err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
+	if err := f.Commit(); err != nil {
 		return &opError{op: "Save", detail: err.Error(), kind: err}
 	}
-	if d, err := os.Open(dir); err == nil { // make the rename itself durable where supported
-		d.Sync()
-		d.Close()
-	}
 	return nil
-}
-
-// siblingPrefix starts the name of every temporary file a save of name creates; the rest
-// is "<pid>-<random>" (see createSibling).
-func siblingPrefix(name string) string { return "." + name + ".tmp-" }
-
-// removeStaleSiblings deletes the temporary files of earlier saves of name in dir whose
-// process no longer runs: a save killed between creating its file and renaming it leaves
-// one, and nothing else would ever remove it. Only names that createSibling produces for
-// this very target are touched, and never one whose process is alive (it may be saving
-// right now). Failures are ignored: cleaning up is a courtesy, not part of the save.
-func removeStaleSiblings(dir, name string) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return
-	}
-	prefix := siblingPrefix(name)
-	for _, e := range entries {
-		pid, ok := siblingOwner(e.Name(), prefix)
-		if !ok || !e.Type().IsRegular() || pid == os.Getpid() || processAlive(pid) {
-			continue
-		}
-		os.Remove(filepath.Join(dir, e.Name()))
-	}
-}
-
-// siblingOwner parses "<prefix><pid>-<random>" and returns the pid.
-func siblingOwner(file, prefix string) (int, bool) {
-	rest, ok := strings.CutPrefix(file, prefix)
-	if !ok {
-		return 0, false
-	}
-	pidText, randText, ok := strings.Cut(rest, "-")
-	if !ok {
-		return 0, false
-	}
-	pid, err := strconv.ParseUint(pidText, 10, 31)
-	if err != nil || pid == 0 {
-		return 0, false
-	}
-	if _, err := strconv.ParseUint(randText, 10, 32); err != nil {
-		return 0, false
-	}
-	return int(pid), true
-}
-
-// createSibling creates a fresh temporary file next to path. Unlike os.CreateTemp (0600) it
-// gets the permissions a plain create would (0666 less the umask), or those of the file it
-// will replace, so that saving never narrows who can read an index.
-func createSibling(dir, name, path string) (*os.File, error) {
-	mode := os.FileMode(0o666)
-	if info, err := os.Stat(path); err == nil {
-		mode = info.Mode().Perm()
-	}
-	for attempt := 0; ; attempt++ {
-		tmp := filepath.Join(dir, fmt.Sprintf("%s%d-%d", siblingPrefix(name), os.Getpid(), rand.Uint32()))
-		f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, mode)
-		if os.IsExist(err) && attempt < 100 {
-			continue
-		}
-		if err == nil && mode != 0o666 {
-			err = f.Chmod(mode) // the replaced file's mode, exactly (the umask applied above)
-			if err != nil {
-				f.Close()
-				os.Remove(tmp)
-			}
-		}
-		return f, err
-	}
 }
 
 // SaveBuffer writes the index into buf[:buffer_size], which must hold SerializedLength

@@ -19,6 +19,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/usearch-go/usearch/internal/atomicfile"
 )
 
 const saveKillEnv = "USEARCH_SAVE_KILL_TARGET"
@@ -65,7 +66,7 @@ func tempSiblings(t *testing.T, dir, name string) []string {
 	require.NoError(t, err)
 	var out []string
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), siblingPrefix(name)) {
+		if strings.HasPrefix(e.Name(), atomicfile.TempPrefix(name)) {
 			out = append(out, e.Name())
 		}
 	}
@@ -136,8 +137,8 @@ func TestSaveRemovesOnlyDeadSaversFiles(t *testing.T) {
 	dir := t.TempDir()
 	target := filepath.Join(dir, "x.usearch")
 	const deadPid = 2147483000 // above every pid_max Linux and the BSDs allow
-	require.False(t, processAlive(deadPid))
-	require.True(t, processAlive(os.Getppid()))
+	require.False(t, atomicfile.ProcessAlive(deadPid))
+	require.True(t, atomicfile.ProcessAlive(os.Getppid()))
 	stale := []string{
 		fmt.Sprintf(".x.usearch.tmp-%d-12345", deadPid),
 		fmt.Sprintf(".x.usearch.tmp-%d-0", deadPid),

@@ -16,7 +16,15 @@
 #include <type_traits>
 #include <vector>
 
-#if !defined(_WIN32)
+#if defined(_WIN32)
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#ifndef NOMINMAX
+#define NOMINMAX  // std::min and std::max stay functions
+#endif
+#include <windows.h>
+#else
 #include <sys/mman.h>
 #endif
 
@@ -36,10 +44,11 @@ constexpr size_t huge_page = size_t(1) << 21;
 // (and each first touch a page fault, which is most of a large build's system time).
 inline void* os_allocate(size_t size) {
 #if defined(_WIN32)
-    // Aligned new is portable (Windows' C runtime has no aligned_alloc).
-    void* block = ::operator new(size, std::align_val_t(64), std::nothrow);
-    if (block) std::memset(block, 0, size);
-    return block;
+    // Reserved and committed at once, as mmap does: the commit only charges the pagefile
+    // quota, and each page is backed, zeroed, on first touch, so capacity reserved for a
+    // growing index costs no memory until rows land in it (operator new + memset used to
+    // touch every page). Addresses are 64 KiB aligned (the allocation granularity).
+    return ::VirtualAlloc(nullptr, size, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
 #else
     if (size % huge_page != 0) {
         void* block = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -60,8 +69,8 @@ inline void* os_allocate(size_t size) {
 }
 inline void os_free(void* block, size_t size) {
 #if defined(_WIN32)
-    (void)size;
-    ::operator delete(block, std::align_val_t(64));
+    (void)size;  // MEM_RELEASE frees the whole reservation and must be given 0
+    ::VirtualFree(block, 0, MEM_RELEASE);
 #else
     ::munmap(block, size);
 #endif

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/usearch-go/usearch"
+	"github.com/usearch-go/usearch/internal/atomicfile"
 )
 
 // buildOptions are the flags of usearch build.
@@ -27,7 +28,7 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("build", "-i VECTORS -o INDEX [flags]", stderr)
 	fs.StringVar(&o.input, "i", "", "vector file: "+formats)
 	fs.StringVar(&o.keys, "keys", "", "keys, one per row (.npy int64/uint64, .ibin, .i64bin, .u64bin, .ivecs); default: row numbers")
-	fs.StringVar(&o.output, "o", "", "index file to write; with -shards N, the shard number goes before the extension (out.0.usearch, ...)")
+	fs.StringVar(&o.output, "o", "", "index file to write (- is stdout); with -shards N, the shard number goes before the extension (out.0.usearch, ...)")
 	fs.StringVar(&o.metric, "metric", "cos", "metric: ip, cos, l2sq, pearson, haversine, divergence, hamming, tanimoto, sorensen, jaccard")
 	fs.StringVar(&o.quantization, "quantization", "", "storage: f32, f64, f16, bf16, i8, u8, b1 (default: the input's own kind for f16, i8 and u8, else f32)")
 	fs.UintVar(&o.connectivity, "connectivity", 0, "graph degree M (0 = default 16)")
@@ -53,6 +54,8 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 		return usageErrorf(fs, "-threads %d: want at least 1", o.threads)
 	case o.dims < 0:
 		return usageErrorf(fs, "-dims %d: want a positive count", o.dims)
+	case o.output == "-" && o.shards > 1:
+		return usageErrorf(fs, "-o - (stdout) holds one index; -shards %d writes several files", o.shards)
 	}
 	metric, err := parseMetric(o.metric, false)
 	if err != nil {
@@ -63,8 +66,36 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 		return usageErrorf(fs, "-dtype: %v", err)
 	}
 
+	// The outputs are opened first: a wrong -o (a directory, a missing folder, no right to
+	// write there) fails at once, not after reading and indexing everything. Each shard goes
+	// to a temporary file beside its destination, and all are renamed over their
+	// destinations only at the end (internal/atomicfile/atomicfile.go): a failure leaves no
+	// new file behind, and an older index at -o stays as it was. Devices and FIFOs are
+	// written as each shard completes.
+	paths := shardPaths(o.output, o.shards)
+	outs := make([]io.Writer, len(paths))
+	var dests []*atomicfile.File
+	defer func() {
+		for _, d := range dests {
+			d.Abort() // after Commit it does nothing
+		}
+	}()
+	summary := stdout
+	if o.output == "-" {
+		outs[0], summary = stdout, stderr // the image fills stdout; the summary line moves aside
+	} else {
+		for s, path := range paths {
+			d, err := atomicfile.Create(path)
+			if err != nil {
+				return err
+			}
+			dests = append(dests, d)
+			outs[s] = d
+		}
+	}
+
 	start := time.Now()
-	m, err := readMatrix(o.input, o.dims, rawKind)
+	m, err := readVectors(o.input, o.dims, rawKind)
 	if err != nil {
 		return err
 	}
@@ -104,40 +135,27 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "read %s: %d rows × %d dimensions of %s in %s\n", o.input, m.rows, m.dims, m.kind, time.Since(start).Round(time.Millisecond))
 	}
 
-	// Each shard goes to "<final>.partial" and all are renamed at the end: a failure leaves
-	// no new file behind, and an older index at -o stays as it was.
-	paths := shardPaths(o.output, o.shards)
-	var partials []string
-	defer func() {
-		for _, p := range partials {
-			os.Remove(p)
-		}
-	}()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	p := newProgress(stderr, o.quiet, "build", m.rows)
+	sizes := make([]int64, o.shards)
 	for s := range o.shards {
 		lo, hi := s*m.rows/o.shards, (s+1)*m.rows/o.shards
-		if err := buildShard(ctx, conf, m, keys, lo, hi, o.threads, p, lo, paths[s]+".partial"); err != nil {
+		sizes[s], err = buildShard(ctx, conf, m, keys, lo, hi, o.threads, p, lo, outs[s])
+		if err != nil {
 			p.Finish()
 			return err
 		}
-		partials = append(partials, paths[s]+".partial")
 	}
 	p.Finish()
-	for s, part := range partials {
-		if err := os.Rename(part, paths[s]); err != nil {
+	for _, d := range dests {
+		if err := d.Commit(); err != nil {
 			return err
 		}
 	}
-	partials = nil
 	for s, path := range paths {
-		st, err := os.Stat(path)
-		if err != nil {
-			return err
-		}
 		lo, hi := s*m.rows/o.shards, (s+1)*m.rows/o.shards
-		fmt.Fprintf(stdout, "%s\t%d vectors\t%d bytes\n", path, hi-lo, st.Size())
+		fmt.Fprintf(summary, "%s\t%d vectors\t%d bytes\n", path, hi-lo, sizes[s])
 	}
 	if !o.quiet {
 		fmt.Fprintf(stderr, "built %d vectors (%s, %s, %d dimensions) into %d file(s) in %s\n",

@@ -7,7 +7,9 @@ package main
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"unsafe"
 
@@ -45,8 +47,10 @@ func floatRows(m *matrix, lo, hi int) []float32 {
 }
 
 // buildShard indexes rows [lo, hi) of m under keys[lo:hi] (row numbers when keys is nil)
-// with AddBatch and saves the index to path. Progress counts rows from `before`.
-func buildShard(ctx context.Context, conf usearch.IndexConfig, m *matrix, keys []uint64, lo, hi, threads int, p *progress, before int, path string) error {
+// with AddBatch and writes the index image to w, returning its size. Progress counts rows
+// from `before`. Errors while adding name the input rows; errors while writing name only
+// the output (w's errors do).
+func buildShard(ctx context.Context, conf usearch.IndexConfig, m *matrix, keys []uint64, lo, hi, threads int, p *progress, before int, w io.Writer) (int64, error) {
 	var k []usearch.Key
 	if keys != nil {
 		k = keys[lo:hi]
@@ -57,44 +61,60 @@ func buildShard(ctx context.Context, conf usearch.IndexConfig, m *matrix, keys [
 		}
 	}
 	opts := &usearch.BatchOptions{Threads: threads, Progress: func(done, _ int) { p.set(before + done) }}
-	var err error
+	var (
+		n   int64
+		err error
+	)
 	switch q := conf.Quantization; {
 	case !native(m, q):
-		err = addAndSave(ctx, conf, k, floatRows(m, lo, hi), opts, path)
+		n, err = addAndWrite(ctx, conf, k, floatRows(m, lo, hi), opts, w)
 	case q == usearch.F32:
-		err = addAndSave(ctx, conf, k, rowsAs[float32](m, lo, hi), opts, path)
+		n, err = addAndWrite(ctx, conf, k, rowsAs[float32](m, lo, hi), opts, w)
 	case q == usearch.F64:
-		err = addAndSave(ctx, conf, k, rowsAs[float64](m, lo, hi), opts, path)
+		n, err = addAndWrite(ctx, conf, k, rowsAs[float64](m, lo, hi), opts, w)
 	case q == usearch.F16:
-		err = addAndSave(ctx, conf, k, rowsAs[usearch.Float16](m, lo, hi), opts, path)
+		n, err = addAndWrite(ctx, conf, k, rowsAs[usearch.Float16](m, lo, hi), opts, w)
 	case q == usearch.I8:
-		err = addAndSave(ctx, conf, k, rowsAs[int8](m, lo, hi), opts, path)
+		n, err = addAndWrite(ctx, conf, k, rowsAs[int8](m, lo, hi), opts, w)
 	case q == usearch.U8:
-		err = addAndSave(ctx, conf, k, rowsAs[uint8](m, lo, hi), opts, path)
+		n, err = addAndWrite(ctx, conf, k, rowsAs[uint8](m, lo, hi), opts, w)
 	case q == usearch.B1:
-		err = addAndSave(ctx, conf, k, rowsAs[usearch.B1x8](m, lo, hi), opts, path)
+		n, err = addAndWrite(ctx, conf, k, rowsAs[usearch.B1x8](m, lo, hi), opts, w)
 	default:
 		err = fmt.Errorf("no native input path for %s storage", q)
 	}
-	if err != nil {
-		return fmt.Errorf("%s: rows %d to %d: %w", m.path, lo, hi-1, err)
+	var oe outputError
+	if errors.As(err, &oe) {
+		return n, oe.err
 	}
-	return nil
+	if err != nil {
+		return n, fmt.Errorf("%s: rows %d to %d: %w", m.path, lo, hi-1, err)
+	}
+	return n, nil
 }
 
-func addAndSave[T usearch.Scalar](ctx context.Context, conf usearch.IndexConfig, keys []usearch.Key, vectors []T, opts *usearch.BatchOptions, path string) error {
+// outputError marks a failure to write the output, which the input's name would only confuse.
+type outputError struct{ err error }
+
+func (e outputError) Error() string { return e.err.Error() }
+
+func addAndWrite[T usearch.Scalar](ctx context.Context, conf usearch.IndexConfig, keys []usearch.Key, vectors []T, opts *usearch.BatchOptions, w io.Writer) (int64, error) {
 	idx, err := usearch.NewIndexOf[T](conf)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer idx.Close()
 	if err := idx.Reserve(uint(len(keys))); err != nil {
-		return err
+		return 0, err
 	}
 	if err := idx.AddBatch(ctx, keys, vectors, opts); err != nil {
-		return err
+		return 0, err
 	}
-	return idx.Save(path)
+	n, err := idx.WriteTo(w)
+	if err != nil {
+		return n, outputError{err}
+	}
+	return n, nil
 }
 
 // result is one query's neighbors, nearest first.

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/usearch-go/usearch/internal/atomicfile"
 )
 
 func runSearch(args []string, stdout, stderr io.Writer) error {
@@ -33,7 +35,7 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&view, "view", false, "memory-map the index files instead of loading them (read-only, starts at once)")
 	fs.StringVar(&truthPath, "gt", "", "ground truth: row ids nearest first (.ivecs, .ibin, .npy); prints recall@k")
 	fs.StringVar(&format, "format", "tsv", "result format: tsv (query, rank, key, distance), jsonl, npy (needs -out)")
-	fs.StringVar(&out, "out", "", "write results to this file instead of stdout; with npy, keys go here and distances to NAME.distances.npy")
+	fs.StringVar(&out, "out", "", "write results to this file instead of stdout (- is stdout); with npy, keys go here and distances to NAME.distances.npy")
 	fs.IntVar(&threads, "threads", runtime.NumCPU(), "goroutines searching")
 	fs.IntVar(&dims, "dims", 0, "dimensions of a raw little-endian query file")
 	fs.StringVar(&dtype, "dtype", "f32", "element type of a raw query file: f32, f64, f16, i8, u8")
@@ -52,15 +54,39 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 		return usageErrorf(fs, "-threads %d: want at least 1", threads)
 	case format != "tsv" && format != "jsonl" && format != "npy":
 		return usageErrorf(fs, "-format %q: want tsv, jsonl or npy", format)
-	case format == "npy" && out == "":
-		return usageErrorf(fs, "-format npy needs -out FILE")
+	case format == "npy" && (out == "" || out == "-"):
+		return usageErrorf(fs, "-format npy needs -out FILE (it writes two files, keys and distances)")
+	}
+	if out == "-" {
+		out = "" // standard output, as without -out
+	}
+	// The destinations are opened before any work, so a wrong -out (a directory, a
+	// missing folder) fails at once rather than after the search.
+	var dests []*atomicfile.File
+	defer func() {
+		for _, d := range dests {
+			d.Abort() // after Commit it does nothing
+		}
+	}()
+	if out != "" {
+		paths := []string{out}
+		if format == "npy" {
+			paths = append(paths, distancesPath(out))
+		}
+		for _, p := range paths {
+			d, err := atomicfile.Create(p)
+			if err != nil {
+				return err
+			}
+			dests = append(dests, d)
+		}
 	}
 	rawKind, err := parseKind(dtype)
 	if err != nil {
 		return usageErrorf(fs, "-dtype: %v", err)
 	}
 
-	queries, err := readMatrix(queriesPath, dims, rawKind)
+	queries, err := readVectors(queriesPath, dims, rawKind)
 	if err != nil {
 		return err
 	}
@@ -99,7 +125,7 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 	}
 	elapsed := time.Since(start)
 
-	if err := writeResults(stdout, out, format, results, k); err != nil {
+	if err := writeResults(stdout, dests, format, results, k); err != nil {
 		return err
 	}
 	if !quiet {
@@ -137,10 +163,10 @@ func recallAt(results []result, truth [][]uint64, k int) float64 {
 	return sum / float64(len(results))
 }
 
-// writeResults prints the neighbors as tsv or jsonl to stdout (or out), or writes them as
-// two .npy arrays of shape (queries, k): keys as uint64 with 2^64-1 where a query found
-// fewer than k, distances as float32 with +Inf there.
-func writeResults(stdout io.Writer, out, format string, results []result, k int) error {
+// writeResults prints the neighbors as tsv or jsonl to stdout (or dests[0]), or writes them
+// as two .npy arrays of shape (queries, k) into dests[0] and dests[1]: keys as uint64 with
+// 2^64-1 where a query found fewer than k, distances as float32 with +Inf there.
+func writeResults(stdout io.Writer, dests []*atomicfile.File, format string, results []result, k int) error {
 	write := func(w io.Writer) error {
 		switch format {
 		case "jsonl":
@@ -178,25 +204,31 @@ func writeResults(stdout io.Writer, out, format string, results []result, k int)
 		}
 		return nil
 	}
-	if out == "" {
+	if len(dests) == 0 {
 		return write(stdout)
 	}
-	if err := writeAtomic(out, write); err != nil {
-		return fmt.Errorf("%s: %w", out, err)
+	if format != "npy" {
+		return writeAndCommit(dests[0], write)
 	}
-	if format == "npy" {
-		dists := make([]float32, len(results)*k)
-		for i, r := range results {
-			for j := range k {
-				dists[i*k+j] = float32(math.Inf(1))
-				if j < len(r.dists) {
-					dists[i*k+j] = r.dists[j]
-				}
+	// Both files are complete before either replaces an older one.
+	if err := writeInto(dests[0], write); err != nil {
+		return err
+	}
+	dists := make([]float32, len(results)*k)
+	for i, r := range results {
+		for j := range k {
+			dists[i*k+j] = float32(math.Inf(1))
+			if j < len(r.dists) {
+				dists[i*k+j] = r.dists[j]
 			}
 		}
-		dpath := distancesPath(out)
-		if err := writeAtomic(dpath, func(w io.Writer) error { return writeNpy(w, dists, len(results), k) }); err != nil {
-			return fmt.Errorf("%s: %w", dpath, err)
+	}
+	if err := writeInto(dests[1], func(w io.Writer) error { return writeNpy(w, dists, len(results), k) }); err != nil {
+		return err
+	}
+	for _, d := range dests {
+		if err := d.Commit(); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -14,6 +14,7 @@ import (
 
 	"codeberg.org/sbinet/npyio/npy"
 	"github.com/usearch-go/usearch"
+	"github.com/usearch-go/usearch/internal/atomicfile"
 )
 
 // kind is the element type of a file's rows.
@@ -68,6 +69,7 @@ type matrix struct {
 	rows, dims int
 	kind       kind
 	data       []byte
+	flat       bool // a 1-D .npy array: a column of keys or ids, never vectors
 }
 
 func (m *matrix) row(i int) []byte {
@@ -191,6 +193,21 @@ func readMatrix(path string, rawDims int, rawKind kind) (*matrix, error) {
 	return m, nil
 }
 
+// readVectors reads a file of vectors: as readMatrix, but a 1-D .npy array is refused.
+// Taken as N vectors of one dimension it would build an index nobody meant (a single
+// embedding saved with numpy.save(v) is 1-D too); keys and ground truth may be 1-D.
+func readVectors(path string, rawDims int, rawKind kind) (*matrix, error) {
+	m, err := readMatrix(path, rawDims, rawKind)
+	if err != nil {
+		return nil, err
+	}
+	if m.flat {
+		return nil, fmt.Errorf("%s: a 1-D array of %d values holds keys, not vectors; save vectors as a 2-D array (rows, dimensions): one vector as shape (1, %d), or %d one-dimensional vectors as (%d, 1)",
+			path, m.rows, m.rows, m.rows, m.rows)
+	}
+	return m, nil
+}
+
 func readNpy(path string) (*matrix, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -231,7 +248,7 @@ func readNpy(path string) (*matrix, error) {
 	m := &matrix{path: path, kind: k}
 	switch len(d.Shape) {
 	case 1:
-		m.rows, m.dims = d.Shape[0], 1
+		m.rows, m.dims, m.flat = d.Shape[0], 1, true
 	case 2:
 		m.rows, m.dims = d.Shape[0], d.Shape[1]
 	default:
@@ -323,34 +340,34 @@ func readIDs(path string, minCols int) ([][]uint64, error) {
 	return m.ids(m.dims)
 }
 
-// writeAtomic writes a file through a temporary sibling renamed over path at the end, so
-// a failure never leaves a half-written file at path.
-func writeAtomic(path string, write func(w io.Writer) error) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+// writeAtomic writes path through atomicfile (internal/atomicfile/atomicfile.go): a
+// regular file is replaced only once complete, keeping its mode; a link is followed; a
+// device or FIFO is written directly. Its errors name path.
+func writeAtomic(path string, write func(w io.Writer) error) error {
+	f, err := atomicfile.Create(path)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	// CreateTemp makes the file private (0600); results are ordinary files.
-	if err = f.Chmod(0o644); err != nil {
+	return writeAndCommit(f, write)
+}
+
+// writeAndCommit writes into f, opened earlier by atomicfile.Create, and commits it; on
+// failure f is aborted, so a replaced file keeps its old content.
+func writeAndCommit(f *atomicfile.File, write func(w io.Writer) error) error {
+	defer f.Abort()
+	if err := writeInto(f, write); err != nil {
 		return err
 	}
+	return f.Commit()
+}
+
+// writeInto writes into f through a buffer, without committing it.
+func writeInto(f *atomicfile.File, write func(w io.Writer) error) error {
 	bw := bufio.NewWriterSize(f, 1<<20)
-	if err = write(bw); err != nil {
+	if err := write(bw); err != nil {
 		return err
 	}
-	if err = bw.Flush(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return bw.Flush()
 }
 
 // npyValue is an element type writeNpy lays out directly, with its NumPy dtype.
