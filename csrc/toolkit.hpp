@@ -11,6 +11,7 @@
 
 #include "exact.hpp"
 #include "index.hpp"
+#include "reach.hpp"
 
 namespace usg {
 
@@ -123,7 +124,7 @@ struct toolkit {
         x.keys_.visit_shard(size_t(part >> part_bits), [&](key_t key, slot_t slot) {
             if (!in_part(key) || i >= capacity) return;
             const uint8_t* v = x.vector_of(slot);
-            if (!v) return;
+            if (!v || tape_key(x.tape_of(slot)) != key) return;  // a reused slot not yet adopted (index.hpp)
             keys[i] = key;
             if (dst) cast_vector(v, x.config_.storage, dst + i * out_bytes, kind, x.config_.dimensions);
             ++i;
@@ -208,6 +209,7 @@ struct toolkit {
         }
         y.size_ = n, y.live_ = x.live_.load();
         y.entry_ = x.entry_.load();
+        y.recount_in_links();
         return {};
     }
 
@@ -237,7 +239,7 @@ struct toolkit {
         st = job.repair_all(std::max<size_t>(1, threads));
         if (!st) return st;
         job.set_entry();
-        return {};
+        return reachability::restore(y);  // every live node reachable (reach.hpp)
     }
 
   private:
