@@ -45,6 +45,7 @@ struct context {
     // must re-link elsewhere (index.hpp, commit_list and relink_stranded).
     std::vector<slot_t> pinned, stranded, thinned, prior;
     std::vector<std::vector<candidate>> levels;  // neighbors chosen per level by an insertion
+    bool adopted = false;  // a reused slot took its new vector (index.hpp, adopt_reused)
     size_t visits = 0;     // distinct slots visited by the current search
     size_t distances = 0;  // distances computed by the current search
     uint64_t rng = 0;

@@ -392,8 +392,13 @@ class dense_index {
                 list.set_size(uint32_t(kept));
             }
             std::memcpy(vectors_.row(slot), v, vector_bytes_);
-            tape_set_key(tape, key);
+            // A remove of the key that ran meanwhile tombstoned the slot already (and freed
+            // it): the key must not come back to life.
+            bool mapped = false;
+            keys_.find(key, ~size_t(0), [&](slot_t s) { mapped = mapped || s == slot; });
+            if (mapped) tape_set_key(tape, key);
         }
+        ctx.adopted = true;
         adoptions_.fetch_add(1, std::memory_order_release);
         code_search::after_store(*this, slot, vector_of(slot));
     }
@@ -691,12 +696,13 @@ class dense_index {
             tape_set_key(tape_of(slot), key);
         }
         metric_failed = false;
+        ctx.adopted = false;
         try {
             link(ctx, slot, level, reused ? v : vector_of(slot), reused, key);
         } catch (...) {
             // Allocation failed mid-link: the node stays reachable only through links made so far.
         }
-        if (reused && !metric_failed && tape_key(tape_of(slot)) != key) {
+        if (reused && !metric_failed && !ctx.adopted) {
             // Allocation failed before the reused slot took the new vector: nothing was added.
             keys_.erase_one(key, slot);
             recycle_slot(slot);
