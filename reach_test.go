@@ -280,8 +280,8 @@ func reachConcurrent(t *testing.T, churn bool) reachResult {
 	return total
 }
 
-// TestReachSequential: one writer, clustered data from tight to looser, then removals and
-// re-adds that reuse slots; every live vector must be findable.
+// TestReachSequential: one writer, clustered data from tight to looser: every vector must be
+// findable; then removals and re-adds that reuse slots, checked as TestReachConcurrentChurn.
 func TestReachSequential(t *testing.T) {
 	n := 24000
 	if testing.Short() {
@@ -321,8 +321,10 @@ func TestReachSequential(t *testing.T) {
 		idx.Close()
 		t.Logf("spread %.2f built: %d missing, %d tied, %d unreachable, %d orphans; after reuse: %d missing, %d tied, %d unreachable, %d orphans",
 			spread, built.missing, built.tied, built.unreachable, built.orphans, reused.missing, reused.tied, reused.unreachable, reused.orphans)
-		if built.failed() || reused.failed() {
-			t.Errorf("sequential, spread %.2f: %d/%d missing, %d/%d unreachable, %d/%d orphans after build/reuse (want 0)",
+		// After the reuse the churn bound of TestReachConcurrentChurn applies to the vectors
+		// not found (its comment says why); nothing may be unreachable or orphaned.
+		if built.failed() || reused.unreachable > 0 || reused.orphans > 0 || reused.missing*10000 > reused.live*3 {
+			t.Errorf("sequential, spread %.2f: %d/%d missing (want 0 / at most 3 per 10,000), %d/%d unreachable, %d/%d orphans after build/reuse (want 0)",
 				spread, built.missing, reused.missing, built.unreachable, reused.unreachable, built.orphans, reused.orphans)
 		}
 	}
