@@ -56,6 +56,7 @@ inline status toolkit::clone(const dense_index& x, dense_index& y) {
     }
     y.size_ = n, y.live_ = x.live_.load();
     y.entry_ = x.entry_.load();
+    y.recount_in_links();
     return {};
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "clone.hpp"
+#include "reach.hpp"
 #include "search.hpp"
 #include "toolkit.hpp"
 
@@ -322,7 +323,7 @@ inline status toolkit::compact(dense_index& x, dense_index& y, const volatile in
     st = job.repair_all(std::max<size_t>(1, threads));
     if (!st) return st;
     job.set_entry();
-    return {};
+    return reachability::restore(y);  // every live node reachable (reach.hpp)
 }
 
 }  // namespace usg

@@ -41,6 +41,11 @@ struct context {
     std::vector<uint32_t> judge_index;
     std::vector<key_t> scan_keys;  // a copy of one key-table shard during an exact scan
     std::vector<uint32_t> scan_slots;
+    // Level-0 entries a list rewrite must keep (their last in-link) and nodes an insertion
+    // must re-link elsewhere (index.hpp, commit_list and relink_stranded).
+    std::vector<slot_t> pinned, stranded, thinned, prior;
+    std::vector<std::vector<candidate>> levels;  // neighbors chosen per level by an insertion
+    bool adopted = false;  // a reused slot took its new vector (index.hpp, adopt_reused)
     size_t visits = 0;     // distinct slots visited by the current search
     size_t distances = 0;  // distances computed by the current search
     uint64_t rng = 0;
@@ -77,7 +82,7 @@ struct context {
     size_t memory_usage() const {
         return visited_bits.capacity() * 8 + touched_words.capacity() * 4 + (candidates.capacity() + results.capacity() + sorted.capacity() +
                                          selected.capacity() + relink.capacity() + chosen.capacity()) * sizeof(candidate) +
-               batch_slots.capacity() * 4 + batch_vectors.capacity() * 8 + batch_distances.capacity() * 4 +
+               (batch_slots.capacity() + pinned.capacity() + stranded.capacity() + thinned.capacity() + prior.capacity()) * 4 + batch_vectors.capacity() * 8 + batch_distances.capacity() * 4 +
                query.capacity();
     }
 };

@@ -37,6 +37,7 @@ class dense_index {
     friend struct persistence;
     friend struct toolkit;  // whole-index operations, in toolkit.hpp
     friend struct code_search;  // compact codes, in codes_search.hpp
+    friend struct reachability;  // whether every live node can be found, in reach.hpp
 
   public:
     // slot_ref is a slot's entry in the slot table: its node record (null until the slot
@@ -45,6 +46,12 @@ class dense_index {
     struct slot_ref {
         std::atomic<uint8_t*> tape{nullptr};
         std::atomic<uint32_t> lock{0};
+        // in_links counts the level-0 lists that name this slot (it fills what was padding).
+        // A search walks level 0 only, so a node no level-0 list names cannot be returned
+        // (reach.hpp). The count rises after a list gains the slot and falls before one
+        // loses it, so it never exceeds the true number: a count above one proves that
+        // another list still names the slot.
+        std::atomic<uint32_t> in_links{0};
     };
 
   private:
@@ -73,6 +80,7 @@ class dense_index {
     };
     std::mutex free_mutex_;
     std::deque<slot_t> free_;
+    std::atomic<uint64_t> adoptions_{0};  // reused slots that took their new vector (adopt_reused)
 
     // entry_ packs the top level (high 32 bits, signed, -1 when empty) and the entry slot.
     std::atomic<uint64_t> entry_{pack_entry(-1, 0)};
@@ -147,12 +155,157 @@ class dense_index {
         }
     }
 
+    // select_covered is select_neighbors for a full level-0 list that gains the new node
+    // `added`: a candidate the new node is closer to than the list's owner is dropped only
+    // if the new node links to it. The heuristic drops a candidate on the assumption that
+    // the nearer neighbor leads to it; a new node need not (its own selection may have passed
+    // over the candidate, and a concurrent insertion never saw it), and nodes inserted at
+    // the same time as their first cluster-mates lost, one prune after another, every
+    // in-link from their neighborhood (counted in_links kept only a far one).
+    void select_covered(const std::vector<candidate>& sorted, size_t limit, std::vector<candidate>& out,
+                        slot_t added) const {
+        out.clear();
+        neighbor_list links = list_of(tape_of(added), 0);
+        size_t n = std::min<size_t>(links.size(), layout_.capacity(0));
+        auto linked = [&](slot_t t) {
+            for (size_t i = 0; i < n; ++i)
+                if (links[i] == t) return true;
+            return false;
+        };
+        for (const candidate& c : sorted) {
+            if (out.size() >= limit) break;
+            const uint8_t* cv = row_of(c.slot);
+            bool keep = true;
+            for (const candidate& s : out)
+                if (metric_.pair(cv, row_of(s.slot)) < c.distance && (s.slot != added || linked(c.slot))) {
+                    keep = false;
+                    break;
+                }
+            if (keep) out.push_back(c);
+        }
+    }
+
     // write_list replaces a list under its node's lock. Entries go in before the count and
     // the count never drops to zero on the way, so lock-free readers see either list (or a
     // mix of valid entries), never an empty one.
     static void write_list(neighbor_list list, const std::vector<candidate>& entries, size_t capacity) {
         for (size_t i = 0; i < capacity; ++i) list.set(i, i < entries.size() ? entries[i].slot : 0);
         list.set_size(uint32_t(std::min(entries.size(), capacity)));
+    }
+
+    // release_link accounts for a level-0 list about to drop t, unless that list holds t's
+    // last in-link: then it changes nothing and returns false, and the list must keep t.
+    // Pruning a neighbor's list used to drop such entries (the diversity heuristic assumes
+    // that the closer neighbor that "covers" t links to it, which nothing guarantees), and
+    // the node could then never be found again.
+    bool release_link(slot_t t) {
+        std::atomic<uint32_t>& count = slots_[t].in_links;
+        for (uint32_t c = count.load(std::memory_order_relaxed); c > 1;)
+            if (count.compare_exchange_weak(c, c - 1, std::memory_order_relaxed)) return true;
+        return false;
+    }
+    void acquire_link(slot_t t) { slots_[t].in_links.fetch_add(1, std::memory_order_relaxed); }
+
+    // commit_list writes `keep` into a locked list whose old entries are the entries of `all`
+    // for which is_new is false; `keep` is `all` or a subsequence of it in the same order (what
+    // select_neighbors leaves). On level 0 an old entry left out whose in-link is its last is
+    // kept (pinned) instead, in place of the farthest new entry when the list is full: old
+    // entries kept and pinned never outnumber the old list, so there always is one. The counts
+    // of the entries follow the write.
+    template <typename IsNew>
+    void commit_list(context& ctx, neighbor_list list, int level, const std::vector<candidate>& all,
+                     std::vector<candidate>& keep, IsNew is_new) {
+        size_t capacity = layout_.capacity(level);
+        if (level != 0) return write_list(list, keep, capacity);
+        ctx.pinned.clear();
+        size_t j = 0;
+        for (const candidate& c : all) {
+            if (j < keep.size() && keep[j].slot == c.slot) {
+                ++j;
+                continue;
+            }
+            if (!is_new(c.slot) && !release_link(c.slot)) ctx.pinned.push_back(c.slot);
+        }
+        for (slot_t p : ctx.pinned) {
+            if (keep.size() >= capacity)
+                for (size_t k = keep.size(); k-- > 0;)
+                    if (is_new(keep[k].slot)) {
+                        keep.erase(keep.begin() + std::ptrdiff_t(k));
+                        break;
+                    }
+            keep.push_back({0, p});
+        }
+        write_list(list, keep, capacity);
+        for (const candidate& c : keep)
+            if (is_new(c.slot)) acquire_link(c.slot);
+    }
+
+    // force_link makes y's level-0 list name x: appended when there is room, else in place of
+    // the farthest entry that keeps another in-link. False when y cannot (no record, or every
+    // entry is some node's last in-link).
+    bool force_link(context& ctx, slot_t y, slot_t x) {
+        if (y == x) return false;
+        node_lock lock(slots_[y].lock);
+        uint8_t* tape = tape_of(y);
+        if (!tape) return false;
+        neighbor_list list = list_of(tape, 0);
+        size_t capacity = layout_.capacity(0), n = std::min<size_t>(list.size(), capacity);
+        for (size_t i = 0; i < n; ++i)
+            if (list[i] == x) return true;
+        if (n < capacity) {
+            list.set(n, x);
+            list.set_size(uint32_t(n + 1));
+            acquire_link(x);
+            return true;
+        }
+        const uint8_t* yv = row_of(y);
+        ctx.relink.clear();
+        for (size_t i = 0; i < n; ++i) ctx.relink.push_back({metric_.pair(yv, row_of(list[i])), slot_t(i)});
+        std::sort(ctx.relink.begin(), ctx.relink.end(),
+                  [](const candidate& a, const candidate& b) { return a.distance > b.distance; });
+        for (const candidate& c : ctx.relink)
+            if (release_link(list[c.slot])) {
+                list.set(c.slot, x);
+                acquire_link(x);
+                return true;
+            }
+        return false;
+    }
+
+    // relink gives x (not linked from the graph, or only from `away`, a node about to leave
+    // its neighborhood) an in-link from the nearest live node a search from the entry point
+    // finds, so from a node every search can reach. Then `away` drops x when it may. Rare: a
+    // new node all of whose neighbors refused it, or a node whose only in-link was the list of
+    // a removed node whose slot is being reused.
+    void relink(context& ctx, slot_t x, slot_t away) {
+        uint64_t e = entry_.load(std::memory_order_acquire);
+        int top = entry_level(e);
+        const uint8_t* xv = vector_of(x);
+        if (top < 0 || !xv) return;
+        slot_t best = entry_slot(e);
+        float best_distance = metric_.pair(xv, vector_of(best));
+        for (int l = top; l > 0; --l) greedy_descent(ctx, xv, best, best_distance, l);
+        filter_t no_filter;
+        beam_search(ctx, xv, best, best_distance, 0, layout_.capacity(0), x, true, no_filter);
+        if (metric_failed) return;
+        std::sort(ctx.results.begin(), ctx.results.end(),
+                  [](const candidate& a, const candidate& b) { return a.distance < b.distance; });
+        ctx.sorted.assign(ctx.results.begin(), ctx.results.end());  // force_link reuses ctx.relink
+        bool linked = false;
+        for (const candidate& c : ctx.sorted)
+            if (c.slot != away && tape_of(c.slot) && force_link(ctx, c.slot, x)) {
+                linked = true;
+                break;
+            }
+        if (!linked || away == x) return;
+        node_lock lock(slots_[away].lock);
+        neighbor_list list = list_of(tape_of(away), 0);
+        size_t n = std::min<size_t>(list.size(), layout_.capacity(0));
+        for (size_t i = 0; i < n; ++i)
+            if (list[i] == x) {
+                if (n > 1 && release_link(x)) list.set(i, list[n - 1]), list.set_size(uint32_t(n - 1));
+                return;
+            }
     }
 
     // add_reverse_link makes `target` point back at the new node on `level`.
@@ -168,27 +321,96 @@ class dense_index {
         if (n < capacity) {
             list.set(n, added);
             list.set_size(uint32_t(n + 1));
+            if (level == 0) acquire_link(added);
             return;
         }
         const uint8_t* tv = row_of(target);
         ctx.relink.clear();
         ctx.relink.push_back({distance, added});
-        for (size_t i = 0; i < n; ++i) ctx.relink.push_back({metric_.pair(tv, row_of(list[i])), list[i]});
+        for (size_t i = 0; i < n; ++i) {
+            slot_t s = list[i];
+            if (level == 0) USG_PREFETCH(&slots_[s]);  // commit_list reads its in-link count
+            ctx.relink.push_back({metric_.pair(tv, row_of(s)), s});
+        }
         std::stable_sort(ctx.relink.begin(), ctx.relink.end(),
                          [](const candidate& a, const candidate& b) { return a.distance < b.distance; });
-        select_neighbors(ctx.relink, capacity, ctx.selected);
-        write_list(list, ctx.selected, capacity);
+        if (level == 0) select_covered(ctx.relink, capacity, ctx.selected, added);
+        else select_neighbors(ctx.relink, capacity, ctx.selected);
+        commit_list(ctx, list, level, ctx.relink, ctx.selected, [added](slot_t s) { return s == added; });
     }
 
-    // link connects a node whose tape and vector are in place (docs/file-format.md, "Graph
-    // construction"). A reused slot starts with empty lists (they belonged to the removed
-    // vector), except when it is the entry point, whose old lists are where every walk starts.
-    void link(context& ctx, slot_t slot, int level, const uint8_t* v, bool reused) {
-        if (reused && entry_slot(entry_.load(std::memory_order_acquire)) != slot) {
+    // link connects a node (docs/file-format.md, "Graph construction"). Every node ends
+    // with a level-0 in-link (relink), and so do the nodes whose last in-link was the old
+    // level-0 list of a reused slot.
+    void link(context& ctx, slot_t slot, int level, const uint8_t* v, bool reused, key_t key) {
+        ctx.stranded.clear(), ctx.thinned.clear(), ctx.chosen.clear();
+        link_levels(ctx, slot, level, v, reused, key);
+        if (metric_failed) return;
+        if (slots_[slot].in_links.load(std::memory_order_relaxed) == 0) {
+            // Every neighbor pruned the new node away: the nearest one that can makes room.
+            bool linked = false;
+            for (const candidate& c : ctx.chosen)
+                if ((linked = force_link(ctx, c.slot, slot))) break;
+            if (!linked) relink(ctx, slot, slot);
+        }
+        for (size_t i = 0; i < ctx.stranded.size() && !metric_failed; ++i) relink(ctx, ctx.stranded[i], slot);
+        for (size_t i = 0; i < ctx.thinned.size() && !metric_failed; ++i) relink(ctx, ctx.thinned[i], ctx.thinned[i]);
+    }
+
+    // adopt_reused gives a reused slot its new vector and key, once its new lists are chosen.
+    // Until then the slot kept the removed vector, its lists and its tombstone, so that the
+    // lists that still name it (they belong to the removed vector's neighborhood) led walks
+    // to a node consistent with its own lists; a new vector behind old or emptied lists
+    // trapped concurrent walks, and the nodes inserted meanwhile were linked where searches
+    // for them never go. Its lists are emptied at the same time (they belonged to the
+    // removed vector), except an entry point's, where every walk starts, and except the
+    // level-0 entries for which this list is the last in-link: those stay, listed in
+    // ctx.stranded for relink. The lists that named the removed vector name the slot no
+    // more: its in-link count restarts from zero, which keeps it at most the number of links
+    // made since (the invariant of slot_ref), so the node keeps at least one of those.
+    void adopt_reused(context& ctx, slot_t slot, int level, const uint8_t* v, key_t key) {
+        ctx.stranded.clear(), ctx.thinned.clear();
+        bool entry = entry_slot(entry_.load(std::memory_order_acquire)) == slot;
+        {
             node_lock lock(slots_[slot].lock);
             uint8_t* tape = tape_of(slot);
-            for (int l = 0; l <= level; ++l) list_of(tape, l).set_size(0);
+            slots_[slot].in_links.store(0, std::memory_order_relaxed);
+            if (!entry) {
+                for (int l = 1; l <= level; ++l) list_of(tape, l).set_size(0);
+                neighbor_list list = list_of(tape, 0);
+                size_t n = std::min<size_t>(list.size(), layout_.capacity(0)), kept = 0;
+                for (size_t i = 0; i < n; ++i) {
+                    slot_t t = list[i];
+                    if (release_link(t)) {
+                        // One in-link left, and maybe from far away: the links of a
+                        // neighborhood whose nodes are removed and reused leave one by one,
+                        // so a node can end up linked only from elsewhere. Relink it too.
+                        if (slots_[t].in_links.load(std::memory_order_relaxed) == 1) ctx.thinned.push_back(t);
+                        continue;
+                    }
+                    list.set(kept++, t);
+                    ctx.stranded.push_back(t);
+                }
+                list.set_size(uint32_t(kept));
+            }
+            std::memcpy(vectors_.row(slot), v, vector_bytes_);
+            // A remove of the key that ran meanwhile tombstoned the slot already (and freed
+            // it): the key must not come back to life.
+            bool mapped = false;
+            keys_.find(key, ~size_t(0), [&](slot_t s) { mapped = mapped || s == slot; });
+            if (mapped) tape_set_key(tape, key);
         }
+        ctx.adopted = true;
+        adoptions_.fetch_add(1, std::memory_order_release);
+        code_search::after_store(*this, slot, vector_of(slot));
+    }
+
+    // link_levels chooses the neighbors of a new node on every level, top-down (each level's
+    // search starts from the nearest node found on the level above), and only then writes
+    // its lists and the reverse links, bottom-up: a walk that reaches the node on a level
+    // finds its lists below already written, never an empty list to stop at. ctx.chosen is
+    // left with the level-0 neighbors.
+    void link_levels(context& ctx, slot_t slot, int level, const uint8_t* v, bool reused, key_t key) {
         std::unique_lock<std::mutex> top_lock(entry_mutex_, std::defer_lock);
         uint64_t e = entry_.load(std::memory_order_acquire);
         if (level > entry_level(e)) {
@@ -198,6 +420,7 @@ class dense_index {
         }
         int top = entry_level(e);
         if (top < 0) {
+            if (reused) adopt_reused(ctx, slot, level, v, key);
             entry_.store(pack_entry(level, slot), std::memory_order_release);
             return;
         }
@@ -207,10 +430,13 @@ class dense_index {
 
         filter_t no_filter;
         size_t ef = expansion_or_default(config_.expansion_add, default_expansion_add);
-        for (int l = std::min(level, top); l >= 0; --l) {
+        int first = std::min(level, top);
+        uint64_t adoptions = adoptions_.load(std::memory_order_acquire);
+        if (ctx.levels.size() < size_t(first) + 1) ctx.levels.resize(size_t(first) + 1);
+        for (int l = first; l >= 0; --l) {
             beam_search(ctx, v, best, best_distance, l, ef, slot, false, no_filter);
-            // A failed metric (a panic or a NaN) makes distances meaningless: link nothing
-            // more, so that no other node leads to this one, which the caller withdraws.
+            // A failed metric (a panic or a NaN) makes distances meaningless: link nothing,
+            // so that no other node leads to this one, which the caller withdraws.
             if (metric_failed) return;
             // Results are slots read from lists; one read torn by a racing write (search.hpp,
             // gather_neighbors) may name a slot without a record: never link to it.
@@ -219,35 +445,57 @@ class dense_index {
                 if (tape_of(c.slot)) ctx.sorted.push_back(c);
             std::sort(ctx.sorted.begin(), ctx.sorted.end(),
                       [](const candidate& a, const candidate& b) { return a.distance < b.distance; });
-            select_neighbors(ctx.sorted, layout_.M, ctx.chosen);
-            const std::vector<candidate>& chosen = ctx.chosen;  // add_reverse_link reuses ctx.selected
+            std::vector<candidate>& chosen = ctx.levels[size_t(l)];
+            select_neighbors(ctx.sorted, layout_.M, chosen);
+            if (!chosen.empty()) best = chosen.front().slot, best_distance = chosen.front().distance;
+        }
+        if (reused) adopt_reused(ctx, slot, level, v, key);
+        bool moved = adoptions_.load(std::memory_order_acquire) != adoptions + (reused ? 1 : 0);
+        for (int l = 0; l <= first; ++l) {
+            std::vector<candidate>& chosen = ctx.levels[size_t(l)];  // add_reverse_link reuses ctx.selected
+            if (moved) {
+                // A slot reused since it was scored holds another vector now, far from this
+                // one: linking to it would count as an in-link of the new vector that leads
+                // from elsewhere. Its distance tells (the same kernel on the same rows).
+                chosen.erase(std::remove_if(chosen.begin(), chosen.end(),
+                                            [&](const candidate& c) { return metric_.pair(v, row_of(c.slot)) != c.distance; }),
+                             chosen.end());
+            }
             {
                 // Concurrent inserts may already have linked to this node on this level
-                // (it is reachable from the levels above): keep those links, pruning with the
-                // heuristic if they do not all fit, instead of overwriting them.
+                // (it is reachable from the levels above, or, reused, from the lists that
+                // named the removed vector): keep those links, pruning with the heuristic if
+                // they do not all fit, instead of overwriting them.
                 node_lock lock(slots_[slot].lock);
                 neighbor_list list = list_of(tape_of(slot), l);
                 size_t capacity = layout_.capacity(l);
                 size_t present = std::min<size_t>(list.size(), capacity);
                 ctx.relink.assign(chosen.begin(), chosen.end());
+                ctx.prior.clear();
                 for (size_t i = 0; i < present; ++i) {
                     slot_t s = list[i];
+                    ctx.prior.push_back(s);
                     bool known = s == slot;
                     for (const candidate& c : chosen) known = known || c.slot == s;
                     if (!known) ctx.relink.push_back({metric_.pair(v, row_of(s)), s});
                 }
+                auto is_new = [&ctx](slot_t s) {
+                    for (slot_t p : ctx.prior)
+                        if (p == s) return false;
+                    return true;
+                };
                 if (ctx.relink.size() > capacity) {
                     std::stable_sort(ctx.relink.begin(), ctx.relink.end(),
                                      [](const candidate& a, const candidate& b) { return a.distance < b.distance; });
                     select_neighbors(ctx.relink, capacity, ctx.selected);
-                    write_list(list, ctx.selected, capacity);
                 } else {
-                    write_list(list, ctx.relink, capacity);
+                    ctx.selected.assign(ctx.relink.begin(), ctx.relink.end());
                 }
+                commit_list(ctx, list, l, ctx.relink, ctx.selected, is_new);
             }
             for (const candidate& c : chosen) add_reverse_link(ctx, c.slot, slot, c.distance, l);
-            if (!chosen.empty()) best = chosen.front().slot, best_distance = chosen.front().distance;
         }
+        ctx.chosen.assign(ctx.levels[0].begin(), ctx.levels[0].end());
         if (level > top && !metric_failed) entry_.store(pack_entry(level, slot), std::memory_order_release);
     }
 
@@ -422,8 +670,9 @@ class dense_index {
         slot_ref& ref = slots_[slot];
         int level;
         if (reused) {
+            // The row keeps the removed vector and the record its tombstone until the new
+            // lists are chosen (adopt_reused).
             level = tape_level(tape_of(slot));
-            std::memcpy(vectors_.row(slot), v, vector_bytes_);
         } else {
             level = random_level(ctx);
             uint8_t* tape = arena_.allocate(layout_.bytes(level));
@@ -436,7 +685,7 @@ class dense_index {
             tape_set_level(tape, level);
             ref.tape.store(tape, std::memory_order_release);  // publishes the row too
         }
-        code_search::after_store(*this, slot, vector_of(slot));
+        if (!reused) code_search::after_store(*this, slot, vector_of(slot));
         switch (keys_.insert(key, slot, !config_.multi)) {
         case key_map::inserted: break;
         case key_map::duplicate:
@@ -444,15 +693,22 @@ class dense_index {
             return fail(status_code::duplicate_key, "Duplicate keys not allowed in high-level wrappers");
         case key_map::out_of_memory: recycle_slot(slot); return fail(status_code::out_of_memory, "Out of memory!");
         }
-        {
+        if (!reused) {
             node_lock lock(ref.lock);
             tape_set_key(tape_of(slot), key);
         }
         metric_failed = false;
+        ctx.adopted = false;
         try {
-            link(ctx, slot, level, vector_of(slot), reused);
+            link(ctx, slot, level, reused ? v : vector_of(slot), reused, key);
         } catch (...) {
             // Allocation failed mid-link: the node stays reachable only through links made so far.
+        }
+        if (reused && !metric_failed && !ctx.adopted) {
+            // Allocation failed before the reused slot took the new vector: nothing was added.
+            keys_.erase_one(key, slot);
+            recycle_slot(slot);
+            return fail(status_code::out_of_memory, "Out of memory!");
         }
         if (metric_failed) {
             // The user metric failed: the links made are valid, but the vector is withdrawn so
@@ -478,10 +734,15 @@ class dense_index {
         if (!initialized_) return 0;
         size_t out_bytes = bytes_per_vector(kind, config_.dimensions);
         uint8_t* dst = static_cast<uint8_t*>(out);
-        return keys_.find(key, limit, [&](slot_t s) {
+        size_t n = 0;
+        keys_.find(key, limit, [&](slot_t s) {
+            // A reused slot takes its new key with its new vector (adopt_reused): until then
+            // it holds the removed vector, which is not this key's.
+            if (tape_key(tape_of(s)) != key) return;
             cast_vector(vector_of(s), config_.storage, dst, kind, config_.dimensions);
-            dst += out_bytes;
+            dst += out_bytes, ++n;
         });
+        return n;
     }
 
     // remove tombstones every vector of the key; returns how many.
@@ -537,11 +798,30 @@ class dense_index {
     status search(const void* query, scalar_kind kind, size_t k, key_t* keys, float* distances, size_t& found,
                   const filter_t& filter = filter_t(), usearchx_search_stats_t* stats = nullptr);
 
+    // recount_in_links sets every slot's level-0 in-link count from the lists, for an index
+    // whose lists were written wholesale (loaded, cloned, compacted), before any insertion.
+    void recount_in_links() {
+        size_t n = size_.load(), capacity = layout_.capacity(0);
+        for (size_t s = 0; s < n; ++s) slots_[s].in_links.store(0, std::memory_order_relaxed);
+        for (size_t s = 0; s < n; ++s) {
+            uint8_t* tape = tape_of(slot_t(s));
+            if (!tape) continue;
+            neighbor_list list = list_of(tape, 0);
+            size_t m = std::min<size_t>(list.size(), capacity);
+            for (size_t j = 0; j < m; ++j) {
+                slot_t t = list[j];
+                if (t >= n) continue;
+                std::atomic<uint32_t>& count = slots_[t].in_links;
+                count.store(count.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+            }
+        }
+    }
+
     // clear drops every entry and keeps configuration, capacity and allocated memory.
     void clear() {
         mutation_mark mark{mutations_};
         size_t n = size_.load();
-        for (size_t i = 0; i < n; ++i) slots_[i].tape.store(nullptr);
+        for (size_t i = 0; i < n; ++i) slots_[i].tape.store(nullptr), slots_[i].in_links.store(0);
         cleared_rows_ = std::max(cleared_rows_, n);
         arena_.rewind();
         keys_.clear(true);

@@ -37,7 +37,7 @@ inline status toolkit::export_part(const dense_index& x, unsigned part_bits, uin
     x.keys_.visit_shard(size_t(part >> part_bits), [&](key_t key, slot_t slot) {
         if (!in_part(key) || i >= capacity) return;
         const uint8_t* v = x.vector_of(slot);
-        if (!v) return;
+        if (!v || tape_key(x.tape_of(slot)) != key) return;  // a reused slot not yet adopted (index.hpp)
         keys[i] = key;
         if (dst) cast_vector(v, x.config_.storage, dst + i * out_bytes, kind, x.config_.dimensions);
         ++i;

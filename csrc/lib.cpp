@@ -23,6 +23,7 @@
 #include "codes_search.hpp"
 #include "index.hpp"
 #include "persist.hpp"
+#include "reach.hpp"
 #include "exact.hpp"
 #include "search.hpp"
 #include "clone.hpp"
@@ -689,6 +690,15 @@ int usearchx_stats(usearch_index_t index, usearchx_stats_t* out) {
         for (size_t l = 0; l < 64; ++l)
             out->level_nodes[l] = st.level_nodes[l], out->level_edges[l] = st.level_edges[l];
         out->memory_bytes = x.memory_usage();
+        return status{};
+    });
+}
+
+int usearchx_reach(usearch_index_t index, usearchx_reach_t* out) {
+    *out = usearchx_reach_t{};
+    return with_index(index, nullptr, [&](dense_index& x) {
+        reachability::report r = reachability::measure(x);
+        out->live = r.live, out->unreachable = r.unreachable, out->orphans = r.orphans;
         return status{};
     });
 }

@@ -152,6 +152,7 @@ struct persistence {
         }
         x.size_ = n, x.capacity_ = n, x.live_ = live;
         x.entry_ = n ? dense_index::pack_entry(img.max_level, img.entry) : dense_index::pack_entry(-1, 0);
+        if (!view) x.recount_in_links();  // a view is read-only: it never prunes a list
         x.read_only_ = view;
         return {};
     }

@@ -204,6 +204,14 @@ typedef struct usearchx_stats_t {
 } usearchx_stats_t;
 USEARCH_EXPORT int usearchx_stats(usearch_index_t index, usearchx_stats_t* stats);
 
+/* Whether every live vector can be found (csrc/reach.hpp): live entries, live entries that a
+ * walk of level 0 from the entry point never meets (no search can return them), and live
+ * entries that no level-0 list points at. Reads every list: call while no add or remove runs. */
+typedef struct usearchx_reach_t {
+    size_t live, unreachable, orphans;
+} usearchx_reach_t;
+USEARCH_EXPORT int usearchx_reach(usearch_index_t index, usearchx_reach_t* out);
+
 /* Drops every vector. Without free_memory the allocations are kept for reuse; a view (or
  * free_memory) is replaced by an empty in-memory index with the same settings and metric. */
 USEARCH_EXPORT int usearchx_clear(usearch_index_t index, bool free_memory, usearch_error_t* error);
