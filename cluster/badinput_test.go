@@ -45,10 +45,10 @@ func TestBadInputOverTheWire(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	q := func(n int) [][]float32 {
-		out := make([][]float32, n)
-		for i := range out {
-			out[i] = good
+	q := func(n int) []float32 {
+		out := make([]float32, 0, n*dims)
+		for i := 0; i < n; i++ {
+			out = append(out, good...)
 		}
 		return out
 	}
@@ -64,13 +64,13 @@ func TestBadInputOverTheWire(t *testing.T) {
 	}{
 		{"not JSON", "usearch.bad.s.0", []byte("{\"shard\": 0, \"k\": "), "malformed"},
 		{"wrong type", "usearch.bad.s.0", []byte(`{"shard":"zero","k":1}`), "malformed"},
-		{"wrong dimensions", "usearch.bad.s.0", js(searchRequest{Shard: 0, K: 1, Queries: [][]float32{{1, 2, 3}}}), "3 dimensions"},
-		{"unknown shard", "usearch.bad.s.0", js(searchRequest{Shard: 7, K: 1, Queries: q(1)}), "shard 7"},
-		{"k zero", "usearch.bad.s.0", js(searchRequest{Shard: 0, K: 0, Queries: q(1)}), "k = 0"},
-		{"k huge", "usearch.bad.s.0", js(searchRequest{Shard: 0, K: MaxK + 1, Queries: q(1)}), "k = 4097"},
+		{"wrong dimensions", "usearch.bad.s.0", js(searchRequest{Shard: 0, K: 1, N: 1, Queries: []float32{1, 2, 3}}), "3 floats for 1 queries"},
+		{"unknown shard", "usearch.bad.s.0", js(searchRequest{Shard: 7, K: 1, N: 1, Queries: q(1)}), "shard 7"},
+		{"k zero", "usearch.bad.s.0", js(searchRequest{Shard: 0, K: 0, N: 1, Queries: q(1)}), "k = 0"},
+		{"k huge", "usearch.bad.s.0", js(searchRequest{Shard: 0, K: MaxK + 1, N: 1, Queries: q(1)}), "k = 4097"},
 		{"no queries", "usearch.bad.s.0", js(searchRequest{Shard: 0, K: 1}), "0 queries"},
-		{"empty range", "usearch.bad.s.0", js(searchRequest{Shard: 0, K: 1, Queries: q(1), Range: &[2]usearch.Key{9, 3}}), "empty"},
-		{"oversized", "usearch.bad.s.0", js(searchRequest{Shard: 0, K: 1, Queries: q(1), HasAllow: true, Allow: big}), "exceeds"},
+		{"empty range", "usearch.bad.s.0", js(searchRequest{Shard: 0, K: 1, N: 1, Queries: q(1), Range: &[2]usearch.Key{9, 3}}), "empty"},
+		{"oversized", "usearch.bad.s.0", js(searchRequest{Shard: 0, K: 1, N: 1, Queries: q(1), HasAllow: true, Allow: big}), "exceeds"},
 		{"get not JSON", "usearch.bad.g.0", []byte("\x00\x01"), "malformed"},
 		{"get unknown shard", "usearch.bad.g.0", js(getRequest{Shard: -1, Key: 1}), "shard -1"},
 	}
@@ -88,7 +88,7 @@ func TestBadInputOverTheWire(t *testing.T) {
 	if _, err := c.request(ctx, 0, "usearch.bad.s.0", []byte("nope"), time.Second); !errors.Is(err, ErrBadRequest) {
 		t.Fatalf("client on a 400 reply: %v, want ErrBadRequest", err)
 	}
-	if _, err := c.Search(ctx, good, 0, nil); !errors.Is(err, usearch.ErrInvalidArgument) {
+	if _, _, err := c.Search(ctx, good, 0, nil); !errors.Is(err, usearch.ErrInvalidArgument) {
 		t.Fatalf("Search k=0: %v", err)
 	}
 
@@ -121,9 +121,9 @@ func TestBadInputOverTheWire(t *testing.T) {
 		t.Fatalf("replicas diverged after bad records: %d vs %d vectors", la, lb)
 	}
 	// And they still answer.
-	res, err := c.Search(ctx, good, 1, &SearchOptions{ReadYourWrites: true})
-	if err != nil || len(res.Keys) != 1 {
-		t.Fatalf("search after bad input: %v %v", res.Keys, err)
+	keys, _, err := c.Search(ctx, good, 1, &SearchOptions{ReadYourWrites: true})
+	if err != nil || len(keys) != 1 {
+		t.Fatalf("search after bad input: %v %v", keys, err)
 	}
 	if st := a.Status().BadRequests + b.Status().BadRequests; st < uint64(len(cases)) {
 		t.Fatalf("replicas counted %d bad requests, want at least %d", st, len(cases))

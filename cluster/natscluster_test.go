@@ -70,19 +70,10 @@ func TestNATSClusterServerLoss(t *testing.T) {
 	nc := connect(t, url)
 	ctx := ctxFor(t, 90*time.Second)
 	const dims, shards = 8, 2
-	spec := Spec{Name: "ha", Shards: shards, Replicas: 3, Index: usearch.DefaultConfig(dims)}
-	// The JetStream meta leader takes a moment to be elected.
-	for {
-		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		err := Create(cctx, jsOf(t, nc), "", spec)
-		cancel()
-		if err == nil {
-			break
-		}
-		if ctx.Err() != nil {
-			t.Fatalf("Create on the NATS cluster: %v", err)
-		}
-		time.Sleep(200 * time.Millisecond)
+	spec := Spec{Name: "ha", Shards: shards, Copies: 3, Index: usearch.DefaultConfig(dims)}
+	// Right after the servers start: Create waits for the JetStream meta leader itself.
+	if err := Create(ctx, jsOf(t, nc), "", spec); err != nil {
+		t.Fatalf("Create on a just-started NATS cluster: %v", err)
 	}
 	reps := make([]*Replica, shards)
 	for s := range reps {
@@ -96,8 +87,8 @@ func TestNATSClusterServerLoss(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if logs[0].Replicas != 3 {
-		t.Fatalf("stream of shard 0 has %d replicas, want 3", logs[0].Replicas)
+	if logs[0].Copies != 3 {
+		t.Fatalf("stream of shard 0 has %d copies, want 3", logs[0].Copies)
 	}
 	victim := -1
 	for i, s := range servers {
@@ -122,7 +113,7 @@ func TestNATSClusterServerLoss(t *testing.T) {
 	go func() {
 		defer wg.Done()
 		for !stop.Load() {
-			_, err := c.Search(ctx, vecs[:dims], 5, nil)
+			_, _, err := c.Search(ctx, vecs[:dims], 5, nil)
 			searches.Add(1)
 			if err != nil {
 				partial.Add(1)

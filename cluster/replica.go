@@ -63,6 +63,14 @@ type Replica struct {
 	idx    *usearch.Index
 	log    *slog.Logger
 	svc    micro.Service
+	live   jetstream.KeyValue // registrations and snapshot leases
+	regKey string
+
+	// expMu lets searches of the index's own width run together and serialises those of
+	// another width, which change the index's expansion for their duration.
+	expMu      sync.RWMutex
+	defaultExp uint
+	bg         sync.WaitGroup // the registration's renewal
 
 	ctx      context.Context
 	cancel   context.CancelFunc
@@ -137,12 +145,27 @@ func StartReplica(ctx context.Context, nc *nats.Conn, cfg ReplicaConfig) (*Repli
 		r.idx.Close()
 		return nil, fmt.Errorf("cluster: replica: catching up to sequence %d: %w", info.State.LastSeq, err)
 	}
+	if r.live, err = liveBucket(ctx, js, n, spec.Copies); err != nil {
+		r.Stop()
+		r.idx.Close()
+		return nil, fmt.Errorf("cluster: replica: %w", err)
+	}
+	if r.defaultExp, err = r.idx.ExpansionSearch(); err != nil {
+		r.Stop()
+		r.idx.Close()
+		return nil, err
+	}
 	if err := r.serve(); err != nil {
 		r.Stop()
 		r.idx.Close()
 		return nil, err
 	}
 	r.ready.Store(true)
+	if err := r.register(ctx); err != nil {
+		r.Stop()
+		r.idx.Close()
+		return nil, fmt.Errorf("cluster: replica: register: %w", err)
+	}
 	r.log.Info("replica serving", "applied", r.applied.Load(), "restored_from", r.restoredFrom.Load(), "replayed", r.replayed.Load())
 	return r, nil
 }
@@ -196,7 +219,60 @@ func (r *Replica) Stop() {
 		r.cancel()
 		<-r.done
 	}
+	r.bg.Wait()
+	if r.regKey != "" && !r.nc.IsClosed() {
+		// Withdraw, so that Status stops waiting for this replica at once; if the connection
+		// is gone the registration expires by itself.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		_ = r.live.Delete(ctx, r.regKey)
+		cancel()
+	}
 	r.inflight.Wait()
+}
+
+// registration is a replica's entry in the live bucket, under "r.<shard>.<key-safe id>".
+type registration struct {
+	ID    string `json:"id"`
+	Shard int    `json:"shard"`
+}
+
+func keySafe(id string) string {
+	b := []byte(id)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			b[i] = '_'
+		}
+	}
+	return string(b)
+}
+
+// register enters the replica in the live bucket and renews the entry every liveTTL/4
+// until Stop; the bucket's TTL drops it within liveTTL once renewals stop.
+func (r *Replica) register(ctx context.Context) error {
+	r.regKey = fmt.Sprintf("r.%d.%s", r.cfg.Shard, keySafe(r.cfg.ID))
+	val, _ := json.Marshal(registration{ID: r.cfg.ID, Shard: r.cfg.Shard})
+	if _, err := r.live.Put(ctx, r.regKey, val); err != nil {
+		return err
+	}
+	r.bg.Add(1)
+	go func() {
+		defer r.bg.Done()
+		tick := time.NewTicker(liveTTL / 4)
+		defer tick.Stop()
+		for {
+			select {
+			case <-r.ctx.Done():
+				return
+			case <-tick.C:
+				pctx, cancel := context.WithTimeout(r.ctx, liveTTL/4)
+				if _, err := r.live.Put(pctx, r.regKey, val); err != nil && r.ctx.Err() == nil {
+					r.log.Warn("renewing the registration failed", "err", err)
+				}
+				cancel()
+			}
+		}
+	}()
+	return nil
 }
 
 // Close stops the replica and frees its index.
@@ -559,7 +635,7 @@ func (r *Replica) serve() error {
 		_ = svc.Stop()
 		return err
 	}
-	if err := svc.AddEndpoint("status", micro.HandlerFunc(func(req micro.Request) { _ = req.RespondJSON(r.Status()) }),
+	if err := svc.AddEndpoint("status", micro.HandlerFunc(r.handleStatus),
 		micro.WithEndpointSubject(r.n.statusSubj()), micro.WithEndpointQueueGroupDisabled()); err != nil {
 		_ = svc.Stop()
 		return err
@@ -602,29 +678,9 @@ func (r *Replica) handleSearch(req micro.Request) {
 		r.reject(req, "400", "malformed search request: %v", err)
 		return
 	}
-	dims := int(r.spec.Index.Dimensions)
-	switch {
-	case q.Shard != r.cfg.Shard:
-		r.reject(req, "400", "request names shard %d but reached shard %d (collection has %d shards)", q.Shard, r.cfg.Shard, r.spec.Shards)
+	if err := r.checkSearch(&q); err != nil {
+		r.reject(req, "400", "%v", err)
 		return
-	case q.K < 1 || q.K > MaxK:
-		r.reject(req, "400", "k = %d; want 1..%d", q.K, MaxK)
-		return
-	case len(q.Queries) < 1 || len(q.Queries) > MaxBatch:
-		r.reject(req, "400", "%d queries; want 1..%d", len(q.Queries), MaxBatch)
-		return
-	case len(q.Allow) > MaxAllow:
-		r.reject(req, "400", "allow-list of %d keys; want at most %d", len(q.Allow), MaxAllow)
-		return
-	case q.Range != nil && q.Range[0] > q.Range[1]:
-		r.reject(req, "400", "key range [%d, %d] is empty", q.Range[0], q.Range[1])
-		return
-	}
-	for i, v := range q.Queries {
-		if len(v) != dims {
-			r.reject(req, "400", "query %d has %d dimensions; the collection has %d", i, len(v), dims)
-			return
-		}
 	}
 	if q.MinSeq > 0 {
 		ctx, cancel := r.waitCtx()
@@ -635,6 +691,45 @@ func (r *Replica) handleSearch(req micro.Request) {
 			return
 		}
 	}
+	reply, err := r.search(&q)
+	if err != nil {
+		r.reject(req, "500", "%v", err)
+		return
+	}
+	if err := req.RespondJSON(reply); err != nil {
+		r.log.Warn("search reply failed", "err", err)
+	}
+	r.searches.Add(1)
+	r.queries.Add(uint64(q.N))
+	r.qps.add(q.N)
+	r.lat.add(time.Since(start))
+}
+
+// checkSearch validates a decoded request against this replica and the limits.
+func (r *Replica) checkSearch(q *searchRequest) error {
+	dims := int(r.spec.Index.Dimensions)
+	switch {
+	case q.Shard != r.cfg.Shard:
+		return fmt.Errorf("request names shard %d but reached shard %d (collection has %d shards)", q.Shard, r.cfg.Shard, r.spec.Shards)
+	case q.K < 1 || q.K > MaxK:
+		return fmt.Errorf("k = %d; want 1..%d", q.K, MaxK)
+	case q.N < 1 || q.N > MaxBatch:
+		return fmt.Errorf("%d queries; want 1..%d", q.N, MaxBatch)
+	case len(q.Queries) != q.N*dims:
+		return fmt.Errorf("%d floats for %d queries; the collection has %d dimensions, want %d", len(q.Queries), q.N, dims, q.N*dims)
+	case len(q.Allow) > MaxAllow:
+		return fmt.Errorf("allow-list of %d keys; want at most %d", len(q.Allow), MaxAllow)
+	case q.Range != nil && q.Range[0] > q.Range[1]:
+		return fmt.Errorf("key range [%d, %d] is empty", q.Range[0], q.Range[1])
+	case q.Expansion > MaxExpansion:
+		return fmt.Errorf("expansion %d; want at most %d", q.Expansion, MaxExpansion)
+	}
+	return nil
+}
+
+// search runs a checked request on the index.
+func (r *Replica) search(q *searchRequest) (*searchReply, error) {
+	dims := int(r.spec.Index.Dimensions)
 	var filter *usearch.Filter
 	if q.HasAllow {
 		f := usearch.AllowKeys(q.Allow)
@@ -647,30 +742,87 @@ func (r *Replica) handleSearch(req micro.Request) {
 		}
 		filter = &f
 	}
-	reply := searchReply{Shard: r.cfg.Shard, Results: make([]hits, len(q.Queries))}
-	reply.Applied = r.applied.Load()
-	for i, v := range q.Queries {
+	inRange := func(k usearch.Key) bool {
+		if q.Range != nil && (k < q.Range[0] || k > q.Range[1]) {
+			return false
+		}
+		return true
+	}
+	allowed := map[usearch.Key]bool(nil)
+	if q.HasAllow && q.Exact {
+		allowed = make(map[usearch.Key]bool, len(q.Allow))
+		for _, k := range q.Allow {
+			allowed[k] = true
+		}
+	}
+	if !q.Exact && q.Expansion != 0 && q.Expansion != r.defaultExp {
+		r.expMu.Lock()
+		defer r.expMu.Unlock()
+		if err := r.idx.ChangeExpansionSearch(q.Expansion); err != nil {
+			return nil, err
+		}
+		defer func() { _ = r.idx.ChangeExpansionSearch(r.defaultExp) }()
+	} else {
+		r.expMu.RLock()
+		defer r.expMu.RUnlock()
+	}
+	reply := &searchReply{Shard: r.cfg.Shard, Applied: r.applied.Load(), Counts: make([]int, q.N)}
+	for i := 0; i < q.N; i++ {
+		v := q.Queries[i*dims : (i+1)*dims]
 		var keys []usearch.Key
 		var dists []float32
 		var err error
-		if filter != nil {
+		switch {
+		case q.Exact && filter != nil:
+			// Brute force over the whole shard, then the filter: exact whatever the filter
+			// keeps, at the price of ranking every vector.
+			var all []usearch.Key
+			var alld []float32
+			n, _ := r.idx.Len()
+			all, alld, err = r.idx.SearchExact(v, max(n, 1))
+			for j, k := range all {
+				if len(keys) == q.K {
+					break
+				}
+				if (allowed == nil || allowed[k]) && inRange(k) {
+					keys, dists = append(keys, k), append(dists, alld[j])
+				}
+			}
+		case q.Exact:
+			keys, dists, err = r.idx.SearchExact(v, uint(q.K))
+		case filter != nil:
 			keys, dists, _, err = r.idx.SearchWith(v, uint(q.K), *filter)
-		} else {
+		default:
 			keys, dists, err = r.idx.Search(v, uint(q.K))
 		}
 		if err != nil {
-			r.reject(req, "500", "query %d: %v", i, err)
-			return
+			return nil, fmt.Errorf("query %d: %v", i, err)
 		}
-		reply.Results[i] = hits{Keys: keys, Dists: dists}
+		reply.Counts[i] = len(keys)
+		reply.Keys = append(reply.Keys, keys...)
+		reply.Dists = append(reply.Dists, dists...)
 	}
-	if err := req.RespondJSON(reply); err != nil {
-		r.log.Warn("search reply failed", "err", err)
+	return reply, nil
+}
+
+func (r *Replica) handleStatus(req micro.Request) {
+	var q statusRequest
+	if len(req.Data()) > 0 && len(req.Data()) <= r.cfg.MaxRequestBytes {
+		_ = json.Unmarshal(req.Data(), &q)
 	}
-	r.searches.Add(1)
-	r.queries.Add(uint64(len(q.Queries)))
-	r.qps.add(len(q.Queries))
-	r.lat.add(time.Since(start))
+	seq := q.After[r.cfg.Shard]
+	if seq <= r.applied.Load() {
+		_ = req.RespondJSON(r.Status())
+		return
+	}
+	r.inflight.Add(1)
+	go func() {
+		defer r.inflight.Done()
+		ctx, cancel := r.waitCtx()
+		_ = r.WaitApplied(ctx, seq)
+		cancel()
+		_ = req.RespondJSON(r.Status())
+	}()
 }
 
 func (r *Replica) handleGet(req micro.Request) {

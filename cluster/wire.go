@@ -85,28 +85,50 @@ func decodeRecord(b []byte, dims int) (record, error) {
 	return r, nil
 }
 
-// searchRequest is one request to one shard: one or more queries with the same k and filter.
+// searchRequest is one request to one shard: N queries, back to back in Queries, with the
+// same k and filter.
 type searchRequest struct {
-	Shard   int         `json:"shard"`
-	K       int         `json:"k"`
-	Queries [][]float32 `json:"queries"`
+	Shard   int       `json:"shard"`
+	K       int       `json:"k"`
+	N       int       `json:"n"`
+	Queries []float32 `json:"queries"`
 	// MinSeq asks the replica to wait until it applied this stream sequence (read-your-writes).
 	MinSeq uint64 `json:"min_seq,omitempty"`
 	// Allow, when HasAllow, restricts results to these keys; Range to an inclusive key range.
 	HasAllow bool            `json:"has_allow,omitempty"`
 	Allow    []usearch.Key   `json:"allow,omitempty"`
 	Range    *[2]usearch.Key `json:"range,omitempty"`
+	// Exact scans every vector; Expansion (0: the index's) is the search width otherwise.
+	Exact     bool `json:"exact,omitempty"`
+	Expansion uint `json:"expansion,omitempty"`
 }
 
-type hits struct {
-	Keys  []usearch.Key `json:"keys"`
-	Dists []float32     `json:"dists"`
-}
-
+// searchReply holds the shard's results of every query: Counts[i] results for query i,
+// nearest first, the rows back to back in Keys and Dists.
 type searchReply struct {
-	Shard   int    `json:"shard"`
-	Applied uint64 `json:"applied"`
-	Results []hits `json:"results"`
+	Shard   int           `json:"shard"`
+	Applied uint64        `json:"applied"`
+	Counts  []int         `json:"counts"`
+	Keys    []usearch.Key `json:"keys"`
+	Dists   []float32     `json:"dists"`
+}
+
+// check verifies that a reply holds at most k results for each of n queries.
+func (r *searchReply) check(n, k int) error {
+	if len(r.Counts) != n {
+		return fmt.Errorf("%d result rows for %d queries", len(r.Counts), n)
+	}
+	total := 0
+	for i, c := range r.Counts {
+		if c < 0 || c > k {
+			return fmt.Errorf("query %d has %d results, want 0..%d", i, c, k)
+		}
+		total += c
+	}
+	if len(r.Keys) != total || len(r.Dists) != total {
+		return fmt.Errorf("%d keys and %d distances for %d results", len(r.Keys), len(r.Dists), total)
+	}
+	return nil
 }
 
 type getRequest struct {
@@ -119,10 +141,17 @@ type getReply struct {
 	Vectors [][]float32 `json:"vectors"`
 }
 
+// statusRequest optionally asks each replica to answer only once it applied a sequence
+// (After, by shard; bounded by the replica's MaxWait), which is how WaitApplied waits.
+type statusRequest struct {
+	After map[int]uint64 `json:"after,omitempty"`
+}
+
 // Limits a replica enforces on requests; beyond them it answers with an error.
 const (
 	MaxK          = 4096
 	MaxBatch      = 1024
 	MaxAllow      = 1 << 20
 	MaxRequestLen = 4 << 20
+	MaxExpansion  = 1 << 16
 )

@@ -1,6 +1,6 @@
 // Command usearch-cluster runs and inspects sharded, replicated usearch collections on NATS.
 //
-//	usearch-cluster create -collection docs -shards 3 -dims 128 [-metric cos] [-replicas 3]
+//	usearch-cluster create -collection docs -shards 3 -dims 128 [-metric cos] [-copies 3]
 //	usearch-cluster serve  -collection docs -shards-served 0,1 [-snapshot-every 10000] [-trim]
 //	usearch-cluster search -collection docs -k 10 -vector 0.1,0.2,...
 //	usearch-cluster status -collection docs
@@ -103,7 +103,8 @@ func specFlags(fs *flag.FlagSet) func(name string) (cluster.Spec, error) {
 	shards := fs.Int("shards", 3, "number of shards (fixed at creation)")
 	dims := fs.Uint("dims", 0, "vector dimensions")
 	metric := fs.String("metric", usearch.Cosine.String(), "distance metric")
-	replicas := fs.Int("replicas", 1, "JetStream stream replicas (1, 3, 5)")
+	copies := fs.Int("copies", 0, "JetStream copies of each stream (1, 3, 5); 0: 3 on a NATS cluster of 3 or more servers, else 1")
+	fs.IntVar(copies, "replicas", 0, "older name of -copies")
 	return func(name string) (cluster.Spec, error) {
 		m, err := metricOf(*metric)
 		if err != nil {
@@ -111,7 +112,7 @@ func specFlags(fs *flag.FlagSet) func(name string) (cluster.Spec, error) {
 		}
 		conf := usearch.DefaultConfig(*dims)
 		conf.Metric = m
-		return cluster.Spec{Name: name, Shards: *shards, Replicas: *replicas, Index: conf}, nil
+		return cluster.Spec{Name: name, Shards: *shards, Copies: *copies, Index: conf}, nil
 	}
 }
 
@@ -254,9 +255,9 @@ func search(args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := client.Search(ctx, q, *k, nil)
-	for i := range res.Keys {
-		fmt.Printf("%d\t%g\n", res.Keys[i], res.Distances[i])
+	keys, dists, err := client.Search(ctx, q, uint(*k), nil)
+	for i := range keys {
+		fmt.Printf("%d\t%g\n", keys[i], dists[i])
 	}
 	return err
 }
@@ -292,7 +293,7 @@ func status(args []string) error {
 		return json.NewEncoder(os.Stdout).Encode(map[string]any{"spec": client.Spec(), "streams": logs, "replicas": reps})
 	}
 	sp := client.Spec()
-	fmt.Printf("collection %s: %d shards, %d dims, %v, stream replicas %d\n", sp.Name, sp.Shards, sp.Index.Dimensions, sp.Index.Metric, sp.Replicas)
+	fmt.Printf("collection %s: %d shards, %d dims, %v, stream copies %d\n", sp.Name, sp.Shards, sp.Index.Dimensions, sp.Index.Metric, sp.Copies)
 	for _, l := range logs {
 		n := 0
 		for _, r := range reps {
