@@ -15,7 +15,7 @@ import (
 	"github.com/usearch-go/usearch"
 )
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -26,7 +26,7 @@ func freePort(t *testing.T) int {
 }
 
 // startNATSCluster runs three JetStream servers routed to each other on loopback.
-func startNATSCluster(t *testing.T) ([]*server.Server, string) {
+func startNATSCluster(t testing.TB, syncAlways bool) ([]*server.Server, string) {
 	t.Helper()
 	ports := []int{freePort(t), freePort(t), freePort(t)}
 	var routes []string
@@ -41,7 +41,7 @@ func startNATSCluster(t *testing.T) ([]*server.Server, string) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			servers[i], errs[i] = RunEmbedded(EmbeddedOptions{Port: -1, StoreDir: t.TempDir(), ReadyTimeout: 30 * time.Second, Configure: func(o *server.Options) {
+			servers[i], errs[i] = RunEmbedded(EmbeddedOptions{Port: -1, StoreDir: t.TempDir(), ReadyTimeout: 30 * time.Second, SyncAlways: syncAlways, Configure: func(o *server.Options) {
 				o.ServerName = fmt.Sprintf("n%d", i)
 				o.Cluster.Name = "usearch-test"
 				o.Cluster.Host = "127.0.0.1"
@@ -66,11 +66,12 @@ func startNATSCluster(t *testing.T) ([]*server.Server, string) {
 // times and stops the server leading shard 0's stream while writes and searches run: every
 // write JetStream acknowledged is applied by the replicas afterwards.
 func TestNATSClusterServerLoss(t *testing.T) {
-	servers, url := startNATSCluster(t)
+	servers, url := startNATSCluster(t, false)
 	nc := connect(t, url)
 	ctx := ctxFor(t, 90*time.Second)
 	const dims, shards = 8, 2
-	spec := Spec{Name: "ha", Shards: shards, Copies: 3, Index: usearch.DefaultConfig(dims)}
+	// Copies left at 0: three servers make it 3.
+	spec := Spec{Name: "ha", Shards: shards, Index: usearch.DefaultConfig(dims)}
 	// Right after the servers start: Create waits for the JetStream meta leader itself.
 	if err := Create(ctx, jsOf(t, nc), "", spec); err != nil {
 		t.Fatalf("Create on a just-started NATS cluster: %v", err)

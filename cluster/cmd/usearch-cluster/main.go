@@ -153,10 +153,12 @@ func serve(args []string, dev bool) error {
 	var spec func(string) (cluster.Spec, error)
 	var store *string
 	var port *int
+	var syncMode *string
 	if dev {
 		spec = specFlags(fs)
 		store = fs.String("store", "", "JetStream storage directory of the embedded server")
 		port = fs.Int("port", 4222, "client port of the embedded server (loopback)")
+		syncMode = fs.String("sync", "always", "JetStream fsync: \"always\" (every write before its ack: survives power loss) or an interval such as 2m (nats-server's default)")
 	}
 	if err := parse(fs, args, c); err != nil {
 		return err
@@ -166,13 +168,21 @@ func serve(args []string, dev bool) error {
 		if *store == "" {
 			return fmt.Errorf("dev needs -store")
 		}
-		s, err := cluster.RunEmbedded(cluster.EmbeddedOptions{Port: *port, StoreDir: *store})
+		eo := cluster.EmbeddedOptions{Port: *port, StoreDir: *store}
+		if *syncMode == "always" {
+			eo.SyncAlways = true
+		} else if d, err := time.ParseDuration(*syncMode); err == nil && d > 0 {
+			eo.SyncInterval = d
+		} else {
+			return fmt.Errorf("-sync %q: want \"always\" or a positive duration such as 2m", *syncMode)
+		}
+		s, err := cluster.RunEmbedded(eo)
 		if err != nil {
 			return err
 		}
 		defer s.Shutdown()
 		c.conn.URL = s.ClientURL()
-		log.Info("embedded NATS with JetStream", "url", s.ClientURL())
+		log.Info("embedded NATS with JetStream", "url", s.ClientURL(), "sync", *syncMode)
 	}
 	nc, err := cluster.Connect(c.conn)
 	if err != nil {
