@@ -28,6 +28,9 @@ type ClientOptions struct {
 	// WaitTimeout replaces ShardTimeout for read-your-writes requests, which may wait for a
 	// replica to apply a backlog (default 30s; the replica's MaxWait also bounds the wait).
 	WaitTimeout time.Duration
+	// JSONWire sends searches and gets as JSON instead of the binary wire (see wire.go):
+	// readable in `nats sub` output, and slower. Replicas answer in the request's form.
+	JSONWire bool
 }
 
 // Client writes to and searches a collection. It is safe for concurrent use.
@@ -287,13 +290,23 @@ func (c *Client) Rename(ctx context.Context, from, to usearch.Key) error {
 func (c *Client) Get(ctx context.Context, key usearch.Key) ([][]float32, error) {
 	s := c.ShardOf(key)
 	g := getRequest{Shard: s, Key: key, MinSeq: c.seqs[s].Load()}
-	data, _ := json.Marshal(g)
+	var data []byte
+	if c.opts.JSONWire {
+		data, _ = json.Marshal(g)
+	} else {
+		data = g.marshalBinary()
+	}
 	msg, err := c.request(ctx, s, c.n.getSubj(s), data, c.attemptTimeout(g.MinSeq))
 	if err != nil {
 		return nil, err
 	}
 	var out getReply
-	if err := json.Unmarshal(msg.Data, &out); err != nil {
+	if isBinary(msg.Data) {
+		err = out.unmarshalBinary(msg.Data)
+	} else {
+		err = json.Unmarshal(msg.Data, &out)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("cluster: Get: shard %d sent an unreadable reply: %w", s, err)
 	}
 	return out.Vectors, nil
@@ -485,16 +498,26 @@ func mergeReplies(replies []*searchReply, nq, limit int) *usearch.Matches {
 }
 
 func (c *Client) searchShard(ctx context.Context, s int, req *searchRequest) (*searchReply, error) {
-	data, err := json.Marshal(req)
-	if err != nil {
-		return nil, err
+	var data []byte
+	if c.opts.JSONWire {
+		var err error
+		if data, err = json.Marshal(req); err != nil {
+			return nil, err
+		}
+	} else {
+		data = req.marshalBinary()
 	}
 	msg, err := c.request(ctx, s, c.n.searchSubj(s), data, c.attemptTimeout(req.MinSeq))
 	if err != nil {
 		return nil, err
 	}
 	var rep searchReply
-	if err := json.Unmarshal(msg.Data, &rep); err != nil {
+	if isBinary(msg.Data) {
+		err = rep.unmarshalBinary(msg.Data)
+	} else {
+		err = json.Unmarshal(msg.Data, &rep)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("cluster: shard %d sent an unreadable reply: %w", s, err)
 	}
 	if err := rep.check(req.N, req.K); err != nil {

@@ -674,7 +674,14 @@ func (r *Replica) handleSearch(req micro.Request) {
 		return
 	}
 	var q searchRequest
-	if err := json.Unmarshal(data, &q); err != nil {
+	binaryWire := isBinary(data)
+	var err error
+	if binaryWire {
+		err = q.unmarshalBinary(data)
+	} else {
+		err = json.Unmarshal(data, &q)
+	}
+	if err != nil {
 		r.reject(req, "400", "malformed search request: %v", err)
 		return
 	}
@@ -696,7 +703,12 @@ func (r *Replica) handleSearch(req micro.Request) {
 		r.reject(req, "500", "%v", err)
 		return
 	}
-	if err := req.RespondJSON(reply); err != nil {
+	if binaryWire {
+		err = req.Respond(reply.marshalBinary())
+	} else {
+		err = req.RespondJSON(reply)
+	}
+	if err != nil {
 		r.log.Warn("search reply failed", "err", err)
 	}
 	r.searches.Add(1)
@@ -767,6 +779,20 @@ func (r *Replica) search(q *searchRequest) (*searchReply, error) {
 		defer r.expMu.RUnlock()
 	}
 	reply := &searchReply{Shard: r.cfg.Shard, Applied: r.applied.Load(), Counts: make([]int, q.N)}
+	if filter == nil && q.N > 1 {
+		// A batch without a filter goes through the library's SearchBatch, on every core.
+		m, err := r.idx.SearchBatch(r.ctx, q.Queries, uint(q.K), &usearch.BatchOptions{Exact: q.Exact})
+		if err != nil {
+			return nil, err
+		}
+		for i := 0; i < q.N; i++ {
+			keys, dists := m.At(i)
+			reply.Counts[i] = len(keys)
+			reply.Keys = append(reply.Keys, keys...)
+			reply.Dists = append(reply.Dists, dists...)
+		}
+		return reply, nil
+	}
 	for i := 0; i < q.N; i++ {
 		v := q.Queries[i*dims : (i+1)*dims]
 		var keys []usearch.Key
@@ -831,7 +857,14 @@ func (r *Replica) handleGet(req micro.Request) {
 		r.reject(req, "400", "request of %d bytes exceeds %d", len(req.Data()), r.cfg.MaxRequestBytes)
 		return
 	}
-	if err := json.Unmarshal(req.Data(), &g); err != nil {
+	binaryWire := isBinary(req.Data())
+	var err error
+	if binaryWire {
+		err = g.unmarshalBinary(req.Data())
+	} else {
+		err = json.Unmarshal(req.Data(), &g)
+	}
+	if err != nil {
 		r.reject(req, "400", "malformed get request: %v", err)
 		return
 	}
@@ -861,7 +894,11 @@ func (r *Replica) handleGet(req micro.Request) {
 			out.Vectors = append(out.Vectors, flat[i:i+d])
 		}
 	}
-	_ = req.RespondJSON(out)
+	if binaryWire {
+		_ = req.Respond(out.marshalBinary(int(r.spec.Index.Dimensions)))
+	} else {
+		_ = req.RespondJSON(out)
+	}
 }
 
 // ReplicaStatus is what a replica reports about itself (status endpoint, micro stats).
