@@ -122,13 +122,19 @@ func TestNATSClusterServerLoss(t *testing.T) {
 			time.Sleep(5 * time.Millisecond)
 		}
 	}()
+	// After the server dies, every acknowledged write must be applied within the
+	// watchdog's time (docs/cluster.md: a stalled consumer is replaced 3-5 s after the last
+	// write it applied); it used to take 11-15 s in about half the runs.
+	var delayMu sync.Mutex
+	var maxDelay time.Duration
+	var applyWG sync.WaitGroup
 	for i := 0; i < total; i++ {
 		if i == total/3 {
 			t.Logf("stopping %s, leader of shard 0's stream, after %d writes", servers[victim].Name(), i)
 			servers[victim].Shutdown()
 		}
 		wctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		_, err := c.Add(wctx, usearch.Key(i), vecs[i*dims:(i+1)*dims])
+		ack, err := c.Add(wctx, usearch.Key(i), vecs[i*dims:(i+1)*dims])
 		cancel()
 		if err != nil {
 			failed.Add(1)
@@ -137,9 +143,27 @@ func TestNATSClusterServerLoss(t *testing.T) {
 		mu.Lock()
 		acked[usearch.Key(i)] = i
 		mu.Unlock()
+		if i >= total/3 {
+			applyWG.Add(1)
+			go func() {
+				defer applyWG.Done()
+				t0 := time.Now()
+				if err := reps[ack.Shard].WaitApplied(ctx, ack.Seq); err != nil {
+					t.Errorf("write %d (shard %d, seq %d) never applied: %v", i, ack.Shard, ack.Seq, err)
+				}
+				delayMu.Lock()
+				maxDelay = max(maxDelay, time.Since(t0))
+				delayMu.Unlock()
+			}()
+		}
 	}
 	stop.Store(true)
 	wg.Wait()
+	applyWG.Wait()
+	t.Logf("longest time from a write's ack to its replica applying it, after the server died: %v", maxDelay.Round(time.Millisecond))
+	if limit := stallCheck*7/6 + 4*time.Second; maxDelay > limit {
+		t.Fatalf("a replica applied an acknowledged write %v after its ack; the watchdog should act within %v", maxDelay, limit)
+	}
 	t.Logf("%d writes acknowledged, %d failed during the failover; %d searches, %d with an error", len(acked), failed.Load(), searches.Load(), partial.Load())
 	if len(acked) < total/2 {
 		t.Fatalf("only %d of %d writes acknowledged", len(acked), total)

@@ -72,6 +72,11 @@ type Replica struct {
 	defaultExp uint
 	bg         sync.WaitGroup // the registration's renewal
 
+	// The shard's snapshot lease: only its holder saves snapshots (see lease).
+	leaseHeld      atomic.Bool
+	leaseRev       uint64 // revision of the lease entry this replica wrote last; renewal goroutine only
+	snapshotsSaved atomic.Uint64
+
 	ctx      context.Context
 	cancel   context.CancelFunc
 	done     chan struct{}
@@ -221,10 +226,14 @@ func (r *Replica) Stop() {
 	}
 	r.bg.Wait()
 	if r.regKey != "" && !r.nc.IsClosed() {
-		// Withdraw, so that Status stops waiting for this replica at once; if the connection
-		// is gone the registration expires by itself.
+		// Withdraw, so that Status stops waiting for this replica at once and another
+		// replica takes the snapshot lease at its next renewal; if the connection is gone
+		// both expire by themselves.
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		_ = r.live.Delete(ctx, r.regKey)
+		if r.leaseHeld.Swap(false) {
+			_ = r.live.Delete(ctx, r.leaseKey(), jetstream.LastRevision(r.leaseRev))
+		}
 		cancel()
 	}
 	r.inflight.Wait()
@@ -246,6 +255,38 @@ func keySafe(id string) string {
 	return string(b)
 }
 
+func (r *Replica) leaseKey() string { return fmt.Sprintf("lease.%d", r.cfg.Shard) }
+
+// lease takes or renews the shard's snapshot lease. One replica per shard saves snapshots
+// (the others would upload the same state again); the lease is an entry of the live
+// bucket written with compare-and-set: Create succeeds only when the entry is absent
+// (never taken, released by Stop, or expired by the bucket's TTL after its holder died),
+// and the holder renews it with Update on the revision it wrote, which fails if anyone
+// else took it meanwhile. A holder that cannot renew stops snapshotting at once.
+func (r *Replica) lease(ctx context.Context) {
+	val := []byte(r.cfg.ID)
+	if r.leaseHeld.Load() {
+		rev, err := r.live.Update(ctx, r.leaseKey(), val, r.leaseRev)
+		if err == nil {
+			r.leaseRev = rev
+			return
+		}
+		r.leaseHeld.Store(false)
+		r.log.Info("snapshot lease lost", "err", err)
+	}
+	rev, err := r.live.Create(ctx, r.leaseKey(), val)
+	if err != nil {
+		return // held by another replica (or unreachable: try again at the next renewal)
+	}
+	r.leaseRev = rev
+	r.leaseHeld.Store(true)
+	r.log.Info("snapshot lease taken")
+}
+
+// SnapshotLease reports whether this replica holds its shard's snapshot lease, that is,
+// whether it is the one saving the shard's snapshots.
+func (r *Replica) SnapshotLease() bool { return r.leaseHeld.Load() }
+
 // register enters the replica in the live bucket and renews the entry every liveTTL/4
 // until Stop; the bucket's TTL drops it within liveTTL once renewals stop.
 func (r *Replica) register(ctx context.Context) error {
@@ -254,6 +295,7 @@ func (r *Replica) register(ctx context.Context) error {
 	if _, err := r.live.Put(ctx, r.regKey, val); err != nil {
 		return err
 	}
+	r.lease(ctx)
 	r.bg.Add(1)
 	go func() {
 		defer r.bg.Done()
@@ -268,6 +310,7 @@ func (r *Replica) register(ctx context.Context) error {
 				if _, err := r.live.Put(pctx, r.regKey, val); err != nil && r.ctx.Err() == nil {
 					r.log.Warn("renewing the registration failed", "err", err)
 				}
+				r.lease(pctx)
 				cancel()
 			}
 		}
@@ -332,6 +375,9 @@ func (r *Replica) run() {
 			}
 			continue
 		}
+		if errors.Is(err, errStalled) {
+			continue // the watchdog already waited: a new consumer at once
+		}
 		r.log.Warn("consumer stopped; restarting", "err", err)
 		select {
 		case <-r.ctx.Done():
@@ -349,20 +395,25 @@ func (r *Replica) consume() error {
 	if err != nil {
 		return err
 	}
-	it, err := cons.Messages()
+	// Pulls expire after 4 s with a heartbeat every second, so that nats.go resets the
+	// ordered consumer after two missed heartbeats (2 s) instead of after nats.go's default
+	// of two missed 5-second heartbeats (10 s) of a 30-second pull.
+	it, err := cons.Messages(jetstream.PullExpiry(4*time.Second), jetstream.PullHeartbeat(time.Second))
 	if err != nil {
 		return err
 	}
 	stopped := make(chan struct{})
 	defer close(stopped)
-	// The watchdog stops the iterator on Stop, and also when the replica made no progress for
-	// a whole stallCheck while the stream is ahead: after the server holding the consumer
-	// dies, the consumer can sit silent (and Next blocked) instead of failing.
+	// The watchdog stops the iterator on Stop, and also when the replica applied nothing
+	// for stallCheck while the stream is ahead of it or cannot be asked: after the server
+	// holding the consumer dies, the consumer can sit silent (and Next blocked) instead of
+	// failing. It looks every stallCheck/6, so it fires between stallCheck and
+	// stallCheck×7/6 (plus the 1 s stream query) after the last applied write.
 	var stalled atomic.Bool
 	go func() {
-		tick := time.NewTicker(stallCheck)
+		tick := time.NewTicker(stallCheck / 6)
 		defer tick.Stop()
-		last := r.applied.Load()
+		last, since := r.applied.Load(), time.Now()
 		for {
 			select {
 			case <-r.ctx.Done():
@@ -373,14 +424,19 @@ func (r *Replica) consume() error {
 				return
 			case <-tick.C:
 				if a := r.applied.Load(); a != last {
-					last = a
+					last, since = a, time.Now()
 					continue
 				}
-				if r.checkStalled() != nil {
+				if time.Since(since) < stallCheck {
+					continue
+				}
+				if err := r.checkStalled(); err != nil {
+					r.log.Warn("consumer stalled; recreating it", "err", err)
 					stalled.Store(true)
 					it.Stop()
 					return
 				}
+				since = time.Now() // idle and up to date: look again after stallCheck
 			}
 		}
 	}()
@@ -433,7 +489,10 @@ func (r *Replica) checkStalled() error {
 	defer cancel()
 	info, err := r.stream.Info(ctx)
 	if err != nil {
-		return nil // the stream is unreachable too; nothing to gain from a new consumer now
+		// The stream is unreachable: its leader is most likely on the server that died with
+		// the consumer, and a new consumer is needed once a new leader is elected. Waiting
+		// for the stream to answer first cost up to several stallChecks.
+		return fmt.Errorf("%w: applied %d, stream unreachable: %v", errStalled, r.applied.Load(), err)
 	}
 	if a := r.applied.Load(); info.State.LastSeq > a {
 		return fmt.Errorf("%w: applied %d, stream at %d", errStalled, a, info.State.LastSeq)
@@ -473,10 +532,11 @@ func (r *Replica) apply(data []byte) {
 	}
 }
 
-// maybeSnapshot saves a snapshot when enough writes or time accumulated. It runs on the
-// applying goroutine, so the snapshot is exactly the state at r.applied.
+// maybeSnapshot saves a snapshot when enough writes or time accumulated and this replica
+// holds the shard's snapshot lease. It runs on the applying goroutine, so the snapshot is
+// exactly the state at r.applied.
 func (r *Replica) maybeSnapshot(idle bool) {
-	if r.sinceSnap == 0 {
+	if r.sinceSnap == 0 || !r.leaseHeld.Load() {
 		return
 	}
 	byCount := r.cfg.SnapshotEvery > 0 && r.sinceSnap >= r.cfg.SnapshotEvery
@@ -527,6 +587,7 @@ func (r *Replica) Snapshot(ctx context.Context) error {
 		return fmt.Errorf("snapshot %s: %w", name, err)
 	}
 	r.snapshotSeq.Store(seq)
+	r.snapshotsSaved.Add(1)
 	r.sinceSnap = 0
 	r.lastSnap = time.Now()
 	r.log.Info("snapshot saved", "seq", seq, "vectors", count)
@@ -903,21 +964,24 @@ func (r *Replica) handleGet(req micro.Request) {
 
 // ReplicaStatus is what a replica reports about itself (status endpoint, micro stats).
 type ReplicaStatus struct {
-	ID           string  `json:"id"`
-	Shard        int     `json:"shard"`
-	Ready        bool    `json:"ready"`
-	Applied      uint64  `json:"applied"`       // last stream sequence applied
-	Lag          uint64  `json:"lag"`           // messages stored but not yet applied, as of the last one applied
-	Vectors      uint    `json:"vectors"`       // live vectors in the index
-	SnapshotSeq  uint64  `json:"snapshot_seq"`  // sequence of the newest snapshot this replica saved or restored
-	RestoredFrom uint64  `json:"restored_from"` // snapshot sequence restored at start (0: none)
-	ApplyErrors  uint64  `json:"apply_errors"`
-	Searches     uint64  `json:"searches"`
-	Queries      uint64  `json:"queries"`
-	BadRequests  uint64  `json:"bad_requests"`
-	QPS          float64 `json:"qps"`            // queries per second over the last 10 s
-	LatencyP50us float64 `json:"latency_p50_us"` // over the last 1024 requests
-	LatencyP99us float64 `json:"latency_p99_us"`
+	ID           string `json:"id"`
+	Shard        int    `json:"shard"`
+	Ready        bool   `json:"ready"`
+	Applied      uint64 `json:"applied"`       // last stream sequence applied
+	Lag          uint64 `json:"lag"`           // messages stored but not yet applied, as of the last one applied
+	Vectors      uint   `json:"vectors"`       // live vectors in the index
+	SnapshotSeq  uint64 `json:"snapshot_seq"`  // sequence of the newest snapshot this replica saved or restored
+	RestoredFrom uint64 `json:"restored_from"` // snapshot sequence restored at start (0: none)
+	ApplyErrors  uint64 `json:"apply_errors"`
+	// SnapshotLease: this replica holds the shard's snapshot lease (saves its snapshots).
+	SnapshotLease bool    `json:"snapshot_lease"`
+	Snapshots     uint64  `json:"snapshots"` // snapshots this replica saved
+	Searches      uint64  `json:"searches"`
+	Queries       uint64  `json:"queries"`
+	BadRequests   uint64  `json:"bad_requests"`
+	QPS           float64 `json:"qps"`            // queries per second over the last 10 s
+	LatencyP50us  float64 `json:"latency_p50_us"` // over the last 1024 requests
+	LatencyP99us  float64 `json:"latency_p99_us"`
 }
 
 // Status reports the replica's sequence, size, counters and recent latency.
@@ -927,6 +991,7 @@ func (r *Replica) Status() ReplicaStatus {
 	return ReplicaStatus{
 		ID: r.cfg.ID, Shard: r.cfg.Shard, Ready: r.ready.Load(), Applied: r.applied.Load(), Lag: r.pending.Load(),
 		Vectors: n, SnapshotSeq: r.snapshotSeq.Load(), RestoredFrom: r.restoredFrom.Load(), ApplyErrors: r.applyErrors.Load(),
+		SnapshotLease: r.leaseHeld.Load(), Snapshots: r.snapshotsSaved.Load(),
 		Searches: r.searches.Load(), Queries: r.queries.Load(), BadRequests: r.badRequests.Load(), QPS: r.qps.rate(),
 		LatencyP50us: float64(p50) / 1e3, LatencyP99us: float64(p99) / 1e3,
 	}
