@@ -2,6 +2,7 @@
 //
 //	usearch-cluster create -collection docs -shards 3 -dims 128 [-metric cos] [-copies 3]
 //	usearch-cluster serve  -collection docs -shards-served 0,1 [-snapshot-every 10000] [-trim]
+//	usearch-cluster gen    -n 10000 -dims 32 -o vectors.npy -queries 100 -q queries.npy -gt truth.npy
 //	usearch-cluster load   -collection docs -i vectors.npy [-keys keys.npy]
 //	usearch-cluster search -collection docs -q queries.npy -k 10 [-gt truth.npy] [-format tsv|jsonl]
 //	usearch-cluster search -collection docs -k 10 -vector 0.1,0.2,...
@@ -48,6 +49,7 @@ func init() {
 	commands = []command{
 		{"create", "create a collection (shards, dimensions, metric, stream copies)", create},
 		{"serve", "serve shards of a collection: apply writes, answer searches", func(a []string, o, e io.Writer) error { return serve(a, e, false) }},
+		{"gen", "write synthetic vectors, queries and their exact ground truth as .npy files", gen},
 		{"load", "add the vectors of a .npy file (keys from a .npy or row numbers)", load},
 		{"search", "search with the rows of a .npy file (recall against ground truth) or one -vector", search},
 		{"status", "show shards, streams and replicas (-json for scripts)", status},
@@ -92,6 +94,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	usage(stderr)
 	return 2
 }
+
+var flagErrHelp = flag.ErrHelp
 
 // errUsage marks a flag error the flag package already printed.
 var errUsage = errors.New("usage")

@@ -34,7 +34,7 @@ func TestHelpAndUsage(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("help exited %d", code)
 	}
-	for _, c := range []string{"create", "serve", "load", "search", "status", "dev", "help"} {
+	for _, c := range []string{"create", "serve", "gen", "load", "search", "status", "dev", "help"} {
 		if !regexp.MustCompile(`(?m)^  ` + c + ` +\S`).MatchString(out) {
 			t.Fatalf("help does not list %q:\n%s", c, out)
 		}
@@ -46,7 +46,7 @@ func TestHelpAndUsage(t *testing.T) {
 		t.Fatalf("unknown command: exit %d, %q", code, errOut)
 	}
 	// Every command's -h names the command itself and exits 0.
-	for _, c := range []string{"create", "serve", "load", "search", "status", "dev"} {
+	for _, c := range []string{"create", "serve", "gen", "load", "search", "status", "dev"} {
 		code, _, errOut := runCmd(t, c, "-h")
 		if code != 0 || !strings.Contains(errOut, "usage: usearch-cluster "+c+" [flags]") {
 			t.Fatalf("%s -h: exit %d, %q", c, code, errOut)
@@ -253,5 +253,45 @@ func TestLoadSearchStatus(t *testing.T) {
 	}
 	if code, _, errOut := runCmd(t, "load", "-i", vpath); code != 1 || !strings.Contains(errOut, "-collection is required") {
 		t.Fatalf("load without -collection: exit %d, %q", code, errOut)
+	}
+}
+
+// TestGen: the files gen writes read back with the shapes asked for, and the ground truth
+// is the brute-force nearest rows.
+func TestGen(t *testing.T) {
+	dir := t.TempDir()
+	v, q, g := filepath.Join(dir, "v.npy"), filepath.Join(dir, "q.npy"), filepath.Join(dir, "g.npy")
+	code, out, errOut := runCmd(t, "gen", "-n", "500", "-dims", "12", "-queries", "7", "-k", "4", "-o", v, "-q", q, "-gt", g, "-seed", strconv.FormatUint(uint64(time.Now().UnixNano()), 10))
+	if code != 0 || !strings.Contains(out, "500 vectors of 12 dimensions") {
+		t.Fatalf("gen: exit %d, %q %q", code, out, errOut)
+	}
+	va, err1 := readNpy(v)
+	qa, err2 := readNpy(q)
+	ga, err3 := readNpy(g)
+	if err1 != nil || err2 != nil || err3 != nil {
+		t.Fatal(err1, err2, err3)
+	}
+	if va.rows != 500 || va.cols != 12 || qa.rows != 7 || qa.cols != 12 || ga.rows != 7 || ga.cols != 4 {
+		t.Fatalf("shapes %dx%d %dx%d %dx%d", va.rows, va.cols, qa.rows, qa.cols, ga.rows, ga.cols)
+	}
+	data, _ := va.floats()
+	qs, _ := qa.floats()
+	truth, err := ga.ints()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 7; i++ {
+		best, bestD := -1, math.Inf(1)
+		for j := 0; j < 500; j++ {
+			if d := cosine(qs[i*12:(i+1)*12], data[j*12:(j+1)*12]); d < bestD {
+				best, bestD = j, d
+			}
+		}
+		if truth[i*4] != uint64(best) {
+			t.Fatalf("query %d: ground truth starts with row %d, brute force finds %d", i, truth[i*4], best)
+		}
+	}
+	if code, _, errOut := runCmd(t, "gen", "-n", "5", "-k", "9"); code != 1 || !strings.Contains(errOut, "-k 9") {
+		t.Fatalf("gen -k 9 of 5: exit %d, %q", code, errOut)
 	}
 }
