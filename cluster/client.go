@@ -569,7 +569,7 @@ func (c *Client) request(ctx context.Context, s int, subj string, data []byte, t
 // registration every 1.5 s; a stopped replica withdraws it, one that died loses it within
 // 6 s, and until then Status waits the whole wait for it.
 func (c *Client) Status(ctx context.Context, wait time.Duration) ([]ReplicaStatus, error) {
-	return c.status(ctx, wait, nil)
+	return c.status(ctx, wait, statusRequest{})
 }
 
 // registered lists the registered replicas as "shard/id"; ok is false if the registry
@@ -597,7 +597,7 @@ func (c *Client) registered(ctx context.Context) (map[string]bool, bool) {
 	return out, true
 }
 
-func (c *Client) status(ctx context.Context, wait time.Duration, after map[int]uint64) ([]ReplicaStatus, error) {
+func (c *Client) status(ctx context.Context, wait time.Duration, q statusRequest) ([]ReplicaStatus, error) {
 	want, known := c.registered(ctx)
 	inbox := c.nc.NewRespInbox()
 	ch := make(chan *nats.Msg, 256)
@@ -607,8 +607,8 @@ func (c *Client) status(ctx context.Context, wait time.Duration, after map[int]u
 	}
 	defer sub.Unsubscribe()
 	var body []byte
-	if after != nil {
-		body, _ = json.Marshal(statusRequest{After: after})
+	if q.After != nil || q.Digest {
+		body, _ = json.Marshal(q)
 	}
 	if err := c.nc.PublishRequest(c.n.statusSubj(), inbox, body); err != nil {
 		return nil, err
@@ -683,7 +683,7 @@ func (c *Client) WaitApplied(ctx context.Context, acks []Ack) error {
 		return nil
 	}
 	for {
-		st, err := c.status(ctx, c.opts.WaitTimeout, after)
+		st, err := c.status(ctx, c.opts.WaitTimeout, statusRequest{After: after})
 		var behind []string
 		ok := map[int]bool{}
 		for _, r := range st {

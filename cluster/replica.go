@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"runtime"
 	"sort"
@@ -898,17 +899,23 @@ func (r *Replica) handleStatus(req micro.Request) {
 		_ = json.Unmarshal(req.Data(), &q)
 	}
 	seq := q.After[r.cfg.Shard]
-	if seq <= r.applied.Load() {
+	if seq <= r.applied.Load() && !q.Digest {
 		_ = req.RespondJSON(r.Status())
 		return
 	}
 	r.inflight.Add(1)
 	go func() {
 		defer r.inflight.Done()
-		ctx, cancel := r.waitCtx()
-		_ = r.WaitApplied(ctx, seq)
-		cancel()
-		_ = req.RespondJSON(r.Status())
+		if seq > r.applied.Load() {
+			ctx, cancel := r.waitCtx()
+			_ = r.WaitApplied(ctx, seq)
+			cancel()
+		}
+		st := r.Status()
+		if q.Digest {
+			st.Digest, st.DigestSeq = r.ContentDigest()
+		}
+		_ = req.RespondJSON(st)
 	}()
 }
 
@@ -974,14 +981,19 @@ type ReplicaStatus struct {
 	RestoredFrom uint64 `json:"restored_from"` // snapshot sequence restored at start (0: none)
 	ApplyErrors  uint64 `json:"apply_errors"`
 	// SnapshotLease: this replica holds the shard's snapshot lease (saves its snapshots).
-	SnapshotLease bool    `json:"snapshot_lease"`
-	Snapshots     uint64  `json:"snapshots"` // snapshots this replica saved
-	Searches      uint64  `json:"searches"`
-	Queries       uint64  `json:"queries"`
-	BadRequests   uint64  `json:"bad_requests"`
-	QPS           float64 `json:"qps"`            // queries per second over the last 10 s
-	LatencyP50us  float64 `json:"latency_p50_us"` // over the last 1024 requests
-	LatencyP99us  float64 `json:"latency_p99_us"`
+	SnapshotLease bool   `json:"snapshot_lease"`
+	Snapshots     uint64 `json:"snapshots"` // snapshots this replica saved
+	// Digest (asked for by a status request with "digest": true) sums a hash of every
+	// (key, vector) in the index, at sequence DigestSeq (0: writes were applied during the
+	// pass, ask again). Replicas of a shard at the same sequence have equal digests.
+	Digest       string  `json:"digest,omitempty"`
+	DigestSeq    uint64  `json:"digest_seq,omitempty"`
+	Searches     uint64  `json:"searches"`
+	Queries      uint64  `json:"queries"`
+	BadRequests  uint64  `json:"bad_requests"`
+	QPS          float64 `json:"qps"`            // queries per second over the last 10 s
+	LatencyP50us float64 `json:"latency_p50_us"` // over the last 1024 requests
+	LatencyP99us float64 `json:"latency_p99_us"`
 }
 
 // Status reports the replica's sequence, size, counters and recent latency.
@@ -995,6 +1007,40 @@ func (r *Replica) Status() ReplicaStatus {
 		Searches: r.searches.Load(), Queries: r.queries.Load(), BadRequests: r.badRequests.Load(), QPS: r.qps.rate(),
 		LatencyP50us: float64(p50) / 1e3, LatencyP99us: float64(p99) / 1e3,
 	}
+}
+
+// ContentDigest returns a digest of every (key, vector) of the index, order-independent,
+// and the sequence it holds at (0 if writes were applied during the pass).
+func (r *Replica) ContentDigest() (string, uint64) {
+	before := r.applied.Load()
+	var sum uint64
+	for key, vec := range r.idx.All() {
+		sum += entryHash(key, vec)
+	}
+	if r.applied.Load() != before {
+		before = 0
+	}
+	return fmt.Sprintf("%016x", sum), before
+}
+
+// entryHash is FNV-1a over a key and its vector's bits, then splitmix64's finaliser (so
+// that the sum of many spreads over all bits); the same in every process.
+func entryHash(key usearch.Key, vec []float32) uint64 {
+	h := uint64(14695981039346656037)
+	mix := func(v uint64) {
+		for i := 0; i < 8; i++ {
+			h ^= v & 0xff
+			h *= 1099511628211
+			v >>= 8
+		}
+	}
+	mix(key)
+	for _, f := range vec {
+		mix(uint64(math.Float32bits(f)))
+	}
+	h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9
+	h = (h ^ (h >> 27)) * 0x94D049BB133111EB
+	return h ^ (h >> 31)
 }
 
 // latencyRing keeps the last 1024 request latencies.

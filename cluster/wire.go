@@ -453,8 +453,10 @@ type getReply struct {
 
 // statusRequest optionally asks each replica to answer only once it applied a sequence
 // (After, by shard; bounded by the replica's MaxWait), which is how WaitApplied waits.
+// Digest asks each replica for a digest of its content (an O(n) pass over the index).
 type statusRequest struct {
-	After map[int]uint64 `json:"after,omitempty"`
+	After  map[int]uint64 `json:"after,omitempty"`
+	Digest bool           `json:"digest,omitempty"`
 }
 
 // Limits a replica enforces on requests; beyond them it answers with an error.
