@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -395,10 +396,10 @@ func (c *Client) Search(ctx context.Context, query []float32, limit uint, opts *
 	return keys, distances, err
 }
 
-// SearchBatch searches len(queries)/dimensions queries, given back to back (row-major), in
-// one request per shard, and returns their merged results as the library's SearchBatch
-// does. If some shard did not answer, the merged results of the others come with a
-// *PartialError.
+// SearchBatch searches len(queries)/dimensions queries, given back to back (row-major), and
+// returns their merged results as the library's SearchBatch does. Each shard gets one
+// request per run of rows that fits NATS's max_payload (up to MaxBatch rows). If some shard
+// did not answer, the merged results of the others come with a *PartialError.
 func (c *Client) SearchBatch(ctx context.Context, queries []float32, limit uint, opts *SearchOptions) (*usearch.Matches, error) {
 	if opts == nil {
 		opts = &SearchOptions{}
@@ -408,9 +409,51 @@ func (c *Client) SearchBatch(ctx context.Context, queries []float32, limit uint,
 		return nil, fmt.Errorf("cluster: SearchBatch: %d floats is not a whole number of %d-dimensional queries (collection %q): %w", len(queries), d, c.spec.Name, usearch.ErrDimensionMismatch)
 	}
 	nq := len(queries) / d
-	if limit < 1 || limit > MaxK || nq > MaxBatch {
-		return nil, fmt.Errorf("cluster: Search: limit %d with %d queries; want limit in 1..%d and 1..%d queries: %w", limit, nq, MaxK, MaxBatch, usearch.ErrInvalidArgument)
+	if limit < 1 || limit > MaxK {
+		return nil, fmt.Errorf("cluster: Search: limit %d; want 1..%d: %w", limit, MaxK, usearch.ErrInvalidArgument)
 	}
+	if len(opts.Allow) > MaxAllow {
+		return nil, fmt.Errorf("cluster: Search: allow-list of %d keys; want at most %d: %w", len(opts.Allow), MaxAllow, usearch.ErrInvalidArgument)
+	}
+	// Requests and replies must fit NATS's max_payload (1 MB by default): as many rows per
+	// request as fit half of it, whichever of queries and results is larger.
+	budget := max(int(c.nc.MaxPayload())/2-8*len(opts.Allow), 1)
+	rows := min(MaxBatch, max(1, budget/(4*d)), max(1, budget/(12*int(limit)+4)))
+	if nq <= rows {
+		return c.searchRows(ctx, queries, nq, limit, opts)
+	}
+	out := &usearch.Matches{Limit: int(limit)}
+	var partial *PartialError
+	for from := 0; from < nq; from += rows {
+		to := min(nq, from+rows)
+		m, err := c.searchRows(ctx, queries[from*d:to*d], to-from, limit, opts)
+		var pe *PartialError
+		if err != nil && !errors.As(err, &pe) {
+			return nil, err
+		}
+		if pe != nil {
+			if partial == nil {
+				partial = &PartialError{Shards: pe.Shards}
+			}
+			for _, miss := range pe.Missing {
+				if !slices.Contains(partial.MissingShards(), miss.Shard) {
+					partial.Missing = append(partial.Missing, miss)
+				}
+			}
+		}
+		out.Keys = append(out.Keys, m.Keys...)
+		out.Distances = append(out.Distances, m.Distances...)
+		out.Counts = append(out.Counts, m.Counts...)
+	}
+	if partial != nil {
+		sort.Slice(partial.Missing, func(i, j int) bool { return partial.Missing[i].Shard < partial.Missing[j].Shard })
+		return out, partial
+	}
+	return out, nil
+}
+
+// searchRows sends one request per shard for nq queries and merges the replies.
+func (c *Client) searchRows(ctx context.Context, queries []float32, nq int, limit uint, opts *SearchOptions) (*usearch.Matches, error) {
 	var allow [][]usearch.Key
 	if opts.Allow != nil {
 		allow = make([][]usearch.Key, c.spec.Shards)
@@ -567,7 +610,7 @@ func (c *Client) request(ctx context.Context, s int, subj string, data []byte, t
 // every registered replica answered, and after wait at the latest (with the replies it
 // has). A replica registers in the collection's live bucket once it serves and renews the
 // registration every 1.5 s; a stopped replica withdraws it, one that died loses it within
-// 6 s, and until then Status waits the whole wait for it.
+// 6 s, and until then (or the end of wait) Status waits for it.
 func (c *Client) Status(ctx context.Context, wait time.Duration) ([]ReplicaStatus, error) {
 	return c.status(ctx, wait, statusRequest{})
 }
@@ -626,6 +669,8 @@ func (c *Client) status(ctx context.Context, wait time.Duration, q statusRequest
 		})
 		return out
 	}
+	refresh := time.NewTicker(time.Second)
+	defer refresh.Stop()
 	for {
 		if known {
 			all := true
@@ -645,6 +690,12 @@ func (c *Client) status(ctx context.Context, wait time.Duration, q statusRequest
 			if json.Unmarshal(m.Data, &st) == nil {
 				out = append(out, st)
 				seen[fmt.Sprintf("%d/%s", st.Shard, st.ID)] = true
+			}
+		case <-refresh.C:
+			// A replica that died stays registered until its entry expires; reading the
+			// registry again stops the wait for it then, not at the end of wait.
+			if w, ok := c.registered(ctx); ok {
+				want = w
 			}
 		case <-timer.C:
 			return sorted(), nil

@@ -116,6 +116,21 @@ func TestWritesSearchRenameFilter(t *testing.T) {
 		}
 	}
 
+	// More rows than one request carries (MaxBatch): split, and still row by row.
+	many := make([]float32, 0, 1500*dims)
+	for i := 0; i < 1500; i++ {
+		many = append(many, vec(i%n)...)
+	}
+	mm, err := c.SearchBatch(ctx, many, 3, ryw)
+	if err != nil || mm.Len() != 1500 {
+		t.Fatalf("batch of 1500: %v rows, %v", mm, err)
+	}
+	for _, i := range []int{0, 599, 1023, 1024, 1499} {
+		if got, _ := mm.At(i); len(got) != 3 || got[0] != keys[i%n] {
+			t.Fatalf("row %d of a batch of 1500: %v, want key %d first", i, got, keys[i%n])
+		}
+	}
+
 	// Exact search equals brute force, whatever Expansion says; a narrow Expansion still
 	// answers (and an exact one with an allow-list is the brute force among allowed keys).
 	for _, i := range []int{5, 77, 301} {
