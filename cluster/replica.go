@@ -719,9 +719,39 @@ func (r *Replica) async(h func(micro.Request)) micro.HandlerFunc {
 	}
 }
 
+// reply, replyJSON and replyError answer a request from a handler's own goroutine. They
+// publish to the reply subject themselves: micro.Request's Respond and Error record a
+// failure in the request, which micro's dispatcher reads once the handler returned, a data
+// race when the answer comes from another goroutine (see async).
+func (r *Replica) reply(req micro.Request, data []byte) error {
+	return r.publishReply(&nats.Msg{Subject: req.Reply(), Data: data})
+}
+
+func (r *Replica) replyJSON(req micro.Request, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		r.replyError(req, "500", err.Error())
+		return err
+	}
+	return r.reply(req, data)
+}
+
+// replyError answers with micro's error headers, which the client turns into a RemoteError.
+func (r *Replica) replyError(req micro.Request, code, description string) {
+	_ = r.publishReply(&nats.Msg{Subject: req.Reply(),
+		Header: nats.Header{micro.ErrorHeader: []string{description}, micro.ErrorCodeHeader: []string{code}}})
+}
+
+func (r *Replica) publishReply(m *nats.Msg) error {
+	if m.Subject == "" {
+		return nil // a publish without a reply subject asks for no answer
+	}
+	return r.nc.PublishMsg(m)
+}
+
 func (r *Replica) reject(req micro.Request, code, format string, args ...any) {
 	r.badRequests.Add(1)
-	_ = req.Error(code, fmt.Sprintf(format, args...), nil)
+	r.replyError(req, code, fmt.Sprintf(format, args...))
 }
 
 func (r *Replica) waitCtx() (context.Context, context.CancelFunc) {
@@ -756,7 +786,7 @@ func (r *Replica) handleSearch(req micro.Request) {
 		err := r.WaitApplied(ctx, q.MinSeq)
 		cancel()
 		if err != nil {
-			_ = req.Error("504", err.Error(), nil)
+			r.replyError(req, "504", err.Error())
 			return
 		}
 	}
@@ -766,9 +796,9 @@ func (r *Replica) handleSearch(req micro.Request) {
 		return
 	}
 	if binaryWire {
-		err = req.Respond(reply.marshalBinary())
+		err = r.reply(req, reply.marshalBinary())
 	} else {
-		err = req.RespondJSON(reply)
+		err = r.replyJSON(req, reply)
 	}
 	if err != nil {
 		r.log.Warn("search reply failed", "err", err)
@@ -915,7 +945,7 @@ func (r *Replica) handleStatus(req micro.Request) {
 		if q.Digest {
 			st.Digest, st.DigestSeq = r.ContentDigest()
 		}
-		_ = req.RespondJSON(st)
+		_ = r.replyJSON(req, st)
 	}()
 }
 
@@ -945,7 +975,7 @@ func (r *Replica) handleGet(req micro.Request) {
 		err := r.WaitApplied(ctx, g.MinSeq)
 		cancel()
 		if err != nil {
-			_ = req.Error("504", err.Error(), nil)
+			r.replyError(req, "504", err.Error())
 			return
 		}
 	}
@@ -963,9 +993,9 @@ func (r *Replica) handleGet(req micro.Request) {
 		}
 	}
 	if binaryWire {
-		_ = req.Respond(out.marshalBinary(int(r.spec.Index.Dimensions)))
+		_ = r.reply(req, out.marshalBinary(int(r.spec.Index.Dimensions)))
 	} else {
-		_ = req.RespondJSON(out)
+		_ = r.replyJSON(req, out)
 	}
 }
 
