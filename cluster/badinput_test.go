@@ -3,6 +3,7 @@ package cluster
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -45,10 +46,10 @@ func TestBadInputOverTheWire(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	q := func(n int) [][]float32 {
-		out := make([][]float32, n)
-		for i := range out {
-			out[i] = good
+	q := func(n int) []float32 {
+		out := make([]float32, 0, n*dims)
+		for i := 0; i < n; i++ {
+			out = append(out, good...)
 		}
 		return out
 	}
@@ -57,6 +58,9 @@ func TestBadInputOverTheWire(t *testing.T) {
 	for i := range big {
 		big[i] = 1<<60 + usearch.Key(i)
 	}
+	bin := func(q searchRequest) []byte { return q.marshalBinary() }
+	v9 := bin(searchRequest{Shard: 0, K: 1, N: 1, Queries: q(1)})
+	v9[1] = 9
 	cases := []struct {
 		name, subj string
 		data       []byte
@@ -64,14 +68,20 @@ func TestBadInputOverTheWire(t *testing.T) {
 	}{
 		{"not JSON", "usearch.bad.s.0", []byte("{\"shard\": 0, \"k\": "), "malformed"},
 		{"wrong type", "usearch.bad.s.0", []byte(`{"shard":"zero","k":1}`), "malformed"},
-		{"wrong dimensions", "usearch.bad.s.0", js(searchRequest{Shard: 0, K: 1, Queries: [][]float32{{1, 2, 3}}}), "3 dimensions"},
-		{"unknown shard", "usearch.bad.s.0", js(searchRequest{Shard: 7, K: 1, Queries: q(1)}), "shard 7"},
-		{"k zero", "usearch.bad.s.0", js(searchRequest{Shard: 0, K: 0, Queries: q(1)}), "k = 0"},
-		{"k huge", "usearch.bad.s.0", js(searchRequest{Shard: 0, K: MaxK + 1, Queries: q(1)}), "k = 4097"},
+		{"wrong dimensions", "usearch.bad.s.0", js(searchRequest{Shard: 0, K: 1, N: 1, Queries: []float32{1, 2, 3}}), "3 floats for 1 queries"},
+		{"unknown shard", "usearch.bad.s.0", js(searchRequest{Shard: 7, K: 1, N: 1, Queries: q(1)}), "shard 7"},
+		{"k zero", "usearch.bad.s.0", js(searchRequest{Shard: 0, K: 0, N: 1, Queries: q(1)}), "k = 0"},
+		{"k huge", "usearch.bad.s.0", js(searchRequest{Shard: 0, K: MaxK + 1, N: 1, Queries: q(1)}), "k = 4097"},
 		{"no queries", "usearch.bad.s.0", js(searchRequest{Shard: 0, K: 1}), "0 queries"},
-		{"empty range", "usearch.bad.s.0", js(searchRequest{Shard: 0, K: 1, Queries: q(1), Range: &[2]usearch.Key{9, 3}}), "empty"},
-		{"oversized", "usearch.bad.s.0", js(searchRequest{Shard: 0, K: 1, Queries: q(1), HasAllow: true, Allow: big}), "exceeds"},
+		{"empty range", "usearch.bad.s.0", js(searchRequest{Shard: 0, K: 1, N: 1, Queries: q(1), Range: &[2]usearch.Key{9, 3}}), "empty"},
+		{"oversized", "usearch.bad.s.0", js(searchRequest{Shard: 0, K: 1, N: 1, Queries: q(1), HasAllow: true, Allow: big}), "exceeds"},
+		{"binary truncated", "usearch.bad.s.0", bin(searchRequest{Shard: 0, K: 1, N: 1, Queries: q(1)})[:20], "truncated"},
+		{"binary version 9", "usearch.bad.s.0", v9, "wire version 9"},
+		{"binary wrong dimensions", "usearch.bad.s.0", bin(searchRequest{Shard: 0, K: 1, N: 1, Queries: []float32{1, 2, 3}}), "3 floats for 1 queries"},
+		{"binary k zero", "usearch.bad.s.0", bin(searchRequest{Shard: 0, K: 0, N: 1, Queries: q(1)}), "k = 0"},
+		{"binary get as search", "usearch.bad.s.0", (&getRequest{Shard: 0, Key: 1}).marshalBinary(), "type 3"},
 		{"get not JSON", "usearch.bad.g.0", []byte("\x00\x01"), "malformed"},
+		{"get binary truncated", "usearch.bad.g.0", (&getRequest{Shard: 0, Key: 1}).marshalBinary()[:9], "truncated"},
 		{"get unknown shard", "usearch.bad.g.0", js(getRequest{Shard: -1, Key: 1}), "shard -1"},
 	}
 	for _, tc := range cases {
@@ -88,7 +98,7 @@ func TestBadInputOverTheWire(t *testing.T) {
 	if _, err := c.request(ctx, 0, "usearch.bad.s.0", []byte("nope"), time.Second); !errors.Is(err, ErrBadRequest) {
 		t.Fatalf("client on a 400 reply: %v, want ErrBadRequest", err)
 	}
-	if _, err := c.Search(ctx, good, 0, nil); !errors.Is(err, usearch.ErrInvalidArgument) {
+	if _, _, err := c.Search(ctx, good, 0, nil); !errors.Is(err, usearch.ErrInvalidArgument) {
 		t.Fatalf("Search k=0: %v", err)
 	}
 
@@ -121,9 +131,24 @@ func TestBadInputOverTheWire(t *testing.T) {
 		t.Fatalf("replicas diverged after bad records: %d vs %d vectors", la, lb)
 	}
 	// And they still answer.
-	res, err := c.Search(ctx, good, 1, &SearchOptions{ReadYourWrites: true})
-	if err != nil || len(res.Keys) != 1 {
-		t.Fatalf("search after bad input: %v %v", res.Keys, err)
+	keys, _, err := c.Search(ctx, good, 1, &SearchOptions{ReadYourWrites: true})
+	if err != nil || len(keys) != 1 {
+		t.Fatalf("search after bad input: %v %v", keys, err)
+	}
+	// JSON requests (ClientOptions.JSONWire) get the same answers as binary ones.
+	cj, err := NewClient(ctx, nc, ClientOptions{Collection: "bad", JSONWire: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jk, jd, err := cj.Search(ctx, good, 2, nil)
+	bk, bd, err2 := c.Search(ctx, good, 2, nil)
+	if err != nil || err2 != nil || !slices.Equal(jk, bk) || !slices.Equal(jd, bd) {
+		t.Fatalf("JSON wire %v %v (%v), binary %v %v (%v)", jk, jd, err, bk, bd, err2)
+	}
+	jv, err := cj.Get(ctx, key0)
+	bv, err2 := c.Get(ctx, key0)
+	if err != nil || err2 != nil || len(jv) != 1 || len(bv) != 1 || !slices.Equal(jv[0], bv[0]) || !slices.Equal(bv[0], good) {
+		t.Fatalf("Get over JSON %v (%v), binary %v (%v)", jv, err, bv, err2)
 	}
 	if st := a.Status().BadRequests + b.Status().BadRequests; st < uint64(len(cases)) {
 		t.Fatalf("replicas counted %d bad requests, want at least %d", st, len(cases))

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -28,6 +29,9 @@ type ClientOptions struct {
 	// WaitTimeout replaces ShardTimeout for read-your-writes requests, which may wait for a
 	// replica to apply a backlog (default 30s; the replica's MaxWait also bounds the wait).
 	WaitTimeout time.Duration
+	// JSONWire sends searches and gets as JSON instead of the binary wire (see wire.go):
+	// readable in `nats sub` output, and slower. Replicas answer in the request's form.
+	JSONWire bool
 }
 
 // Client writes to and searches a collection. It is safe for concurrent use.
@@ -37,7 +41,8 @@ type Client struct {
 	n    names
 	spec Spec
 	opts ClientOptions
-	seqs []atomic.Uint64 // highest acknowledged sequence per shard, for read-your-writes
+	seqs []atomic.Uint64    // highest acknowledged sequence per shard, for read-your-writes
+	live jetstream.KeyValue // replica registrations; nil if the bucket cannot be read
 
 	watchMu sync.Mutex
 	watchID uint64
@@ -72,6 +77,9 @@ func NewClient(ctx context.Context, nc *nats.Conn, opts ClientOptions) (*Client,
 	}
 	c := &Client{nc: nc, js: js, n: n, spec: spec, opts: opts, seqs: make([]atomic.Uint64, spec.Shards),
 		watches: map[string]map[uint64]context.CancelCauseFunc{}}
+	if kv, err := js.KeyValue(ctx, n.liveBucket()); err == nil {
+		c.live = kv
+	}
 	prev := nc.Opts.AsyncErrorCB
 	nc.SetErrorHandler(func(conn *nats.Conn, sub *nats.Subscription, err error) {
 		c.onAsyncError(err)
@@ -169,58 +177,77 @@ func (c *Client) Add(ctx context.Context, key usearch.Key, vec []float32) (Ack, 
 	return c.publish(ctx, "Add", c.ShardOf(key), encodeAdd(key, vec))
 }
 
-// AddBatch stores len(keys) vectors, given back to back in vectors. It returns when
-// JetStream stored all of them; on error some may be stored (each write is idempotent, so
-// retrying the batch is safe).
-func (c *Client) AddBatch(ctx context.Context, keys []usearch.Key, vectors []float32) error {
+// AddBatch stores len(keys) vectors, given back to back (row-major) in vectors, and
+// returns one Ack per key, in input order, once JetStream stored all of them. The writes
+// are pipelined (up to 1024 unacknowledged); opts.Progress, if set, is called with the
+// number of keys acknowledged so far; opts.Threads and opts.Exact do not apply. On error
+// the Acks of the writes acknowledged before it are filled in (Seq > 0) and the others are
+// zero; each write is idempotent, so retrying the batch is safe.
+func (c *Client) AddBatch(ctx context.Context, keys []usearch.Key, vectors []float32, opts *usearch.BatchOptions) ([]Ack, error) {
 	d := int(c.spec.Index.Dimensions)
 	if len(vectors) != len(keys)*d {
-		return fmt.Errorf("cluster: AddBatch: %d floats for %d keys of %d dimensions, want %d: %w",
+		return nil, fmt.Errorf("cluster: AddBatch: %d floats for %d keys of %d dimensions, want %d: %w",
 			len(vectors), len(keys), d, len(keys)*d, usearch.ErrDimensionMismatch)
+	}
+	for i, key := range keys {
+		if err := c.checkVector("AddBatch", key, vectors[i*d:(i+1)*d]); err != nil {
+			return nil, fmt.Errorf("%w (row %d)", err, i)
+		}
+	}
+	var progress func(done, total int)
+	if opts != nil {
+		progress = opts.Progress
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	for s := 0; s < c.spec.Shards; s++ {
 		defer c.watch(c.n.writeSubj(s), cancel)()
 	}
+	acks := make([]Ack, len(keys))
 	const window = 1024
 	futures := make([]jetstream.PubAckFuture, 0, window)
-	shards := make([]int, 0, window)
+	rows := make([]int, 0, window)
+	done := 0
 	wait := func() error {
 		for i, f := range futures {
+			s := c.ShardOf(keys[rows[i]])
 			select {
 			case ack := <-f.Ok():
-				c.noteSeq(shards[i], ack.Sequence)
+				c.noteSeq(s, ack.Sequence)
+				acks[rows[i]] = Ack{Shard: s, Seq: ack.Sequence}
+				done++
 			case err := <-f.Err():
-				return fmt.Errorf("cluster: AddBatch on shard %d: %w", shards[i], err)
+				return fmt.Errorf("cluster: AddBatch key %d (row %d) on shard %d: %w", keys[rows[i]], rows[i], s, err)
 			case <-ctx.Done():
 				if cause := context.Cause(ctx); errors.Is(cause, ErrPermissionDenied) {
 					return cause
 				}
-				return fmt.Errorf("cluster: AddBatch: %w", ctx.Err())
+				return fmt.Errorf("cluster: AddBatch: %d of %d acknowledged: %w", done, len(keys), ctx.Err())
 			}
 		}
-		futures, shards = futures[:0], shards[:0]
+		futures, rows = futures[:0], rows[:0]
+		if progress != nil {
+			progress(done, len(keys))
+		}
 		return nil
 	}
 	for i, key := range keys {
-		vec := vectors[i*d : (i+1)*d]
-		if err := c.checkVector("AddBatch", key, vec); err != nil {
-			return err
-		}
 		s := c.ShardOf(key)
-		f, err := c.js.PublishAsync(c.n.writeSubj(s), encodeAdd(key, vec), jetstream.WithExpectStream(c.n.stream(s)))
+		f, err := c.js.PublishAsync(c.n.writeSubj(s), encodeAdd(key, vectors[i*d:(i+1)*d]), jetstream.WithExpectStream(c.n.stream(s)))
 		if err != nil {
-			return fmt.Errorf("cluster: AddBatch on shard %d: %w", s, err)
+			return acks, fmt.Errorf("cluster: AddBatch key %d (row %d) on shard %d: %w", key, i, s, err)
 		}
-		futures, shards = append(futures, f), append(shards, s)
+		futures, rows = append(futures, f), append(rows, i)
 		if len(futures) == window {
 			if err := wait(); err != nil {
-				return err
+				return acks, err
 			}
 		}
 	}
-	return wait()
+	if err := wait(); err != nil {
+		return acks, err
+	}
+	return acks, nil
 }
 
 // Remove deletes key (every vector of it); removing an absent key is not an error.
@@ -260,16 +287,27 @@ func (c *Client) Rename(ctx context.Context, from, to usearch.Key) error {
 }
 
 // Get returns the vectors stored under key, after the shard applied this client's writes.
+// If no replica of the key's shard answers, the error matches ErrShardUnavailable.
 func (c *Client) Get(ctx context.Context, key usearch.Key) ([][]float32, error) {
 	s := c.ShardOf(key)
 	g := getRequest{Shard: s, Key: key, MinSeq: c.seqs[s].Load()}
-	data, _ := json.Marshal(g)
+	var data []byte
+	if c.opts.JSONWire {
+		data, _ = json.Marshal(g)
+	} else {
+		data = g.marshalBinary()
+	}
 	msg, err := c.request(ctx, s, c.n.getSubj(s), data, c.attemptTimeout(g.MinSeq))
 	if err != nil {
 		return nil, err
 	}
 	var out getReply
-	if err := json.Unmarshal(msg.Data, &out); err != nil {
+	if isBinary(msg.Data) {
+		err = out.unmarshalBinary(msg.Data)
+	} else {
+		err = json.Unmarshal(msg.Data, &out)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("cluster: Get: shard %d sent an unreadable reply: %w", s, err)
 	}
 	return out.Vectors, nil
@@ -278,7 +316,9 @@ func (c *Client) Get(ctx context.Context, key usearch.Key) ([][]float32, error) 
 // SearchOptions restrict or order a search.
 type SearchOptions struct {
 	// ReadYourWrites makes every shard wait until it applied this client's acknowledged
-	// writes before answering (bounded by the context and the replica's MaxWait).
+	// writes before answering (bounded by the context and the replica's MaxWait). Without
+	// it a search answers from whatever the replica applied so far, which right after a
+	// write may not include it.
 	ReadYourWrites bool
 	// AfterSeq additionally waits for given sequences per shard (for example from Acks of
 	// another client).
@@ -287,12 +327,12 @@ type SearchOptions struct {
 	Allow []usearch.Key
 	// Range restricts results to keys in [Range[0], Range[1]].
 	Range *[2]usearch.Key
-}
-
-// Result is the merged top-k of one query, nearest first.
-type Result struct {
-	Keys      []usearch.Key
-	Distances []float32
+	// Exact scans every vector of every shard (brute force) instead of walking the graphs;
+	// Expansion is then irrelevant.
+	Exact bool
+	// Expansion is the search width for this request (0: the collection's). A replica
+	// serves requests of another width one at a time, so it is for occasional use.
+	Expansion uint
 }
 
 // ShardError says why one shard is missing from a result.
@@ -341,30 +381,79 @@ func (e *RemoteError) Error() string {
 // Is makes a 400 reply match ErrBadRequest.
 func (e *RemoteError) Is(target error) bool { return target == ErrBadRequest && e.Code == "400" }
 
-// Search returns the k nearest keys of query across all shards. If some shard did not
-// answer (after one retry) the result of the others comes with a *PartialError.
-func (c *Client) Search(ctx context.Context, query []float32, k int, opts *SearchOptions) (Result, error) {
-	res, err := c.SearchBatch(ctx, [][]float32{query}, k, opts)
-	if len(res) == 0 {
-		return Result{}, err
+// Search returns the limit nearest keys of query across all shards, nearest first, with
+// their distances. If some shard did not answer (after one retry) the result of the
+// others comes with a *PartialError.
+func (c *Client) Search(ctx context.Context, query []float32, limit uint, opts *SearchOptions) (keys []usearch.Key, distances []float32, err error) {
+	if len(query) != int(c.spec.Index.Dimensions) {
+		return nil, nil, fmt.Errorf("cluster: Search: query has %d dimensions, collection %q has %d: %w", len(query), c.spec.Name, c.spec.Index.Dimensions, usearch.ErrDimensionMismatch)
 	}
-	return res[0], err
+	m, err := c.SearchBatch(ctx, query, limit, opts)
+	if m == nil {
+		return nil, nil, err
+	}
+	keys, distances = m.At(0)
+	return keys, distances, err
 }
 
-// SearchBatch searches several queries in one request per shard.
-func (c *Client) SearchBatch(ctx context.Context, queries [][]float32, k int, opts *SearchOptions) ([]Result, error) {
+// SearchBatch searches len(queries)/dimensions queries, given back to back (row-major), and
+// returns their merged results as the library's SearchBatch does. Each shard gets one
+// request per run of rows that fits NATS's max_payload (up to MaxBatch rows). If some shard
+// did not answer, the merged results of the others come with a *PartialError.
+func (c *Client) SearchBatch(ctx context.Context, queries []float32, limit uint, opts *SearchOptions) (*usearch.Matches, error) {
 	if opts == nil {
 		opts = &SearchOptions{}
 	}
 	d := int(c.spec.Index.Dimensions)
-	for i, q := range queries {
-		if len(q) != d {
-			return nil, fmt.Errorf("cluster: Search: query %d has %d dimensions, collection %q has %d: %w", i, len(q), c.spec.Name, d, usearch.ErrDimensionMismatch)
+	if len(queries) == 0 || len(queries)%d != 0 {
+		return nil, fmt.Errorf("cluster: SearchBatch: %d floats is not a whole number of %d-dimensional queries (collection %q): %w", len(queries), d, c.spec.Name, usearch.ErrDimensionMismatch)
+	}
+	nq := len(queries) / d
+	if limit < 1 || limit > MaxK {
+		return nil, fmt.Errorf("cluster: Search: limit %d; want 1..%d: %w", limit, MaxK, usearch.ErrInvalidArgument)
+	}
+	if len(opts.Allow) > MaxAllow {
+		return nil, fmt.Errorf("cluster: Search: allow-list of %d keys; want at most %d: %w", len(opts.Allow), MaxAllow, usearch.ErrInvalidArgument)
+	}
+	// Requests and replies must fit NATS's max_payload (1 MB by default): as many rows per
+	// request as fit half of it, whichever of queries and results is larger.
+	budget := max(int(c.nc.MaxPayload())/2-8*len(opts.Allow), 1)
+	rows := min(MaxBatch, max(1, budget/(4*d)), max(1, budget/(12*int(limit)+4)))
+	if nq <= rows {
+		return c.searchRows(ctx, queries, nq, limit, opts)
+	}
+	out := &usearch.Matches{Limit: int(limit)}
+	var partial *PartialError
+	for from := 0; from < nq; from += rows {
+		to := min(nq, from+rows)
+		m, err := c.searchRows(ctx, queries[from*d:to*d], to-from, limit, opts)
+		var pe *PartialError
+		if err != nil && !errors.As(err, &pe) {
+			return nil, err
 		}
+		if pe != nil {
+			if partial == nil {
+				partial = &PartialError{Shards: pe.Shards}
+			}
+			for _, miss := range pe.Missing {
+				if !slices.Contains(partial.MissingShards(), miss.Shard) {
+					partial.Missing = append(partial.Missing, miss)
+				}
+			}
+		}
+		out.Keys = append(out.Keys, m.Keys...)
+		out.Distances = append(out.Distances, m.Distances...)
+		out.Counts = append(out.Counts, m.Counts...)
 	}
-	if k < 1 || k > MaxK || len(queries) == 0 || len(queries) > MaxBatch {
-		return nil, fmt.Errorf("cluster: Search: k = %d with %d queries; want k in 1..%d and 1..%d queries: %w", k, len(queries), MaxK, MaxBatch, usearch.ErrInvalidArgument)
+	if partial != nil {
+		sort.Slice(partial.Missing, func(i, j int) bool { return partial.Missing[i].Shard < partial.Missing[j].Shard })
+		return out, partial
 	}
+	return out, nil
+}
+
+// searchRows sends one request per shard for nq queries and merges the replies.
+func (c *Client) searchRows(ctx context.Context, queries []float32, nq int, limit uint, opts *SearchOptions) (*usearch.Matches, error) {
 	var allow [][]usearch.Key
 	if opts.Allow != nil {
 		allow = make([][]usearch.Key, c.spec.Shards)
@@ -378,10 +467,10 @@ func (c *Client) SearchBatch(ctx context.Context, queries [][]float32, k int, op
 	var wg sync.WaitGroup
 	for s := 0; s < c.spec.Shards; s++ {
 		if allow != nil && len(allow[s]) == 0 {
-			replies[s] = &searchReply{Shard: s} // nothing allowed there: nothing to ask
+			replies[s] = &searchReply{Shard: s, Counts: make([]int, nq)} // nothing allowed there: nothing to ask
 			continue
 		}
-		req := searchRequest{Shard: s, K: k, Queries: queries, Range: opts.Range}
+		req := searchRequest{Shard: s, K: int(limit), N: nq, Queries: queries, Range: opts.Range, Exact: opts.Exact, Expansion: opts.Expansion}
 		if allow != nil {
 			req.HasAllow, req.Allow = true, allow[s]
 		}
@@ -407,58 +496,75 @@ func (c *Client) SearchBatch(ctx context.Context, queries [][]float32, k int, op
 			missing = append(missing, ShardError{Shard: s, Err: err})
 		}
 	}
-	out := make([]Result, len(queries))
-	for qi := range queries {
-		var keys []usearch.Key
-		var dists []float32
-		for _, r := range replies {
-			if r != nil && qi < len(r.Results) {
-				keys = append(keys, r.Results[qi].Keys...)
-				dists = append(dists, r.Results[qi].Dists...)
-			}
-		}
-		out[qi] = mergeTopK(keys, dists, k)
-	}
+	out := mergeReplies(replies, nq, int(limit))
 	if len(missing) > 0 {
 		return out, &PartialError{Shards: c.spec.Shards, Missing: missing}
 	}
 	return out, nil
 }
 
-func mergeTopK(keys []usearch.Key, dists []float32, k int) Result {
-	idx := make([]int, len(keys))
-	for i := range idx {
-		idx[i] = i
+// mergeReplies merges the shards' rows of every query into the limit nearest, ordered by
+// (distance, key) so that equal distances rank the same whichever shard answered first.
+func mergeReplies(replies []*searchReply, nq, limit int) *usearch.Matches {
+	m := &usearch.Matches{Keys: make([]usearch.Key, nq*limit), Distances: make([]float32, nq*limit), Counts: make([]int, nq), Limit: limit}
+	offsets := make([]int, len(replies))
+	type hit struct {
+		k usearch.Key
+		d float32
 	}
-	sort.Slice(idx, func(a, b int) bool {
-		if dists[idx[a]] != dists[idx[b]] {
-			return dists[idx[a]] < dists[idx[b]]
+	var cand []hit
+	for qi := 0; qi < nq; qi++ {
+		cand = cand[:0]
+		for s, r := range replies {
+			if r == nil {
+				continue
+			}
+			n := r.Counts[qi]
+			for j := offsets[s]; j < offsets[s]+n; j++ {
+				cand = append(cand, hit{r.Keys[j], r.Dists[j]})
+			}
+			offsets[s] += n
 		}
-		return keys[idx[a]] < keys[idx[b]]
-	})
-	n := min(k, len(idx))
-	r := Result{Keys: make([]usearch.Key, n), Distances: make([]float32, n)}
-	for i := 0; i < n; i++ {
-		r.Keys[i], r.Distances[i] = keys[idx[i]], dists[idx[i]]
+		sort.Slice(cand, func(a, b int) bool {
+			if cand[a].d != cand[b].d {
+				return cand[a].d < cand[b].d
+			}
+			return cand[a].k < cand[b].k
+		})
+		n := min(limit, len(cand))
+		for i := 0; i < n; i++ {
+			m.Keys[qi*limit+i], m.Distances[qi*limit+i] = cand[i].k, cand[i].d
+		}
+		m.Counts[qi] = n
 	}
-	return r
+	return m
 }
 
 func (c *Client) searchShard(ctx context.Context, s int, req *searchRequest) (*searchReply, error) {
-	data, err := json.Marshal(req)
-	if err != nil {
-		return nil, err
+	var data []byte
+	if c.opts.JSONWire {
+		var err error
+		if data, err = json.Marshal(req); err != nil {
+			return nil, err
+		}
+	} else {
+		data = req.marshalBinary()
 	}
 	msg, err := c.request(ctx, s, c.n.searchSubj(s), data, c.attemptTimeout(req.MinSeq))
 	if err != nil {
 		return nil, err
 	}
 	var rep searchReply
-	if err := json.Unmarshal(msg.Data, &rep); err != nil {
+	if isBinary(msg.Data) {
+		err = rep.unmarshalBinary(msg.Data)
+	} else {
+		err = json.Unmarshal(msg.Data, &rep)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("cluster: shard %d sent an unreadable reply: %w", s, err)
 	}
-	if len(rep.Results) != len(req.Queries) {
-		return nil, fmt.Errorf("cluster: shard %d answered %d of %d queries", s, len(rep.Results), len(req.Queries))
+	if err := rep.check(req.N, req.K); err != nil {
+		return nil, fmt.Errorf("cluster: shard %d sent an unusable reply: %w", s, err)
 	}
 	return &rep, nil
 }
@@ -494,15 +600,48 @@ func (c *Client) request(ctx context.Context, s int, subj string, data []byte, t
 		retry := errors.Is(err, nats.ErrNoResponders) || errors.Is(err, nats.ErrTimeout) ||
 			(errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil)
 		if !retry {
-			break
+			return nil, fmt.Errorf("cluster: shard %d: %w", s, err)
 		}
 	}
-	return nil, fmt.Errorf("cluster: shard %d: %w", s, err)
+	return nil, fmt.Errorf("cluster: shard %d: %w: %w", s, ErrShardUnavailable, err)
 }
 
-// Status asks every replica of the collection for its ReplicaStatus, collecting replies
-// for the given time.
+// Status asks every replica of the collection for its ReplicaStatus. It returns as soon as
+// every registered replica answered, and after wait at the latest (with the replies it
+// has). A replica registers in the collection's live bucket once it serves and renews the
+// registration every 1.5 s; a stopped replica withdraws it, one that died loses it within
+// 6 s, and until then (or the end of wait) Status waits for it.
 func (c *Client) Status(ctx context.Context, wait time.Duration) ([]ReplicaStatus, error) {
+	return c.status(ctx, wait, statusRequest{})
+}
+
+// registered lists the registered replicas as "shard/id"; ok is false if the registry
+// cannot be read (then Status waits the whole wait).
+func (c *Client) registered(ctx context.Context) (map[string]bool, bool) {
+	if c.live == nil {
+		return nil, false
+	}
+	lister, err := c.live.ListKeysFiltered(ctx, "r.>")
+	if err != nil {
+		return nil, false
+	}
+	out := map[string]bool{}
+	for key := range lister.Keys() {
+		e, err := c.live.Get(ctx, key)
+		if err != nil {
+			continue // expired or withdrawn meanwhile
+		}
+		var reg registration
+		if json.Unmarshal(e.Value(), &reg) == nil {
+			out[fmt.Sprintf("%d/%s", reg.Shard, reg.ID)] = true
+		}
+	}
+	_ = lister.Stop()
+	return out, true
+}
+
+func (c *Client) status(ctx context.Context, wait time.Duration, q statusRequest) ([]ReplicaStatus, error) {
+	want, known := c.registered(ctx)
 	inbox := c.nc.NewRespInbox()
 	ch := make(chan *nats.Msg, 256)
 	sub, err := c.nc.ChanSubscribe(inbox, ch)
@@ -510,29 +649,118 @@ func (c *Client) Status(ctx context.Context, wait time.Duration) ([]ReplicaStatu
 		return nil, err
 	}
 	defer sub.Unsubscribe()
-	if err := c.nc.PublishRequest(c.n.statusSubj(), inbox, nil); err != nil {
+	var body []byte
+	if q.After != nil || q.Digest {
+		body, _ = json.Marshal(q)
+	}
+	if err := c.nc.PublishRequest(c.n.statusSubj(), inbox, body); err != nil {
 		return nil, err
 	}
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
 	var out []ReplicaStatus
+	seen := map[string]bool{}
+	sorted := func() []ReplicaStatus {
+		sort.Slice(out, func(i, j int) bool {
+			if out[i].Shard != out[j].Shard {
+				return out[i].Shard < out[j].Shard
+			}
+			return out[i].ID < out[j].ID
+		})
+		return out
+	}
+	refresh := time.NewTicker(time.Second)
+	defer refresh.Stop()
 	for {
+		if known {
+			all := true
+			for k := range want {
+				if !seen[k] {
+					all = false
+					break
+				}
+			}
+			if all {
+				return sorted(), nil
+			}
+		}
 		select {
 		case m := <-ch:
 			var st ReplicaStatus
 			if json.Unmarshal(m.Data, &st) == nil {
 				out = append(out, st)
+				seen[fmt.Sprintf("%d/%s", st.Shard, st.ID)] = true
+			}
+		case <-refresh.C:
+			// A replica that died stays registered until its entry expires; reading the
+			// registry again stops the wait for it then, not at the end of wait.
+			if w, ok := c.registered(ctx); ok {
+				want = w
 			}
 		case <-timer.C:
-			sort.Slice(out, func(i, j int) bool {
-				if out[i].Shard != out[j].Shard {
-					return out[i].Shard < out[j].Shard
-				}
-				return out[i].ID < out[j].ID
-			})
-			return out, nil
+			return sorted(), nil
 		case <-ctx.Done():
-			return out, ctx.Err()
+			return sorted(), ctx.Err()
+		}
+	}
+}
+
+// LastAcks returns, for every shard this client wrote to, the Ack of its highest
+// acknowledged write: pass them to WaitApplied (here or in another process) to wait for
+// everything this client wrote so far.
+func (c *Client) LastAcks() []Ack {
+	var out []Ack
+	for s := range c.seqs {
+		if seq := c.seqs[s].Load(); seq > 0 {
+			out = append(out, Ack{Shard: s, Seq: seq})
+		}
+	}
+	return out
+}
+
+// WaitApplied returns once every registered replica of every shard named in acks applied
+// the highest sequence acknowledged there (so any search, by any client, sees those
+// writes), and at least one replica of each such shard did; or with ctx's error, naming
+// the replicas still behind. Use it after a bulk load, with the Acks of AddBatch or of
+// LastAcks; for one client's own reads SearchOptions.ReadYourWrites is cheaper.
+func (c *Client) WaitApplied(ctx context.Context, acks []Ack) error {
+	after := map[int]uint64{}
+	for _, a := range acks {
+		if a.Seq > after[a.Shard] {
+			after[a.Shard] = a.Seq
+		}
+	}
+	if len(after) == 0 {
+		return nil
+	}
+	for {
+		st, err := c.status(ctx, c.opts.WaitTimeout, statusRequest{After: after})
+		var behind []string
+		ok := map[int]bool{}
+		for _, r := range st {
+			if seq, named := after[r.Shard]; named {
+				if r.Applied >= seq {
+					ok[r.Shard] = true
+				} else {
+					behind = append(behind, fmt.Sprintf("replica %s of shard %d at %d of %d", r.ID, r.Shard, r.Applied, seq))
+				}
+			}
+		}
+		for s, seq := range after {
+			if !ok[s] {
+				behind = append(behind, fmt.Sprintf("shard %d: no replica answered at %d", s, seq))
+			}
+		}
+		if len(behind) == 0 && err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			sort.Strings(behind)
+			return fmt.Errorf("cluster: WaitApplied: %s: %w", strings.Join(behind, "; "), ctx.Err())
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(50 * time.Millisecond):
 		}
 	}
 }
@@ -542,7 +770,7 @@ type ShardLog struct {
 	Shard             int
 	FirstSeq, LastSeq uint64
 	Messages, Bytes   uint64
-	Replicas          int
+	Copies            int // JetStream's copies of the stream (its "replicas")
 	Leader            string
 }
 
@@ -559,7 +787,7 @@ func (c *Client) Logs(ctx context.Context) ([]ShardLog, error) {
 			return nil, err
 		}
 		out[s] = ShardLog{Shard: s, FirstSeq: info.State.FirstSeq, LastSeq: info.State.LastSeq, Messages: info.State.Msgs,
-			Bytes: info.State.Bytes, Replicas: info.Config.Replicas}
+			Bytes: info.State.Bytes, Copies: info.Config.Replicas}
 		if info.Cluster != nil {
 			out[s].Leader = info.Cluster.Leader
 		}

@@ -16,6 +16,13 @@ type EmbeddedOptions struct {
 	Configure func(*server.Options)
 	// ReadyTimeout bounds the wait for the server to accept connections (default 10s).
 	ReadyTimeout time.Duration
+	// SyncAlways makes JetStream fsync every write before acknowledging it (nats-server's
+	// "sync_interval: always"), so an acknowledged write survives a power failure of this
+	// server. Without it JetStream writes to the operating system at once but fsyncs only
+	// every SyncInterval (nats-server's default: 2 minutes). See docs/cluster.md, Durability.
+	SyncAlways bool
+	// SyncInterval, when not zero and SyncAlways is off, replaces the 2-minute interval.
+	SyncInterval time.Duration
 }
 
 // RunEmbedded starts a NATS server with JetStream in this process and waits until it
@@ -28,6 +35,11 @@ func RunEmbedded(o EmbeddedOptions) (*server.Server, error) {
 		StoreDir:  o.StoreDir,
 		NoSigs:    true,
 		NoLog:     true,
+	}
+	if o.SyncAlways {
+		opts.SyncAlways = true
+	} else if o.SyncInterval > 0 {
+		opts.SyncInterval = o.SyncInterval
 	}
 	if o.Configure != nil {
 		o.Configure(opts)

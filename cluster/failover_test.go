@@ -51,12 +51,12 @@ func TestFailoverAndRecovery(t *testing.T) {
 		keys[i] = usearch.Key(i)
 	}
 	start := time.Now()
-	if err := c.AddBatch(ctx, keys[:n], data[:n*dims]); err != nil {
+	if _, err := c.AddBatch(ctx, keys[:n], data[:n*dims], nil); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("ingest: %d vectors of %d dims in %v (%.0f/s acknowledged by JetStream)", n, dims, time.Since(start), float64(n)/time.Since(start).Seconds())
 	// The tail: writes after the last snapshot, fewer than SnapshotEvery per shard.
-	if err := c.AddBatch(ctx, keys[n:], data[n*dims:]); err != nil {
+	if _, err := c.AddBatch(ctx, keys[n:], data[n*dims:], nil); err != nil {
 		t.Fatal(err)
 	}
 	for s := 0; s < shards; s++ {
@@ -78,8 +78,8 @@ func TestFailoverAndRecovery(t *testing.T) {
 		go func(w int) {
 			defer wg.Done()
 			for i := w; !stop.Load() && i < 1_000_000; i += 4 {
-				res, err := c.Search(ctx, query(i%len(keys)), 10, nil)
-				if err != nil || len(res.Keys) != 10 {
+				res, _, err := c.Search(ctx, query(i%len(keys)), 10, nil)
+				if err != nil || len(res) != 10 {
 					bad.Add(1)
 					firstErr.CompareAndSwap(nil, err)
 				}
@@ -106,15 +106,15 @@ func TestFailoverAndRecovery(t *testing.T) {
 	// Both replicas of shard 1 gone: the result is partial and names shard 1.
 	last := reps[1][1]
 	last.Stop()
-	res, err := c.Search(ctx, query(0), 10, nil)
+	res, _, err := c.Search(ctx, query(0), 10, nil)
 	var pe *PartialError
 	if !errors.As(err, &pe) || !errors.Is(err, ErrPartial) || !slices.Equal(pe.MissingShards(), []int{1}) {
 		t.Fatalf("search with shard 1 down: err %v, want a PartialError naming shard 1", err)
 	}
-	if len(res.Keys) != 10 {
-		t.Fatalf("partial result has %d keys, want 10 from the other shards", len(res.Keys))
+	if len(res) != 10 {
+		t.Fatalf("partial result has %d keys, want 10 from the other shards", len(res))
 	}
-	for _, k := range res.Keys {
+	for _, k := range res {
 		if c.ShardOf(k) == 1 {
 			t.Fatalf("partial result holds key %d of the missing shard", k)
 		}
@@ -141,9 +141,9 @@ func TestFailoverAndRecovery(t *testing.T) {
 	}
 	requireSameContent(t, last.Index(), fresh.Index(), keys, func(k usearch.Key) bool { return c.ShardOf(k) == 1 })
 
-	res, err = c.Search(ctx, query(0), 10, nil)
-	if err != nil || len(res.Keys) != 10 {
-		t.Fatalf("search after recovery: %v %v", res.Keys, err)
+	res, _, err = c.Search(ctx, query(0), 10, nil)
+	if err != nil || len(res) != 10 {
+		t.Fatalf("search after recovery: %v %v", res, err)
 	}
 }
 

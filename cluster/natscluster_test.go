@@ -15,7 +15,7 @@ import (
 	"github.com/usearch-go/usearch"
 )
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -26,7 +26,7 @@ func freePort(t *testing.T) int {
 }
 
 // startNATSCluster runs three JetStream servers routed to each other on loopback.
-func startNATSCluster(t *testing.T) ([]*server.Server, string) {
+func startNATSCluster(t testing.TB, syncAlways bool) ([]*server.Server, string) {
 	t.Helper()
 	ports := []int{freePort(t), freePort(t), freePort(t)}
 	var routes []string
@@ -41,7 +41,7 @@ func startNATSCluster(t *testing.T) ([]*server.Server, string) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			servers[i], errs[i] = RunEmbedded(EmbeddedOptions{Port: -1, StoreDir: t.TempDir(), ReadyTimeout: 30 * time.Second, Configure: func(o *server.Options) {
+			servers[i], errs[i] = RunEmbedded(EmbeddedOptions{Port: -1, StoreDir: t.TempDir(), ReadyTimeout: 30 * time.Second, SyncAlways: syncAlways, Configure: func(o *server.Options) {
 				o.ServerName = fmt.Sprintf("n%d", i)
 				o.Cluster.Name = "usearch-test"
 				o.Cluster.Host = "127.0.0.1"
@@ -66,23 +66,15 @@ func startNATSCluster(t *testing.T) ([]*server.Server, string) {
 // times and stops the server leading shard 0's stream while writes and searches run: every
 // write JetStream acknowledged is applied by the replicas afterwards.
 func TestNATSClusterServerLoss(t *testing.T) {
-	servers, url := startNATSCluster(t)
+	servers, url := startNATSCluster(t, false)
 	nc := connect(t, url)
 	ctx := ctxFor(t, 90*time.Second)
 	const dims, shards = 8, 2
-	spec := Spec{Name: "ha", Shards: shards, Replicas: 3, Index: usearch.DefaultConfig(dims)}
-	// The JetStream meta leader takes a moment to be elected.
-	for {
-		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		err := Create(cctx, jsOf(t, nc), "", spec)
-		cancel()
-		if err == nil {
-			break
-		}
-		if ctx.Err() != nil {
-			t.Fatalf("Create on the NATS cluster: %v", err)
-		}
-		time.Sleep(200 * time.Millisecond)
+	// Copies left at 0: three servers make it 3.
+	spec := Spec{Name: "ha", Shards: shards, Index: usearch.DefaultConfig(dims)}
+	// Right after the servers start: Create waits for the JetStream meta leader itself.
+	if err := Create(ctx, jsOf(t, nc), "", spec); err != nil {
+		t.Fatalf("Create on a just-started NATS cluster: %v", err)
 	}
 	reps := make([]*Replica, shards)
 	for s := range reps {
@@ -96,8 +88,8 @@ func TestNATSClusterServerLoss(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if logs[0].Replicas != 3 {
-		t.Fatalf("stream of shard 0 has %d replicas, want 3", logs[0].Replicas)
+	if logs[0].Copies != 3 {
+		t.Fatalf("stream of shard 0 has %d copies, want 3", logs[0].Copies)
 	}
 	victim := -1
 	for i, s := range servers {
@@ -122,7 +114,7 @@ func TestNATSClusterServerLoss(t *testing.T) {
 	go func() {
 		defer wg.Done()
 		for !stop.Load() {
-			_, err := c.Search(ctx, vecs[:dims], 5, nil)
+			_, _, err := c.Search(ctx, vecs[:dims], 5, nil)
 			searches.Add(1)
 			if err != nil {
 				partial.Add(1)
@@ -130,13 +122,19 @@ func TestNATSClusterServerLoss(t *testing.T) {
 			time.Sleep(5 * time.Millisecond)
 		}
 	}()
+	// After the server dies, every acknowledged write must be applied within the
+	// watchdog's time (docs/cluster.md: a stalled consumer is replaced 3-5 s after the last
+	// write it applied); it used to take 11-15 s in about half the runs.
+	var delayMu sync.Mutex
+	var maxDelay time.Duration
+	var applyWG sync.WaitGroup
 	for i := 0; i < total; i++ {
 		if i == total/3 {
 			t.Logf("stopping %s, leader of shard 0's stream, after %d writes", servers[victim].Name(), i)
 			servers[victim].Shutdown()
 		}
 		wctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		_, err := c.Add(wctx, usearch.Key(i), vecs[i*dims:(i+1)*dims])
+		ack, err := c.Add(wctx, usearch.Key(i), vecs[i*dims:(i+1)*dims])
 		cancel()
 		if err != nil {
 			failed.Add(1)
@@ -145,9 +143,27 @@ func TestNATSClusterServerLoss(t *testing.T) {
 		mu.Lock()
 		acked[usearch.Key(i)] = i
 		mu.Unlock()
+		if i >= total/3 {
+			applyWG.Add(1)
+			go func() {
+				defer applyWG.Done()
+				t0 := time.Now()
+				if err := reps[ack.Shard].WaitApplied(ctx, ack.Seq); err != nil {
+					t.Errorf("write %d (shard %d, seq %d) never applied: %v", i, ack.Shard, ack.Seq, err)
+				}
+				delayMu.Lock()
+				maxDelay = max(maxDelay, time.Since(t0))
+				delayMu.Unlock()
+			}()
+		}
 	}
 	stop.Store(true)
 	wg.Wait()
+	applyWG.Wait()
+	t.Logf("longest time from a write's ack to its replica applying it, after the server died: %v", maxDelay.Round(time.Millisecond))
+	if limit := stallCheck*7/6 + 4*time.Second; maxDelay > limit {
+		t.Fatalf("a replica applied an acknowledged write %v after its ack; the watchdog should act within %v", maxDelay, limit)
+	}
 	t.Logf("%d writes acknowledged, %d failed during the failover; %d searches, %d with an error", len(acked), failed.Load(), searches.Load(), partial.Load())
 	if len(acked) < total/2 {
 		t.Fatalf("only %d of %d writes acknowledged", len(acked), total)

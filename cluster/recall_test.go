@@ -49,12 +49,12 @@ func TestRecallVsLocal(t *testing.T) {
 	}
 
 	start := time.Now()
-	if err := c.AddBatch(ctx, keys, data); err != nil {
+	if _, err := c.AddBatch(ctx, keys, data, nil); err != nil {
 		t.Fatal(err)
 	}
 	acked := time.Since(start)
 	// Applied everywhere: a read-your-writes search waits for every shard's replicas.
-	if _, err := c.Search(ctx, queries[:dims], 1, &SearchOptions{ReadYourWrites: true}); err != nil {
+	if _, _, err := c.Search(ctx, queries[:dims], 1, &SearchOptions{ReadYourWrites: true}); err != nil {
 		t.Fatal(err)
 	}
 	st, _ := c.Status(ctx, 300*time.Millisecond)
@@ -88,7 +88,7 @@ func TestRecallVsLocal(t *testing.T) {
 		q := queries[i*dims : (i+1)*dims]
 		truth := bruteForce(data, keys, dims, q, k, nil)
 		t0 := time.Now()
-		res, err := c.Search(ctx, q, k, nil)
+		res, _, err := c.Search(ctx, q, k, nil)
 		latC = append(latC, time.Since(t0))
 		if err != nil {
 			t.Fatal(err)
@@ -99,7 +99,7 @@ func TestRecallVsLocal(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		recallCluster += recallOf(res.Keys, truth)
+		recallCluster += recallOf(res, truth)
 		recallLocal += recallOf(lk, truth)
 	}
 	recallCluster /= float64(nq)
@@ -110,7 +110,7 @@ func TestRecallVsLocal(t *testing.T) {
 		t.Fatalf("cluster recall %.4f below the local index's %.4f", recallCluster, recallLocal)
 	}
 	qpsC := qps(func(i int) error {
-		_, err := c.Search(ctx, queries[(i%nq)*dims:(i%nq+1)*dims], k, nil)
+		_, _, err := c.Search(ctx, queries[(i%nq)*dims:(i%nq+1)*dims], k, nil)
 		return err
 	}, nq*2)
 	qpsL := qps(func(i int) error {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"runtime"
 	"sort"
@@ -63,6 +64,19 @@ type Replica struct {
 	idx    *usearch.Index
 	log    *slog.Logger
 	svc    micro.Service
+	live   jetstream.KeyValue // registrations and snapshot leases
+	regKey string
+
+	// expMu lets searches of the index's own width run together and serialises those of
+	// another width, which change the index's expansion for their duration.
+	expMu      sync.RWMutex
+	defaultExp uint
+	bg         sync.WaitGroup // the registration's renewal
+
+	// The shard's snapshot lease: only its holder saves snapshots (see lease).
+	leaseHeld      atomic.Bool
+	leaseRev       uint64 // revision of the lease entry this replica wrote last; renewal goroutine only
+	snapshotsSaved atomic.Uint64
 
 	ctx      context.Context
 	cancel   context.CancelFunc
@@ -137,12 +151,27 @@ func StartReplica(ctx context.Context, nc *nats.Conn, cfg ReplicaConfig) (*Repli
 		r.idx.Close()
 		return nil, fmt.Errorf("cluster: replica: catching up to sequence %d: %w", info.State.LastSeq, err)
 	}
+	if r.live, err = liveBucket(ctx, js, n, spec.Copies); err != nil {
+		r.Stop()
+		r.idx.Close()
+		return nil, fmt.Errorf("cluster: replica: %w", err)
+	}
+	if r.defaultExp, err = r.idx.ExpansionSearch(); err != nil {
+		r.Stop()
+		r.idx.Close()
+		return nil, err
+	}
 	if err := r.serve(); err != nil {
 		r.Stop()
 		r.idx.Close()
 		return nil, err
 	}
 	r.ready.Store(true)
+	if err := r.register(ctx); err != nil {
+		r.Stop()
+		r.idx.Close()
+		return nil, fmt.Errorf("cluster: replica: register: %w", err)
+	}
 	r.log.Info("replica serving", "applied", r.applied.Load(), "restored_from", r.restoredFrom.Load(), "replayed", r.replayed.Load())
 	return r, nil
 }
@@ -196,7 +225,98 @@ func (r *Replica) Stop() {
 		r.cancel()
 		<-r.done
 	}
+	r.bg.Wait()
+	if r.regKey != "" && !r.nc.IsClosed() {
+		// Withdraw, so that Status stops waiting for this replica at once and another
+		// replica takes the snapshot lease at its next renewal; if the connection is gone
+		// both expire by themselves.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		_ = r.live.Delete(ctx, r.regKey)
+		if r.leaseHeld.Swap(false) {
+			_ = r.live.Delete(ctx, r.leaseKey(), jetstream.LastRevision(r.leaseRev))
+		}
+		cancel()
+	}
 	r.inflight.Wait()
+}
+
+// registration is a replica's entry in the live bucket, under "r.<shard>.<key-safe id>".
+type registration struct {
+	ID    string `json:"id"`
+	Shard int    `json:"shard"`
+}
+
+func keySafe(id string) string {
+	b := []byte(id)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			b[i] = '_'
+		}
+	}
+	return string(b)
+}
+
+func (r *Replica) leaseKey() string { return fmt.Sprintf("lease.%d", r.cfg.Shard) }
+
+// lease takes or renews the shard's snapshot lease. One replica per shard saves snapshots
+// (the others would upload the same state again); the lease is an entry of the live
+// bucket written with compare-and-set: Create succeeds only when the entry is absent
+// (never taken, released by Stop, or expired by the bucket's TTL after its holder died),
+// and the holder renews it with Update on the revision it wrote, which fails if anyone
+// else took it meanwhile. A holder that cannot renew stops snapshotting at once.
+func (r *Replica) lease(ctx context.Context) {
+	val := []byte(r.cfg.ID)
+	if r.leaseHeld.Load() {
+		rev, err := r.live.Update(ctx, r.leaseKey(), val, r.leaseRev)
+		if err == nil {
+			r.leaseRev = rev
+			return
+		}
+		r.leaseHeld.Store(false)
+		r.log.Info("snapshot lease lost", "err", err)
+	}
+	rev, err := r.live.Create(ctx, r.leaseKey(), val)
+	if err != nil {
+		return // held by another replica (or unreachable: try again at the next renewal)
+	}
+	r.leaseRev = rev
+	r.leaseHeld.Store(true)
+	r.log.Info("snapshot lease taken")
+}
+
+// SnapshotLease reports whether this replica holds its shard's snapshot lease, that is,
+// whether it is the one saving the shard's snapshots.
+func (r *Replica) SnapshotLease() bool { return r.leaseHeld.Load() }
+
+// register enters the replica in the live bucket and renews the entry every liveTTL/4
+// until Stop; the bucket's TTL drops it within liveTTL once renewals stop.
+func (r *Replica) register(ctx context.Context) error {
+	r.regKey = fmt.Sprintf("r.%d.%s", r.cfg.Shard, keySafe(r.cfg.ID))
+	val, _ := json.Marshal(registration{ID: r.cfg.ID, Shard: r.cfg.Shard})
+	if _, err := r.live.Put(ctx, r.regKey, val); err != nil {
+		return err
+	}
+	r.lease(ctx)
+	r.bg.Add(1)
+	go func() {
+		defer r.bg.Done()
+		tick := time.NewTicker(liveTTL / 4)
+		defer tick.Stop()
+		for {
+			select {
+			case <-r.ctx.Done():
+				return
+			case <-tick.C:
+				pctx, cancel := context.WithTimeout(r.ctx, liveTTL/4)
+				if _, err := r.live.Put(pctx, r.regKey, val); err != nil && r.ctx.Err() == nil {
+					r.log.Warn("renewing the registration failed", "err", err)
+				}
+				r.lease(pctx)
+				cancel()
+			}
+		}
+	}()
+	return nil
 }
 
 // Close stops the replica and frees its index.
@@ -256,6 +376,9 @@ func (r *Replica) run() {
 			}
 			continue
 		}
+		if errors.Is(err, errStalled) {
+			continue // the watchdog already waited: a new consumer at once
+		}
 		r.log.Warn("consumer stopped; restarting", "err", err)
 		select {
 		case <-r.ctx.Done():
@@ -273,20 +396,25 @@ func (r *Replica) consume() error {
 	if err != nil {
 		return err
 	}
-	it, err := cons.Messages()
+	// Pulls expire after 4 s with a heartbeat every second, so that nats.go resets the
+	// ordered consumer after two missed heartbeats (2 s) instead of after nats.go's default
+	// of two missed 5-second heartbeats (10 s) of a 30-second pull.
+	it, err := cons.Messages(jetstream.PullExpiry(4*time.Second), jetstream.PullHeartbeat(time.Second))
 	if err != nil {
 		return err
 	}
 	stopped := make(chan struct{})
 	defer close(stopped)
-	// The watchdog stops the iterator on Stop, and also when the replica made no progress for
-	// a whole stallCheck while the stream is ahead: after the server holding the consumer
-	// dies, the consumer can sit silent (and Next blocked) instead of failing.
+	// The watchdog stops the iterator on Stop, and also when the replica applied nothing
+	// for stallCheck while the stream is ahead of it or cannot be asked: after the server
+	// holding the consumer dies, the consumer can sit silent (and Next blocked) instead of
+	// failing. It looks every stallCheck/6, so it fires between stallCheck and
+	// stallCheck×7/6 (plus the 1 s stream query) after the last applied write.
 	var stalled atomic.Bool
 	go func() {
-		tick := time.NewTicker(stallCheck)
+		tick := time.NewTicker(stallCheck / 6)
 		defer tick.Stop()
-		last := r.applied.Load()
+		last, since := r.applied.Load(), time.Now()
 		for {
 			select {
 			case <-r.ctx.Done():
@@ -297,14 +425,19 @@ func (r *Replica) consume() error {
 				return
 			case <-tick.C:
 				if a := r.applied.Load(); a != last {
-					last = a
+					last, since = a, time.Now()
 					continue
 				}
-				if r.checkStalled() != nil {
+				if time.Since(since) < stallCheck {
+					continue
+				}
+				if err := r.checkStalled(); err != nil {
+					r.log.Warn("consumer stalled; recreating it", "err", err)
 					stalled.Store(true)
 					it.Stop()
 					return
 				}
+				since = time.Now() // idle and up to date: look again after stallCheck
 			}
 		}
 	}()
@@ -357,7 +490,10 @@ func (r *Replica) checkStalled() error {
 	defer cancel()
 	info, err := r.stream.Info(ctx)
 	if err != nil {
-		return nil // the stream is unreachable too; nothing to gain from a new consumer now
+		// The stream is unreachable: its leader is most likely on the server that died with
+		// the consumer, and a new consumer is needed once a new leader is elected. Waiting
+		// for the stream to answer first cost up to several stallChecks.
+		return fmt.Errorf("%w: applied %d, stream unreachable: %v", errStalled, r.applied.Load(), err)
 	}
 	if a := r.applied.Load(); info.State.LastSeq > a {
 		return fmt.Errorf("%w: applied %d, stream at %d", errStalled, a, info.State.LastSeq)
@@ -397,10 +533,11 @@ func (r *Replica) apply(data []byte) {
 	}
 }
 
-// maybeSnapshot saves a snapshot when enough writes or time accumulated. It runs on the
-// applying goroutine, so the snapshot is exactly the state at r.applied.
+// maybeSnapshot saves a snapshot when enough writes or time accumulated and this replica
+// holds the shard's snapshot lease. It runs on the applying goroutine, so the snapshot is
+// exactly the state at r.applied.
 func (r *Replica) maybeSnapshot(idle bool) {
-	if r.sinceSnap == 0 {
+	if r.sinceSnap == 0 || !r.leaseHeld.Load() {
 		return
 	}
 	byCount := r.cfg.SnapshotEvery > 0 && r.sinceSnap >= r.cfg.SnapshotEvery
@@ -451,6 +588,7 @@ func (r *Replica) Snapshot(ctx context.Context) error {
 		return fmt.Errorf("snapshot %s: %w", name, err)
 	}
 	r.snapshotSeq.Store(seq)
+	r.snapshotsSaved.Add(1)
 	r.sinceSnap = 0
 	r.lastSnap = time.Now()
 	r.log.Info("snapshot saved", "seq", seq, "vectors", count)
@@ -559,7 +697,7 @@ func (r *Replica) serve() error {
 		_ = svc.Stop()
 		return err
 	}
-	if err := svc.AddEndpoint("status", micro.HandlerFunc(func(req micro.Request) { _ = req.RespondJSON(r.Status()) }),
+	if err := svc.AddEndpoint("status", micro.HandlerFunc(r.handleStatus),
 		micro.WithEndpointSubject(r.n.statusSubj()), micro.WithEndpointQueueGroupDisabled()); err != nil {
 		_ = svc.Stop()
 		return err
@@ -581,9 +719,39 @@ func (r *Replica) async(h func(micro.Request)) micro.HandlerFunc {
 	}
 }
 
+// reply, replyJSON and replyError answer a request from a handler's own goroutine. They
+// publish to the reply subject themselves: micro.Request's Respond and Error record a
+// failure in the request, which micro's dispatcher reads once the handler returned, a data
+// race when the answer comes from another goroutine (see async).
+func (r *Replica) reply(req micro.Request, data []byte) error {
+	return r.publishReply(&nats.Msg{Subject: req.Reply(), Data: data})
+}
+
+func (r *Replica) replyJSON(req micro.Request, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		r.replyError(req, "500", err.Error())
+		return err
+	}
+	return r.reply(req, data)
+}
+
+// replyError answers with micro's error headers, which the client turns into a RemoteError.
+func (r *Replica) replyError(req micro.Request, code, description string) {
+	_ = r.publishReply(&nats.Msg{Subject: req.Reply(),
+		Header: nats.Header{micro.ErrorHeader: []string{description}, micro.ErrorCodeHeader: []string{code}}})
+}
+
+func (r *Replica) publishReply(m *nats.Msg) error {
+	if m.Subject == "" {
+		return nil // a publish without a reply subject asks for no answer
+	}
+	return r.nc.PublishMsg(m)
+}
+
 func (r *Replica) reject(req micro.Request, code, format string, args ...any) {
 	r.badRequests.Add(1)
-	_ = req.Error(code, fmt.Sprintf(format, args...), nil)
+	r.replyError(req, code, fmt.Sprintf(format, args...))
 }
 
 func (r *Replica) waitCtx() (context.Context, context.CancelFunc) {
@@ -598,43 +766,74 @@ func (r *Replica) handleSearch(req micro.Request) {
 		return
 	}
 	var q searchRequest
-	if err := json.Unmarshal(data, &q); err != nil {
+	binaryWire := isBinary(data)
+	var err error
+	if binaryWire {
+		err = q.unmarshalBinary(data)
+	} else {
+		err = json.Unmarshal(data, &q)
+	}
+	if err != nil {
 		r.reject(req, "400", "malformed search request: %v", err)
 		return
 	}
-	dims := int(r.spec.Index.Dimensions)
-	switch {
-	case q.Shard != r.cfg.Shard:
-		r.reject(req, "400", "request names shard %d but reached shard %d (collection has %d shards)", q.Shard, r.cfg.Shard, r.spec.Shards)
+	if err := r.checkSearch(&q); err != nil {
+		r.reject(req, "400", "%v", err)
 		return
-	case q.K < 1 || q.K > MaxK:
-		r.reject(req, "400", "k = %d; want 1..%d", q.K, MaxK)
-		return
-	case len(q.Queries) < 1 || len(q.Queries) > MaxBatch:
-		r.reject(req, "400", "%d queries; want 1..%d", len(q.Queries), MaxBatch)
-		return
-	case len(q.Allow) > MaxAllow:
-		r.reject(req, "400", "allow-list of %d keys; want at most %d", len(q.Allow), MaxAllow)
-		return
-	case q.Range != nil && q.Range[0] > q.Range[1]:
-		r.reject(req, "400", "key range [%d, %d] is empty", q.Range[0], q.Range[1])
-		return
-	}
-	for i, v := range q.Queries {
-		if len(v) != dims {
-			r.reject(req, "400", "query %d has %d dimensions; the collection has %d", i, len(v), dims)
-			return
-		}
 	}
 	if q.MinSeq > 0 {
 		ctx, cancel := r.waitCtx()
 		err := r.WaitApplied(ctx, q.MinSeq)
 		cancel()
 		if err != nil {
-			_ = req.Error("504", err.Error(), nil)
+			r.replyError(req, "504", err.Error())
 			return
 		}
 	}
+	reply, err := r.search(&q)
+	if err != nil {
+		r.reject(req, "500", "%v", err)
+		return
+	}
+	if binaryWire {
+		err = r.reply(req, reply.marshalBinary())
+	} else {
+		err = r.replyJSON(req, reply)
+	}
+	if err != nil {
+		r.log.Warn("search reply failed", "err", err)
+	}
+	r.searches.Add(1)
+	r.queries.Add(uint64(q.N))
+	r.qps.add(q.N)
+	r.lat.add(time.Since(start))
+}
+
+// checkSearch validates a decoded request against this replica and the limits.
+func (r *Replica) checkSearch(q *searchRequest) error {
+	dims := int(r.spec.Index.Dimensions)
+	switch {
+	case q.Shard != r.cfg.Shard:
+		return fmt.Errorf("request names shard %d but reached shard %d (collection has %d shards)", q.Shard, r.cfg.Shard, r.spec.Shards)
+	case q.K < 1 || q.K > MaxK:
+		return fmt.Errorf("k = %d; want 1..%d", q.K, MaxK)
+	case q.N < 1 || q.N > MaxBatch:
+		return fmt.Errorf("%d queries; want 1..%d", q.N, MaxBatch)
+	case len(q.Queries) != q.N*dims:
+		return fmt.Errorf("%d floats for %d queries; the collection has %d dimensions, want %d", len(q.Queries), q.N, dims, q.N*dims)
+	case len(q.Allow) > MaxAllow:
+		return fmt.Errorf("allow-list of %d keys; want at most %d", len(q.Allow), MaxAllow)
+	case q.Range != nil && q.Range[0] > q.Range[1]:
+		return fmt.Errorf("key range [%d, %d] is empty", q.Range[0], q.Range[1])
+	case q.Expansion > MaxExpansion:
+		return fmt.Errorf("expansion %d; want at most %d", q.Expansion, MaxExpansion)
+	}
+	return nil
+}
+
+// search runs a checked request on the index.
+func (r *Replica) search(q *searchRequest) (*searchReply, error) {
+	dims := int(r.spec.Index.Dimensions)
 	var filter *usearch.Filter
 	if q.HasAllow {
 		f := usearch.AllowKeys(q.Allow)
@@ -647,30 +846,107 @@ func (r *Replica) handleSearch(req micro.Request) {
 		}
 		filter = &f
 	}
-	reply := searchReply{Shard: r.cfg.Shard, Results: make([]hits, len(q.Queries))}
-	reply.Applied = r.applied.Load()
-	for i, v := range q.Queries {
+	inRange := func(k usearch.Key) bool {
+		if q.Range != nil && (k < q.Range[0] || k > q.Range[1]) {
+			return false
+		}
+		return true
+	}
+	allowed := map[usearch.Key]bool(nil)
+	if q.HasAllow && q.Exact {
+		allowed = make(map[usearch.Key]bool, len(q.Allow))
+		for _, k := range q.Allow {
+			allowed[k] = true
+		}
+	}
+	if !q.Exact && q.Expansion != 0 && q.Expansion != r.defaultExp {
+		r.expMu.Lock()
+		defer r.expMu.Unlock()
+		if err := r.idx.ChangeExpansionSearch(q.Expansion); err != nil {
+			return nil, err
+		}
+		defer func() { _ = r.idx.ChangeExpansionSearch(r.defaultExp) }()
+	} else {
+		r.expMu.RLock()
+		defer r.expMu.RUnlock()
+	}
+	reply := &searchReply{Shard: r.cfg.Shard, Applied: r.applied.Load(), Counts: make([]int, q.N)}
+	if filter == nil && q.N > 1 {
+		// A batch without a filter goes through the library's SearchBatch, on every core.
+		m, err := r.idx.SearchBatch(r.ctx, q.Queries, uint(q.K), &usearch.BatchOptions{Exact: q.Exact})
+		if err != nil {
+			return nil, err
+		}
+		for i := 0; i < q.N; i++ {
+			keys, dists := m.At(i)
+			reply.Counts[i] = len(keys)
+			reply.Keys = append(reply.Keys, keys...)
+			reply.Dists = append(reply.Dists, dists...)
+		}
+		return reply, nil
+	}
+	for i := 0; i < q.N; i++ {
+		v := q.Queries[i*dims : (i+1)*dims]
 		var keys []usearch.Key
 		var dists []float32
 		var err error
-		if filter != nil {
+		switch {
+		case q.Exact && filter != nil:
+			// Brute force over the whole shard, then the filter: exact whatever the filter
+			// keeps, at the price of ranking every vector.
+			var all []usearch.Key
+			var alld []float32
+			n, _ := r.idx.Len()
+			all, alld, err = r.idx.SearchExact(v, max(n, 1))
+			for j, k := range all {
+				if len(keys) == q.K {
+					break
+				}
+				if (allowed == nil || allowed[k]) && inRange(k) {
+					keys, dists = append(keys, k), append(dists, alld[j])
+				}
+			}
+		case q.Exact:
+			keys, dists, err = r.idx.SearchExact(v, uint(q.K))
+		case filter != nil:
 			keys, dists, _, err = r.idx.SearchWith(v, uint(q.K), *filter)
-		} else {
+		default:
 			keys, dists, err = r.idx.Search(v, uint(q.K))
 		}
 		if err != nil {
-			r.reject(req, "500", "query %d: %v", i, err)
-			return
+			return nil, fmt.Errorf("query %d: %v", i, err)
 		}
-		reply.Results[i] = hits{Keys: keys, Dists: dists}
+		reply.Counts[i] = len(keys)
+		reply.Keys = append(reply.Keys, keys...)
+		reply.Dists = append(reply.Dists, dists...)
 	}
-	if err := req.RespondJSON(reply); err != nil {
-		r.log.Warn("search reply failed", "err", err)
+	return reply, nil
+}
+
+func (r *Replica) handleStatus(req micro.Request) {
+	var q statusRequest
+	if len(req.Data()) > 0 && len(req.Data()) <= r.cfg.MaxRequestBytes {
+		_ = json.Unmarshal(req.Data(), &q)
 	}
-	r.searches.Add(1)
-	r.queries.Add(uint64(len(q.Queries)))
-	r.qps.add(len(q.Queries))
-	r.lat.add(time.Since(start))
+	seq := q.After[r.cfg.Shard]
+	if seq <= r.applied.Load() && !q.Digest {
+		_ = req.RespondJSON(r.Status())
+		return
+	}
+	r.inflight.Add(1)
+	go func() {
+		defer r.inflight.Done()
+		if seq > r.applied.Load() {
+			ctx, cancel := r.waitCtx()
+			_ = r.WaitApplied(ctx, seq)
+			cancel()
+		}
+		st := r.Status()
+		if q.Digest {
+			st.Digest, st.DigestSeq = r.ContentDigest()
+		}
+		_ = r.replyJSON(req, st)
+	}()
 }
 
 func (r *Replica) handleGet(req micro.Request) {
@@ -679,7 +955,14 @@ func (r *Replica) handleGet(req micro.Request) {
 		r.reject(req, "400", "request of %d bytes exceeds %d", len(req.Data()), r.cfg.MaxRequestBytes)
 		return
 	}
-	if err := json.Unmarshal(req.Data(), &g); err != nil {
+	binaryWire := isBinary(req.Data())
+	var err error
+	if binaryWire {
+		err = g.unmarshalBinary(req.Data())
+	} else {
+		err = json.Unmarshal(req.Data(), &g)
+	}
+	if err != nil {
 		r.reject(req, "400", "malformed get request: %v", err)
 		return
 	}
@@ -692,7 +975,7 @@ func (r *Replica) handleGet(req micro.Request) {
 		err := r.WaitApplied(ctx, g.MinSeq)
 		cancel()
 		if err != nil {
-			_ = req.Error("504", err.Error(), nil)
+			r.replyError(req, "504", err.Error())
 			return
 		}
 	}
@@ -709,20 +992,32 @@ func (r *Replica) handleGet(req micro.Request) {
 			out.Vectors = append(out.Vectors, flat[i:i+d])
 		}
 	}
-	_ = req.RespondJSON(out)
+	if binaryWire {
+		_ = r.reply(req, out.marshalBinary(int(r.spec.Index.Dimensions)))
+	} else {
+		_ = r.replyJSON(req, out)
+	}
 }
 
 // ReplicaStatus is what a replica reports about itself (status endpoint, micro stats).
 type ReplicaStatus struct {
-	ID           string  `json:"id"`
-	Shard        int     `json:"shard"`
-	Ready        bool    `json:"ready"`
-	Applied      uint64  `json:"applied"`       // last stream sequence applied
-	Lag          uint64  `json:"lag"`           // messages stored but not yet applied, as of the last one applied
-	Vectors      uint    `json:"vectors"`       // live vectors in the index
-	SnapshotSeq  uint64  `json:"snapshot_seq"`  // sequence of the newest snapshot this replica saved or restored
-	RestoredFrom uint64  `json:"restored_from"` // snapshot sequence restored at start (0: none)
-	ApplyErrors  uint64  `json:"apply_errors"`
+	ID           string `json:"id"`
+	Shard        int    `json:"shard"`
+	Ready        bool   `json:"ready"`
+	Applied      uint64 `json:"applied"`       // last stream sequence applied
+	Lag          uint64 `json:"lag"`           // messages stored but not yet applied, as of the last one applied
+	Vectors      uint   `json:"vectors"`       // live vectors in the index
+	SnapshotSeq  uint64 `json:"snapshot_seq"`  // sequence of the newest snapshot this replica saved or restored
+	RestoredFrom uint64 `json:"restored_from"` // snapshot sequence restored at start (0: none)
+	ApplyErrors  uint64 `json:"apply_errors"`
+	// SnapshotLease: this replica holds the shard's snapshot lease (saves its snapshots).
+	SnapshotLease bool   `json:"snapshot_lease"`
+	Snapshots     uint64 `json:"snapshots"` // snapshots this replica saved
+	// Digest (asked for by a status request with "digest": true) sums a hash of every
+	// (key, vector) in the index, at sequence DigestSeq (0: writes were applied during the
+	// pass, ask again). Replicas of a shard at the same sequence have equal digests.
+	Digest       string  `json:"digest,omitempty"`
+	DigestSeq    uint64  `json:"digest_seq,omitempty"`
 	Searches     uint64  `json:"searches"`
 	Queries      uint64  `json:"queries"`
 	BadRequests  uint64  `json:"bad_requests"`
@@ -738,9 +1033,44 @@ func (r *Replica) Status() ReplicaStatus {
 	return ReplicaStatus{
 		ID: r.cfg.ID, Shard: r.cfg.Shard, Ready: r.ready.Load(), Applied: r.applied.Load(), Lag: r.pending.Load(),
 		Vectors: n, SnapshotSeq: r.snapshotSeq.Load(), RestoredFrom: r.restoredFrom.Load(), ApplyErrors: r.applyErrors.Load(),
+		SnapshotLease: r.leaseHeld.Load(), Snapshots: r.snapshotsSaved.Load(),
 		Searches: r.searches.Load(), Queries: r.queries.Load(), BadRequests: r.badRequests.Load(), QPS: r.qps.rate(),
 		LatencyP50us: float64(p50) / 1e3, LatencyP99us: float64(p99) / 1e3,
 	}
+}
+
+// ContentDigest returns a digest of every (key, vector) of the index, order-independent,
+// and the sequence it holds at (0 if writes were applied during the pass).
+func (r *Replica) ContentDigest() (string, uint64) {
+	before := r.applied.Load()
+	var sum uint64
+	for key, vec := range r.idx.All() {
+		sum += entryHash(key, vec)
+	}
+	if r.applied.Load() != before {
+		before = 0
+	}
+	return fmt.Sprintf("%016x", sum), before
+}
+
+// entryHash is FNV-1a over a key and its vector's bits, then splitmix64's finaliser (so
+// that the sum of many spreads over all bits); the same in every process.
+func entryHash(key usearch.Key, vec []float32) uint64 {
+	h := uint64(14695981039346656037)
+	mix := func(v uint64) {
+		for i := 0; i < 8; i++ {
+			h ^= v & 0xff
+			h *= 1099511628211
+			v >>= 8
+		}
+	}
+	mix(key)
+	for _, f := range vec {
+		mix(uint64(math.Float32bits(f)))
+	}
+	h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9
+	h = (h ^ (h >> 27)) * 0x94D049BB133111EB
+	return h ^ (h >> 31)
 }
 
 // latencyRing keeps the last 1024 request latencies.

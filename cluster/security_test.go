@@ -70,7 +70,7 @@ func TestAuthRefusals(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := writer.Search(ctx, vec, 3, &SearchOptions{ReadYourWrites: true}); err != nil {
+	if _, _, err := writer.Search(ctx, vec, 3, &SearchOptions{ReadYourWrites: true}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -83,9 +83,9 @@ func TestAuthRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := reader.Search(ctx, vec, 3, nil)
-	if err != nil || len(res.Keys) != 3 {
-		t.Fatalf("reader search: %v %v", res.Keys, err)
+	res, _, err := reader.Search(ctx, vec, 3, nil)
+	if err != nil || len(res) != 3 {
+		t.Fatalf("reader search: %v %v", res, err)
 	}
 	start := time.Now()
 	_, err = reader.Add(ctx, 99, vec)
@@ -96,7 +96,7 @@ func TestAuthRefusals(t *testing.T) {
 	if _, err := reader.Remove(ctx, 1); !errors.Is(err, ErrPermissionDenied) {
 		t.Fatalf("reader Remove: %v, want ErrPermissionDenied", err)
 	}
-	if err := reader.AddBatch(ctx, []usearch.Key{100, 101, 102}, make([]float32, 12)); !errors.Is(err, ErrPermissionDenied) {
+	if _, err := reader.AddBatch(ctx, []usearch.Key{100, 101, 102}, make([]float32, 12), nil); !errors.Is(err, ErrPermissionDenied) {
 		t.Fatalf("reader AddBatch: %v, want ErrPermissionDenied", err)
 	}
 	// The refused writes stored nothing.
