@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # build.sh: the one entry point for builds and checks, used locally and by CI (.ci/run).
 #
-#   ./build.sh test       gofmt, go vet, go test ./... (the library) and ./cmd/usearch/... (the command's
-#                         own module), the library's module graph free of the command's dependencies,
-#                         the -short suite under -race, short fuzz runs
+#   ./build.sh test       gofmt and go vet (style, below), go test ./... (the library) and
+#                         ./cmd/usearch/... (the command's own module), the library's module graph
+#                         free of the command's dependencies, the -short suite under -race, short
+#                         Go fuzz runs of the loaders ($FUZZ_SECONDS each, default 20)
+#   ./build.sh style      gofmt, and go vet with and without cgo over every module of go.work
+#                         (the library, cmd/usearch, cluster, bench/harness)
 #   ./build.sh clib       CMake: libusearch_c (static + shared), ctest, install, C example via pkg-config
-#   ./build.sh sanitize   ASan+LSan and UBSan on the C++ core (Go tests and C tests), a leak loop
-#                         under valgrind, and the Go tests with GOEXPERIMENT=cgocheck2
+#   ./build.sh sanitize   one Go test binary with ASan+LSan, UBSan and cgocheck2 together (the whole
+#                         suite), one CMake build of the C tests with ASan+UBSan, and the C leak loop
+#                         under valgrind
 #   ./build.sh static     fully static Linux binaries (glibc via g++, musl via zig), checked and run
 #   ./build.sh cross      zig cross builds: linux amd64/arm64 (glibc, musl), windows/amd64,
-#                         darwin/arm64; the linux/arm64 test binary runs under qemu-aarch64
-#   ./build.sh style      gofmt and go vet only (the first step of test)
+#                         darwin/arm64; the arm64 test binaries run under qemu-aarch64 (musl: the
+#                         whole -short suite; glibc: libc-dependent and kernel tests)
 #   ./build.sh cluster    the NATS cluster module (cluster/, its own go.mod): vet, tests on
 #                         embedded NATS servers on loopback, and a check that the root
 #                         module's graph holds no NATS
@@ -19,10 +23,12 @@
 #                         usearch and FAISS on 10k-row sets, report and plots; fails when a
 #                         driver fails or a curve's best recall is implausibly low
 #   ./build.sh fuzz       libFuzzer (clang, ASan+UBSan) on the C API: loaders and argument
-#                         handling, seeded from the fixtures ($FUZZ_SECONDS, default 60 s, each)
+#                         handling, seeded from the fixtures ($FUZZ_SECONDS each, default 60)
 #   ./build.sh soak       mixed concurrent traffic for $SOAK (default 60s): throughput, RSS trend
-#   ./build.sh all        everything but bench
+#   ./build.sh all        everything but bench and bench-smoke (what .ci/run runs, in its order)
 #
+# FUZZ_SECONDS is the one fuzzing-time setting: seconds per fuzz target, for the Go loaders in
+# `test` and the libFuzzer harnesses in `fuzz` (each job has its own default).
 # Every step prints the command it runs. Outputs go to build/ (gitignored); zig and its
 # cache live in .tools/ and $ZIG_GLOBAL_CACHE_DIR so later runs on the same machine reuse them.
 set -euo pipefail
@@ -90,8 +96,16 @@ macos_stubs() {
 	echo "$s"
 }
 
+# workspace_patterns prints one ./dir/... pattern per module of go.work: `go vet ./...` from
+# the root covers the root module only, since every other module is a module of its own.
+workspace_patterns() {
+	local dir
+	go list -m -f '{{.Dir}}' | while read -r dir; do printf '.%s/...\n' "${dir#"$ROOT"}"; done
+}
+
 # check_go_style fails when a Go file is not gofmt-formatted or go vet finds a problem, with
-# cgo and without (nocgo.go is only built then), in the library and in the command's module.
+# cgo and without (nocgo.go is only built then), in every module of the workspace; the
+# command's module is vetted once more on its own go.mod (GOWORK=off), as a user builds it.
 check_go_style() {
 	say "gofmt"
 	local files unformatted
@@ -102,9 +116,11 @@ check_go_style() {
 		echo "gofmt needed: $unformatted"
 		return 1
 	fi
-	say "go vet (cgo and !cgo): the library, then the command's module (workspace and its own go.mod)"
-	run go vet ./... ./cmd/usearch/...
-	CGO_ENABLED=0 run go vet ./... ./cmd/usearch/...
+	local mods
+	mapfile -t mods < <(workspace_patterns)
+	say "go vet (cgo and !cgo): every module of go.work, then the command's module on its own go.mod"
+	run go vet "${mods[@]}"
+	run env CGO_ENABLED=0 go vet "${mods[@]}"
 	(cd cmd/usearch && run env GOWORK=off go vet ./...)
 }
 
@@ -131,10 +147,10 @@ cmd_test() {
 	# renamed test cannot drop out of it.
 	say "go test -race -short"
 	run go test -count=1 -race -short .
-	say "fuzz the loaders (${FUZZTIME:=20s} each, seeded from the upstream fixtures)"
-	local target
+	local secs=${FUZZ_SECONDS:-20} target
+	say "fuzz the loaders (${secs} s each, seeded from the upstream fixtures)"
 	for target in FuzzLoadBuffer FuzzViewBuffer FuzzMetadataBuffer; do
-		run go test -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZTIME" .
+		run go test -run '^$' -fuzz "^${target}\$" -fuzztime "${secs}s" .
 	done
 }
 
@@ -156,24 +172,31 @@ cmd_clib() {
 	run "$OUT/example-static"
 }
 
+# What the sanitize job covers, each instrumented build made once (CI time; see .ci/run):
+# - Go: one test binary of the library whose C++ core has ASan+LSan (sanitize_asan.go) and
+#   UBSan (sanitize_ubsan.go) and whose Go side has GOEXPERIMENT=cgocheck2, run once over the
+#   whole suite (not -short) with both sanitizers set to stop at the first report;
+# - C: one CMake build with -fsanitize=address,undefined of the C API tests (static and shared
+#   library, the example, the leak loop), run by ctest, which fails on any sanitizer report;
+# - valgrind: the leak loop built from the plain (uninstrumented) library, in the Release
+#   build tree of the clib job (only a link when that job ran first, as in .ci/run).
+# Left to other jobs: data races (`test`, -race), fuzzed input (`fuzz`, `test`), arm64 (`cross`).
 cmd_sanitize() {
 	need cmake valgrind
-	say "Go tests with AddressSanitizer + LeakSanitizer on the C++ core (sanitize_asan.go)"
-	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 run go test -count=1 -asan .
-	say "Go tests with UndefinedBehaviorSanitizer on the C++ core (sanitize_ubsan.go)"
-	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 run go test -count=1 -short -tags ubsan .
-	say "Go tests with GOEXPERIMENT=cgocheck2 (every pointer passed to C is checked)"
-	GOEXPERIMENT=cgocheck2 run go test -count=1 -short .
-	local s
-	for s in address undefined; do
-		say "C tests with -fsanitize=$s"
-		run cmake -S . -B "$OUT/san-$s" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUSEARCH_SANITIZE=$s
-		run cmake --build "$OUT/san-$s" -j2
-		ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-			run ctest --test-dir "$OUT/san-$s" --output-on-failure
-	done
+	local asan=halt_on_error=1:detect_leaks=1 ubsan=halt_on_error=1:print_stacktrace=1
+	mkdir -p "$OUT/san"
+	say "Go test binary: ASan+LSan and UBSan on the C++ core, cgocheck2 on every pointer passed to C"
+	run env GOEXPERIMENT=cgocheck2 go test -c -asan -tags ubsan -o "$OUT/san/usearch-san.test" .
+	say "the whole Go suite on that binary"
+	# Run from the package directory: tests read testdata/ by relative path.
+	ASAN_OPTIONS=$asan UBSAN_OPTIONS=$ubsan run "$OUT/san/usearch-san.test" -test.count=1 -test.timeout=30m
+	say "C tests with -fsanitize=address,undefined"
+	run cmake -S . -B "$OUT/san-c" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUSEARCH_SANITIZE=address,undefined
+	run cmake --build "$OUT/san-c" -j2
+	ASAN_OPTIONS=$asan UBSAN_OPTIONS=$ubsan run ctest --test-dir "$OUT/san-c" --output-on-failure
 	say "leak loop (create/add/search/save/load/view/close) under valgrind"
-	run cmake -S . -B "$OUT/clib" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	# The clib job's build tree and settings: the core is compiled there once for both jobs.
+	run cmake -S . -B "$OUT/clib" -DCMAKE_BUILD_TYPE=Release
 	run cmake --build "$OUT/clib" -j2 --target leak_loop
 	run valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible \
 		"$OUT/clib/leak_loop" "$OUT/leak_loop.usearch"
@@ -198,36 +221,56 @@ cmd_static() {
 	done
 }
 
+# What the cross job covers. Each target's C++ core is compiled once (the core dominates the
+# job's time): into the test binary where that binary runs here, into the command elsewhere.
+# - linux/arm64 musl: test binary, the whole -short suite under qemu-aarch64 (default CPU
+#   "max": the best arm64 kernel level);
+# - linux/arm64 glibc 2.28: test binary, under qemu the tests that lean on the C library
+#   (mmap, files, threads) and the kernels, then the kernel tests on two CPU models that lack
+#   dot product/FHM/BF16, so the lower kernel levels and the refusals run;
+# - linux/amd64 musl: test binary, the whole -short suite natively (its command is built by
+#   the static job, with the same compiler);
+# - linux/amd64 glibc 2.28, windows/amd64, darwin/arm64: the command (its file type checked);
+#   for windows and darwin also go vet without cgo, which type-checks the platform files
+#   and the tests that need no cgo for that OS without compiling the core (go vet with cgo
+#   would compile the core once more, for the test variant of the package).
+# Left to other jobs: the amd64 suite at full sizes and under -race (`test`); sanitizers
+# (`sanitize`); running on Windows and macOS (the `native` jobs of .github/workflows/ci.yml).
 cmd_cross() {
 	need qemu-user file
 	ensure_zig
 	mkdir -p "$OUT/cross"
 	local stubs
 	stubs=$(macos_stubs)
-	# GOOS GOARCH zig-target extra-ldflags
+	# GOOS GOARCH zig-target what (test: the test binary; cmd: the command)
 	local targets=(
-		"linux amd64 x86_64-linux-gnu.2.28"
-		"linux amd64 x86_64-linux-musl"
-		"linux arm64 aarch64-linux-gnu.2.28"
-		"linux arm64 aarch64-linux-musl"
-		"windows amd64 x86_64-windows-gnu"
-		"darwin arm64 aarch64-macos"
+		"linux amd64 x86_64-linux-gnu.2.28 cmd"
+		"linux amd64 x86_64-linux-musl test"
+		"linux arm64 aarch64-linux-gnu.2.28 test"
+		"linux arm64 aarch64-linux-musl test"
+		"windows amd64 x86_64-windows-gnu cmd"
+		"darwin arm64 aarch64-macos cmd"
 	)
-	local t goos goarch target name ld extra
+	local t goos goarch target what name ld extra
 	for t in "${targets[@]}"; do
-		read -r goos goarch target <<<"$t"
+		read -r goos goarch target what <<<"$t"
 		name=$goos-$goarch-${target#*-*-}
 		ld="" extra=""
 		if [ "$goos" = darwin ]; then
 			ld="-w" # Go would run GNU strip on the Mach-O otherwise
 			extra="-L$stubs -F$stubs/Frameworks"
 		fi
-		say "cross: $goos/$goarch with zig -target $target"
-		run env CGO_ENABLED=1 GOOS="$goos" GOARCH="$goarch" CC="zig cc -target $target" CXX="zig c++ -target $target" \
-			CGO_LDFLAGS="$extra" go build -ldflags="$ld" -o "$OUT/cross/usearch-$name" ./cmd/usearch
-		run env CGO_ENABLED=1 GOOS="$goos" GOARCH="$goarch" CC="zig cc -target $target" CXX="zig c++ -target $target" \
-			CGO_LDFLAGS="$extra" go test -c -ldflags="$ld" -o "$OUT/cross/usearch-$name.test" .
-		run file "$OUT/cross/usearch-$name"
+		say "cross: $goos/$goarch with zig -target $target ($what)"
+		local env=(env CGO_ENABLED=1 GOOS="$goos" GOARCH="$goarch" CC="zig cc -target $target"
+			CXX="zig c++ -target $target" CGO_LDFLAGS="$extra")
+		if [ "$what" = test ]; then
+			run "${env[@]}" go test -c -ldflags="$ld" -o "$OUT/cross/usearch-$name.test" .
+			run file "$OUT/cross/usearch-$name.test"
+		else
+			run "${env[@]}" go build -ldflags="$ld" -o "$OUT/cross/usearch-$name" ./cmd/usearch
+			run file "$OUT/cross/usearch-$name"
+			[ "$goos" = linux ] || run env CGO_ENABLED=0 GOOS="$goos" GOARCH="$goarch" go vet .
+		fi
 	done
 	say "linux/arm64 (musl, static) test suite under qemu-aarch64, -short data sizes"
 	# The interop test needs the host's node; it runs natively in `./build.sh test`.
@@ -261,8 +304,9 @@ cmd_cluster() {
 	say "cluster module"
 	(
 		cd cluster
-		# cluster/ is its own module, outside the repository's go.work (which joins the
-		# library and the command): it is built against the library through its replace.
+		# cluster/ is its own module (go.work joins it for work from the root); here it is
+		# built on its own go.mod, as a user of the module builds it: against the library
+		# through its replace directive.
 		export GOWORK=off
 		run go vet ./...
 		run go test -count=1 -timeout 5m ./...
@@ -273,7 +317,10 @@ cmd_cluster() {
 # (every UBSan finding aborts, so it is a crash for libFuzzer), then linked per harness.
 FUZZ_TARGETS=(fuzz_load fuzz_api)
 fuzz_build() {
-	need clang libclang-rt-14-dev
+	need clang
+	# libFuzzer and the sanitizer runtimes come in the package of clang's own major version
+	# (14 on Debian 12, 18 on Ubuntu 24.04).
+	need "libclang-rt-$(clang -dumpversion | cut -d. -f1)-dev"
 	local dir=$OUT/fuzz flags=(-std=c++17 -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Icsrc
 		-fsanitize=address,undefined -fno-sanitize-recover=undefined)
 	mkdir -p "$dir"
@@ -360,7 +407,8 @@ style) check_go_style ;;
 bench) shift; cmd_bench "$@" ;;
 all) cmd_test && cmd_clib && cmd_sanitize && cmd_static && cmd_cross && cmd_cluster && cmd_fuzz && cmd_soak ;;
 *)
-	sed -n '2,22p' "$0"
+	# The whole comment block at the top of this file is the help.
+	awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"
 	exit 2
 	;;
 esac

@@ -479,7 +479,7 @@ func writeData(o options, metric usearch.Metric, quant usearch.Quantization, dat
 	if err := dataset.WriteUint64s(path(mt.Truth), dataset.Flatten(truth)); err != nil {
 		return err
 	}
-	// The same data as .npy, for usearch build and search -gt (the README's worked example).
+	// The same data as .npy, for usearch build and search -gt (the worked example of docs/command.md).
 	npyFiles := []struct {
 		name string
 		fn   func(w io.Writer) error

@@ -697,7 +697,7 @@ func writeIDX(t *testing.T, path string, n int, r *rand.Rand) {
 	gz.Close()
 }
 
-// TestWorkedExample runs the README's worked example at a small size: synthetic data
+// TestWorkedExample runs the worked example of docs/command.md at a small size: synthetic data
 // written as .npy by bench -write-data, built, searched with its ground truth, sharded.
 func TestWorkedExample(t *testing.T) {
 	dir := t.TempDir()

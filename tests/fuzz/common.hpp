@@ -63,7 +63,7 @@ template <typename Next> inline void fill_vector(usearch_scalar_kind_t k, size_t
 // and (single-vector indexes) no key twice. A NaN distance is possible only from stored
 // vectors nobody validated (a loaded file's vector bytes, or a metric like divergence on
 // negative input); NaN breaks the ordering of the candidate heaps, so results holding one
-// are not checked for order (README: "Hazards that cannot be removed").
+// are not checked for order (docs/input-and-hazards.md: "Hazards that cannot be removed").
 inline void check_results(const usearch_key_t* keys, const usearch_distance_t* dist, size_t found, size_t limit,
                           bool multi) {
     require(found <= limit);
