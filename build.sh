@@ -104,7 +104,7 @@ workspace_patterns() {
 }
 
 # check_go_style fails when a Go file is not gofmt-formatted or go vet finds a problem, with
-# cgo and without (nocgo.go is only built then), in every module of the workspace; the
+# cgo and without (usearch_nocgo.go is only built then), in every module of the workspace; the
 # command's module is vetted once more on its own go.mod (GOWORK=off), as a user builds it.
 check_go_style() {
 	say "gofmt"

@@ -2,7 +2,7 @@
 
 package usearch
 
-// The Index API of README.md (persistence excluded) and the extensions that exist:
+// The Index API (docs/api-guide.md; persistence excluded) and the extensions that exist:
 // CRUD semantics, errors, lifecycle, settings, and the enum names.
 
 import (

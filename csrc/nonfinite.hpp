@@ -1,5 +1,5 @@
 // nonfinite.hpp: finding NaN and ±Inf in stored vectors. Inputs are checked before they are
-// stored (lib.cpp's check_input, finite.go), but a file made by another tool, or corrupted,
+// stored (lib.cpp's check_input, validate.go), but a file made by another tool, or corrupted,
 // can hold anything. Load refuses such a file (persistence::adopt, persist.hpp): the scan
 // runs on each row just after it is copied, while it is in cache. A view must not read
 // every page up front, so instead its metric reports as +Inf every distance that is not
