@@ -34,7 +34,9 @@ namespace usg {
 struct persistence;
 
 class dense_index {
-    friend struct persistence;
+    // persistence adopts a whole file image into the raw state (rows, records, slot table,
+    // free list, key map) and emits it back; accessors would expose that state to every caller.
+    friend struct persistence;  // persist.hpp
     friend struct toolkit;  // whole-index operations, in toolkit.hpp
     friend struct code_search;  // compact codes, in codes_search.hpp
     friend struct reachability;  // whether every live node can be found, in reach.hpp
