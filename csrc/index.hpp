@@ -437,16 +437,20 @@ class dense_index {
             ref.tape.store(tape, std::memory_order_release);  // publishes the row too
         }
         code_search::after_store(*this, slot, vector_of(slot));
-        switch (keys_.insert(key, slot, !config_.multi)) {
+        // The record takes the key inside the map's insert (under its shard lock): were it
+        // written after, a remove that saw the key in between would tombstone the record first
+        // and this write would bring the removed key back into searches, on a recycled slot.
+        auto publish = [&](slot_t) {
+            node_lock lock(ref.lock);
+            tape_set_key(tape_of(slot), key);
+            live_.fetch_add(1, std::memory_order_relaxed);
+        };
+        switch (keys_.insert(key, slot, !config_.multi, publish)) {
         case key_map::inserted: break;
         case key_map::duplicate:
             recycle_slot(slot);
             return fail(status_code::duplicate_key, "Duplicate keys not allowed in high-level wrappers");
         case key_map::out_of_memory: recycle_slot(slot); return fail(status_code::out_of_memory, "Out of memory!");
-        }
-        {
-            node_lock lock(ref.lock);
-            tape_set_key(tape_of(slot), key);
         }
         metric_failed = false;
         try {
@@ -457,15 +461,15 @@ class dense_index {
         if (metric_failed) {
             // The user metric failed: the links made are valid, but the vector is withdrawn so
             // that a failed Add stores nothing.
-            keys_.erase_one(key, slot);
-            {
-                node_lock lock(ref.lock);
-                tape_set_key(tape_of(slot), tombstone_key);
-            }
-            recycle_slot(slot);
+            // A concurrent remove may have taken the key (and recycled the slot) already.
+            if (keys_.erase_one(key, slot, [&](slot_t) {
+                    node_lock lock(ref.lock);
+                    tape_set_key(tape_of(slot), tombstone_key);
+                    live_.fetch_sub(1, std::memory_order_relaxed);
+                }))
+                recycle_slot(slot);
             return fail(status_code::callback, "The metric failed (a Go metric panicked); nothing was added");
         }
-        live_.fetch_add(1, std::memory_order_relaxed);
         code_search::after_add(*this);
         return {};
     }
@@ -492,18 +496,16 @@ class dense_index {
         if (read_only_) return fail(status_code::read_only, "Can't remove from an immutable index");
         std::vector<slot_t> freed;
         try {
-            keys_.erase(key, &freed);
+            // Tombstones are written under the map's shard lock, ordered with add's key write.
+            keys_.erase(key, &freed, [&](slot_t s) {
+                node_lock lock(slots_[s].lock);
+                tape_set_key(tape_of(s), tombstone_key);
+                live_.fetch_sub(1, std::memory_order_relaxed);
+            });
         } catch (...) {
             return fail(status_code::out_of_memory, "Can't allocate memory for a free-list");
         }
-        for (slot_t s : freed) {
-            {
-                node_lock lock(slots_[s].lock);
-                tape_set_key(tape_of(s), tombstone_key);
-            }
-            live_.fetch_sub(1, std::memory_order_relaxed);
-            recycle_slot(s);
-        }
+        for (slot_t s : freed) recycle_slot(s);
         removed = freed.size();
         return {};
     }
@@ -520,14 +522,15 @@ class dense_index {
         if (to == tombstone_key)
             return fail(status_code::reserved_key, "Key value reserved: 2^64-1 marks removed entries");
         std::vector<slot_t> slots;
-        switch (keys_.rename(from, to, !config_.multi, slots)) {
+        // Records are renamed under the map's shard locks, ordered with adds and removes.
+        auto publish = [&](slot_t s) {
+            node_lock lock(slots_[s].lock);
+            tape_set_key(tape_of(s), to);
+        };
+        switch (keys_.rename(from, to, !config_.multi, slots, publish)) {
         case key_map::inserted: break;
         case key_map::duplicate: return fail(status_code::duplicate_key, "Renaming impossible, the key is already in use");
         case key_map::out_of_memory: return fail(status_code::out_of_memory, "Out of memory!");
-        }
-        for (slot_t s : slots) {
-            node_lock lock(slots_[s].lock);
-            tape_set_key(tape_of(s), to);
         }
         moved = slots.size();
         return {};
