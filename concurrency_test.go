@@ -368,14 +368,16 @@ func TestRemoveRacingAddLeavesNoZombie(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer idx.Close()
-	vector := func(key Key) []float32 {
-		r := rand.New(rand.NewSource(int64(key) + 1))
-		v := make([]float32, dims)
-		for i := range v {
-			v[i] = r.Float32()
+	first := Key(kept + spare)
+	vectors := make([][]float32, int(first)+pairs*per)
+	r := rand.New(rand.NewSource(5))
+	for i := range vectors {
+		vectors[i] = make([]float32, dims)
+		for j := range vectors[i] {
+			vectors[i][j] = r.Float32()
 		}
-		return v
 	}
+	vector := func(key Key) []float32 { return vectors[key] }
 	// Keys [0, kept) stay; [kept, kept+spare) are added and removed up front so that the
 	// free list is long: a slot freed during the race waits behind the spare ones before an
 	// Add reuses it.
@@ -389,7 +391,6 @@ func TestRemoveRacingAddLeavesNoZombie(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	first := Key(kept + spare)
 	keyOf := func(p, i int) Key { return first + Key(p*per+i) }
 
 	removed := make([]atomic.Int64, pairs) // how many of its pair's keys each remover removed
