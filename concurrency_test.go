@@ -350,3 +350,133 @@ func TestConcurrentInsertsKeepEveryVectorReachable(t *testing.T) {
 	}
 	t.Logf("%d of %d vectors unreachable", unreachable, len(vectors))
 }
+
+// TestRemoveRacingAddLeavesNoZombie removes each key the moment Contains reports it, while
+// its Add may still be running. Add used to write the key into the node record only after the
+// key map had it: a Remove in between tombstoned the record first, the late write brought the
+// key back, and searches returned a removed key (csrc/index.hpp, dense_index::add). Each
+// adder checks its key once both calls returned, before the slot can be reused (which would
+// hide a resurrected key), and everything is checked again once all writers are done.
+func TestRemoveRacingAddLeavesNoZombie(t *testing.T) {
+	const dims, pairs, kept, spare = 8, 4, 200, 400
+	per := 1500
+	if testing.Short() {
+		per = 500
+	}
+	idx, err := NewIndex(IndexConfig{Dimensions: dims, Metric: L2sq, Connectivity: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	first := Key(kept + spare)
+	vectors := make([][]float32, int(first)+pairs*per)
+	r := rand.New(rand.NewSource(5))
+	for i := range vectors {
+		vectors[i] = make([]float32, dims)
+		for j := range vectors[i] {
+			vectors[i][j] = r.Float32()
+		}
+	}
+	vector := func(key Key) []float32 { return vectors[key] }
+	// Keys [0, kept) stay; [kept, kept+spare) are added and removed up front so that the
+	// free list is long: a slot freed during the race waits behind the spare ones before an
+	// Add reuses it.
+	for k := Key(0); k < kept+spare; k++ {
+		if err := idx.Add(k, vector(k)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for k := Key(kept); k < kept+spare; k++ {
+		if err := idx.Remove(k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keyOf := func(p, i int) Key { return first + Key(p*per+i) }
+
+	removed := make([]atomic.Int64, pairs) // how many of its pair's keys each remover removed
+	var failed atomic.Bool
+	fail := func(format string, args ...any) {
+		failed.Store(true)
+		t.Errorf(format, args...)
+	}
+	var wg sync.WaitGroup
+	for p := 0; p < pairs; p++ {
+		wg.Add(2)
+		go func(p int) { // adder and checker
+			defer wg.Done()
+			for i := 0; i < per && !failed.Load(); i++ {
+				key := keyOf(p, i)
+				if err := idx.Add(key, vector(key)); err != nil {
+					fail("Add(%d): %v", key, err)
+					return
+				}
+				for removed[p].Load() <= int64(i) {
+					if failed.Load() {
+						return
+					}
+					runtime.Gosched()
+				}
+				if ok, _ := idx.Contains(key); ok {
+					fail("Contains(%d) after Add and Remove returned", key)
+				}
+				if v, _ := idx.Get(key, 1); v != nil {
+					fail("Get(%d) returned a vector after Add and Remove returned", key)
+				}
+				keys, _, err := idx.Search(vector(key), 3)
+				if err != nil {
+					fail("Search: %v", err)
+					return
+				}
+				for _, k := range keys {
+					if k == key {
+						fail("search returned key %d after Add and Remove returned", key)
+					}
+				}
+			}
+		}(p)
+		go func(p int) { // remover, waiting on the key its adder is about to add
+			defer wg.Done()
+			for i := 0; i < per; i++ {
+				key := keyOf(p, i)
+				for spins := 0; ; spins++ {
+					if failed.Load() {
+						return
+					}
+					if ok, _ := idx.Contains(key); ok {
+						break
+					}
+					if spins%1024 == 1023 {
+						runtime.Gosched()
+					}
+				}
+				if err := idx.Remove(key); err != nil {
+					fail("Remove(%d): %v", key, err)
+					return
+				}
+				removed[p].Store(int64(i + 1))
+			}
+		}(p)
+	}
+	wg.Wait()
+	if failed.Load() {
+		return
+	}
+	if n, _ := idx.Len(); n != kept {
+		t.Fatalf("Len = %d after every raced key was removed, want the %d kept ones", n, kept)
+	}
+	for k := Key(0); k < first+Key(pairs*per); k++ {
+		ok, _ := idx.Contains(k)
+		if ok != (k < kept) {
+			t.Fatalf("Contains(%d) = %v, want %v", k, ok, k < kept)
+		}
+		keys, _, err := idx.Search(vector(k), 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, got := range keys {
+			if got >= kept {
+				t.Fatalf("search for key %d returned removed key %d", k, got)
+			}
+		}
+	}
+}

@@ -396,12 +396,15 @@ class dense_index {
                 list.set_size(uint32_t(kept));
             }
             std::memcpy(vectors_.row(slot), v, vector_bytes_);
-            // A remove of the key that ran meanwhile tombstoned the slot already (and freed
-            // it): the key must not come back to life.
-            bool mapped = false;
-            keys_.find(key, ~size_t(0), [&](slot_t s) { mapped = mapped || s == slot; });
-            if (mapped) tape_set_key(tape, key);
         }
+        // The key is written under the map's shard lock (then the node lock, the order every
+        // writer of keys keeps): a remove of the key that ran meanwhile tombstoned and freed
+        // the slot already, and the key must not come back to life.
+        keys_.find(key, ~size_t(0), [&](slot_t s) {
+            if (s != slot) return;
+            node_lock lock(slots_[slot].lock);
+            tape_set_key(tape_of(slot), key);
+        });
         ctx.adopted = true;
         adoptions_.fetch_add(1, std::memory_order_release);
         code_search::after_store(*this, slot, vector_of(slot));
@@ -688,16 +691,23 @@ class dense_index {
             ref.tape.store(tape, std::memory_order_release);  // publishes the row too
         }
         if (!reused) code_search::after_store(*this, slot, vector_of(slot));
-        switch (keys_.insert(key, slot, !config_.multi)) {
+        // A new record takes the key inside the map's insert (under its shard lock): were it
+        // written after, a remove that saw the key in between would tombstone the record first
+        // and this write would bring the removed key back into searches, on a recycled slot.
+        // A reused slot keeps its tombstone until it takes the new vector (adopt_reused).
+        auto publish = [&](slot_t) {
+            if (!reused) {
+                node_lock lock(ref.lock);
+                tape_set_key(tape_of(slot), key);
+            }
+            live_.fetch_add(1, std::memory_order_relaxed);
+        };
+        switch (keys_.insert(key, slot, !config_.multi, publish)) {
         case key_map::inserted: break;
         case key_map::duplicate:
             recycle_slot(slot);
             return fail(status_code::duplicate_key, "Duplicate keys not allowed in high-level wrappers");
         case key_map::out_of_memory: recycle_slot(slot); return fail(status_code::out_of_memory, "Out of memory!");
-        }
-        if (!reused) {
-            node_lock lock(ref.lock);
-            tape_set_key(tape_of(slot), key);
         }
         metric_failed = false;
         ctx.adopted = false;
@@ -708,22 +718,23 @@ class dense_index {
         }
         if (reused && !metric_failed && !ctx.adopted) {
             // Allocation failed before the reused slot took the new vector: nothing was added.
-            keys_.erase_one(key, slot);
-            recycle_slot(slot);
+            // (A concurrent remove of the key may have taken and recycled the slot already.)
+            if (keys_.erase_one(key, slot, [&](slot_t) { live_.fetch_sub(1, std::memory_order_relaxed); }))
+                recycle_slot(slot);
             return fail(status_code::out_of_memory, "Out of memory!");
         }
         if (metric_failed) {
             // The user metric failed: the links made are valid, but the vector is withdrawn so
             // that a failed Add stores nothing.
-            keys_.erase_one(key, slot);
-            {
-                node_lock lock(ref.lock);
-                tape_set_key(tape_of(slot), tombstone_key);
-            }
-            recycle_slot(slot);
+            // A concurrent remove may have taken the key (and recycled the slot) already.
+            if (keys_.erase_one(key, slot, [&](slot_t) {
+                    node_lock lock(ref.lock);
+                    tape_set_key(tape_of(slot), tombstone_key);
+                    live_.fetch_sub(1, std::memory_order_relaxed);
+                }))
+                recycle_slot(slot);
             return fail(status_code::callback, "The metric failed (a Go metric panicked); nothing was added");
         }
-        live_.fetch_add(1, std::memory_order_relaxed);
         code_search::after_add(*this);
         return {};
     }
@@ -755,18 +766,16 @@ class dense_index {
         if (read_only_) return fail(status_code::read_only, "Can't remove from an immutable index");
         std::vector<slot_t> freed;
         try {
-            keys_.erase(key, &freed);
+            // Tombstones are written under the map's shard lock, ordered with add's key write.
+            keys_.erase(key, &freed, [&](slot_t s) {
+                node_lock lock(slots_[s].lock);
+                tape_set_key(tape_of(s), tombstone_key);
+                live_.fetch_sub(1, std::memory_order_relaxed);
+            });
         } catch (...) {
             return fail(status_code::out_of_memory, "Can't allocate memory for a free-list");
         }
-        for (slot_t s : freed) {
-            {
-                node_lock lock(slots_[s].lock);
-                tape_set_key(tape_of(s), tombstone_key);
-            }
-            live_.fetch_sub(1, std::memory_order_relaxed);
-            recycle_slot(s);
-        }
+        for (slot_t s : freed) recycle_slot(s);
         removed = freed.size();
         return {};
     }
@@ -783,14 +792,17 @@ class dense_index {
         if (to == tombstone_key)
             return fail(status_code::reserved_key, "Key value reserved: 2^64-1 marks removed entries");
         std::vector<slot_t> slots;
-        switch (keys_.rename(from, to, !config_.multi, slots)) {
+        // Records are renamed under the map's shard locks, ordered with adds and removes.
+        auto publish = [&](slot_t s) {
+            node_lock lock(slots_[s].lock);
+            // A reused slot that has not taken its new vector yet (adopt_reused) keeps its
+            // tombstone: the removed vector must not appear under the new key.
+            if (tape_key(tape_of(s)) == from) tape_set_key(tape_of(s), to);
+        };
+        switch (keys_.rename(from, to, !config_.multi, slots, publish)) {
         case key_map::inserted: break;
         case key_map::duplicate: return fail(status_code::duplicate_key, "Renaming impossible, the key is already in use");
         case key_map::out_of_memory: return fail(status_code::out_of_memory, "Out of memory!");
-        }
-        for (slot_t s : slots) {
-            node_lock lock(slots_[s].lock);
-            tape_set_key(tape_of(s), to);
         }
         moved = slots.size();
         return {};

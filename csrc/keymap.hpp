@@ -25,6 +25,11 @@ inline uint64_t key_hash(uint64_t x) {
 // key_map maps keys to the slots holding them. Shards with their own reader-writer lock keep
 // concurrent adds and lookups from serialising; open addressing with a strong mixer keeps
 // sequential keys as fast as random ones.
+//
+// insert, erase, erase_one and rename call an optional `publish(slot)` for every slot they
+// change while still holding the shard lock(s): the index writes the key into the slot's node
+// record there, so that record writes for one key happen in the same order as the map's
+// changes (index.hpp, dense_index::add). Lock order: shard lock, then a node lock.
 class key_map {
     struct entry { key_t key; slot_t slot; };
     static constexpr slot_t empty_slot = 0xFFFFFFFFu, deleted_slot = 0xFFFFFFFEu;
@@ -75,23 +80,29 @@ class key_map {
             if (s.table[i].slot != deleted_slot && s.table[i].key == key)
                 if (!f(s.table[i].slot)) return;
     }
-    static size_t erase_locked(shard& s, uint64_t h, key_t key, std::vector<slot_t>* out) {
+    template <typename F>
+    static size_t erase_locked(shard& s, uint64_t h, key_t key, std::vector<slot_t>* out, F&& publish) {
         if (s.table.empty()) return 0;
         size_t mask = s.table.size() - 1, i = h & mask, n = 0;
         for (; s.table[i].slot != empty_slot; i = (i + 1) & mask)
             if (s.table[i].slot != deleted_slot && s.table[i].key == key) {
-                if (out) out->push_back(s.table[i].slot);
+                slot_t slot = s.table[i].slot;
+                if (out) out->push_back(slot);
                 s.table[i].slot = deleted_slot;
                 --s.live, ++n;
+                publish(slot);
             }
         return n;
     }
 
   public:
     enum insert_result { inserted, duplicate, out_of_memory };
+    struct no_publish {
+        void operator()(slot_t) const {}
+    };
 
     // insert adds key -> slot; with unique set it refuses a key that is already present.
-    insert_result insert(key_t key, slot_t slot, bool unique) {
+    template <typename F = no_publish> insert_result insert(key_t key, slot_t slot, bool unique, F&& publish = F()) {
         uint64_t h = mix(key);
         shard& s = shard_of(h);
         std::unique_lock<std::shared_mutex> lock(s.mutex);
@@ -100,7 +111,9 @@ class key_map {
             scan_locked(s, h, key, [&](slot_t) { found = true; return false; });
             if (found) return duplicate;
         }
-        return insert_locked(s, h, key, slot) ? inserted : out_of_memory;
+        if (!insert_locked(s, h, key, slot)) return out_of_memory;
+        publish(slot);
+        return inserted;
     }
     size_t count(key_t key) const {
         uint64_t h = mix(key);
@@ -121,29 +134,33 @@ class key_map {
         return n;
     }
     // erase removes every entry of the key, appending their slots to `out`.
-    size_t erase(key_t key, std::vector<slot_t>* out) {
+    template <typename F = no_publish> size_t erase(key_t key, std::vector<slot_t>* out, F&& publish = F()) {
         uint64_t h = mix(key);
         shard& s = shard_of(h);
         std::unique_lock<std::shared_mutex> lock(s.mutex);
-        return erase_locked(s, h, key, out);
+        return erase_locked(s, h, key, out, publish);
     }
-    // erase_one removes the entry of one slot of the key.
-    void erase_one(key_t key, slot_t slot) {
+    // erase_one removes the entry of one slot of the key; false when it was not there (a
+    // concurrent erase took it first).
+    template <typename F = no_publish> bool erase_one(key_t key, slot_t slot, F&& publish = F()) {
         uint64_t h = mix(key);
         shard& s = shard_of(h);
         std::unique_lock<std::shared_mutex> lock(s.mutex);
-        if (s.table.empty()) return;
+        if (s.table.empty()) return false;
         size_t mask = s.table.size() - 1;
         for (size_t i = h & mask; s.table[i].slot != empty_slot; i = (i + 1) & mask)
             if (s.table[i].key == key && s.table[i].slot == slot) {
                 s.table[i].slot = deleted_slot;
                 --s.live;
-                return;
+                publish(slot);
+                return true;
             }
+        return false;
     }
     // rename moves every entry of `from` to `to` atomically; with unique set it refuses when
     // `to` already exists. Returns the moved slots in `out`.
-    insert_result rename(key_t from, key_t to, bool unique, std::vector<slot_t>& out) {
+    template <typename F = no_publish>
+    insert_result rename(key_t from, key_t to, bool unique, std::vector<slot_t>& out, F&& publish = F()) {
         uint64_t hf = mix(from), ht = mix(to);
         shard& sf = shard_of(hf);
         shard& st = shard_of(ht);
@@ -161,9 +178,10 @@ class key_map {
             if (found) return duplicate;
         }
         size_t before = out.size();
-        erase_locked(sf, hf, from, &out);
+        erase_locked(sf, hf, from, &out, no_publish());
         for (size_t i = before; i < out.size(); ++i)
             if (!insert_locked(st, ht, to, out[i])) return out_of_memory;
+        for (size_t i = before; i < out.size(); ++i) publish(out[i]);
         return inserted;
     }
     static constexpr size_t shard_count = size_t(1) << shard_bits;
