@@ -1,6 +1,6 @@
 //go:build cgo
 
-package usearch_test
+package tests
 
 import (
 	"bytes"
@@ -187,11 +187,11 @@ func TestUpstreamFixtures(t *testing.T) {
 }
 
 // The npm package usearch@2.26.2 is installed into bench/node_modules by `.ci/run`
-// (`npm ci --prefix bench`). CI sets USEARCH_INTEROP=1, which turns a missing Node or
-// package into a failure instead of a skip.
+// (`npm ci --prefix bench`); go test runs this package in tests/, one level below. CI sets
+// USEARCH_INTEROP=1, which turns a missing Node or package into a failure instead of a skip.
 func upstreamNode(t *testing.T) (node, modules string) {
 	t.Helper()
-	modules, _ = filepath.Abs("bench/node_modules")
+	modules, _ = filepath.Abs(filepath.Join("..", "bench", "node_modules"))
 	node, err := exec.LookPath("node")
 	if err == nil {
 		if _, err = os.Stat(filepath.Join(modules, "usearch", "package.json")); err == nil {
