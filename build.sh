@@ -8,9 +8,9 @@
 #   ./build.sh style      gofmt, and go vet with and without cgo over every module of go.work
 #                         (the library, cmd/usearch, cluster, bench/harness)
 #   ./build.sh clib       CMake: libusearch_c (static + shared), ctest, install, C example via pkg-config
-#   ./build.sh sanitize   one Go test binary with ASan+LSan, UBSan and cgocheck2 together (the whole
-#                         suite), one CMake build of the C tests with ASan+UBSan, and the C leak loop
-#                         under valgrind
+#   ./build.sh sanitize   Go test binaries with ASan+LSan, UBSan and cgocheck2 together (the whole
+#                         suite: the root package and tests/), one CMake build of the C tests with
+#                         ASan+UBSan, and the C leak loop under valgrind
 #   ./build.sh static     fully static Linux binaries (glibc via g++, musl via zig), checked and run
 #   ./build.sh cross      zig cross builds: linux amd64/arm64 (glibc, musl), windows/amd64,
 #                         darwin/arm64; the arm64 test binaries run under qemu-aarch64 (musl: the
@@ -143,14 +143,16 @@ cmd_test() {
 	run lib_graph_clean
 	say "go test ./... (the library) and ./cmd/usearch/... (the command)"
 	run go test -count=1 ./... ./cmd/usearch/...
-	# The race run takes the whole suite at -short sizes: a test is in it by existing, so a
-	# renamed test cannot drop out of it.
+	# The race run takes the whole suite at -short sizes: the root package and the suites
+	# across the API in tests/; a test is in it by existing, so a renamed test cannot drop out.
 	say "go test -race -short"
-	run go test -count=1 -race -short .
+	run go test -count=1 -race -short . ./tests
 	local secs=${FUZZ_SECONDS:-20} target
 	say "fuzz the loaders (${secs} s each, seeded from the upstream fixtures)"
+	# The fuzz targets are in tests/fuzz_test.go; a corpus entry they find goes to
+	# tests/testdata/fuzz/<target>/.
 	for target in FuzzLoadBuffer FuzzViewBuffer FuzzMetadataBuffer; do
-		run go test -run '^$' -fuzz "^${target}\$" -fuzztime "${secs}s" .
+		run go test -run '^$' -fuzz "^${target}\$" -fuzztime "${secs}s" ./tests
 	done
 }
 
@@ -173,9 +175,12 @@ cmd_clib() {
 }
 
 # What the sanitize job covers, each instrumented build made once (CI time; see .ci/run):
-# - Go: one test binary of the library whose C++ core has ASan+LSan (sanitize_asan.go) and
-#   UBSan (sanitize_ubsan.go) and whose Go side has GOEXPERIMENT=cgocheck2, run once over the
-#   whole suite (not -short) with both sanitizers set to stop at the first report;
+# - Go: the test binaries of the library (the root package, and the suites across the API in
+#   tests/) whose C++ core has ASan+LSan (sanitize_asan.go) and UBSan (sanitize_ubsan.go) and
+#   whose Go side has GOEXPERIMENT=cgocheck2, each run once over its whole suite (not -short)
+#   with both sanitizers set to stop at the first report. The tests/ binary links the
+#   library's plain package, not the test variant in the root binary, so the instrumented
+#   core is compiled once for each;
 # - C: one CMake build with -fsanitize=address,undefined of the C API tests (static and shared
 #   library, the example, the leak loop), run by ctest, which fails on any sanitizer report;
 # - valgrind: the leak loop built from the plain (uninstrumented) library, in the Release
@@ -185,11 +190,13 @@ cmd_sanitize() {
 	need cmake valgrind
 	local asan=halt_on_error=1:detect_leaks=1 ubsan=halt_on_error=1:print_stacktrace=1
 	mkdir -p "$OUT/san"
-	say "Go test binary: ASan+LSan and UBSan on the C++ core, cgocheck2 on every pointer passed to C"
+	say "Go test binaries: ASan+LSan and UBSan on the C++ core, cgocheck2 on every pointer passed to C"
 	run env GOEXPERIMENT=cgocheck2 go test -c -asan -tags ubsan -o "$OUT/san/usearch-san.test" .
-	say "the whole Go suite on that binary"
-	# Run from the package directory: tests read testdata/ by relative path.
+	run env GOEXPERIMENT=cgocheck2 go test -c -asan -tags ubsan -o "$OUT/san/tests-san.test" ./tests
+	say "the whole Go suite on those binaries"
 	ASAN_OPTIONS=$asan UBSAN_OPTIONS=$ubsan run "$OUT/san/usearch-san.test" -test.count=1 -test.timeout=30m
+	# Run from the package directory: the suites in tests/ read testdata/ and interop/ there.
+	(cd tests && ASAN_OPTIONS=$asan UBSAN_OPTIONS=$ubsan run "$OUT/san/tests-san.test" -test.count=1 -test.timeout=30m)
 	say "C tests with -fsanitize=address,undefined"
 	run cmake -S . -B "$OUT/san-c" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUSEARCH_SANITIZE=address,undefined
 	run cmake --build "$OUT/san-c" -j2
@@ -221,14 +228,16 @@ cmd_static() {
 	done
 }
 
-# What the cross job covers. Each target's C++ core is compiled once (the core dominates the
-# job's time): into the test binary where that binary runs here, into the command elsewhere.
-# - linux/arm64 musl: test binary, the whole -short suite under qemu-aarch64 (default CPU
+# What the cross job covers. The C++ core dominates the job's time: where the tests run here,
+# it is compiled into the two test binaries (the root package's, whose test variant of the
+# library holds the core, and the one of the suites in tests/, which links the plain
+# package: so twice); elsewhere once, into the command.
+# - linux/arm64 musl: test binaries, the whole -short suite under qemu-aarch64 (default CPU
 #   "max": the best arm64 kernel level);
-# - linux/arm64 glibc 2.28: test binary, under qemu the tests that lean on the C library
+# - linux/arm64 glibc 2.28: test binaries, under qemu the tests that lean on the C library
 #   (mmap, files, threads) and the kernels, then the kernel tests on two CPU models that lack
 #   dot product/FHM/BF16, so the lower kernel levels and the refusals run;
-# - linux/amd64 musl: test binary, the whole -short suite natively (its command is built by
+# - linux/amd64 musl: test binaries, the whole -short suite natively (its command is built by
 #   the static job, with the same compiler);
 # - linux/amd64 glibc 2.28, windows/amd64, darwin/arm64: the command (its file type checked);
 #   for windows and darwin also go vet without cgo, which type-checks the platform files
@@ -242,7 +251,7 @@ cmd_cross() {
 	mkdir -p "$OUT/cross"
 	local stubs
 	stubs=$(macos_stubs)
-	# GOOS GOARCH zig-target what (test: the test binary; cmd: the command)
+	# GOOS GOARCH zig-target what (test: the test binaries; cmd: the command)
 	local targets=(
 		"linux amd64 x86_64-linux-gnu.2.28 cmd"
 		"linux amd64 x86_64-linux-musl test"
@@ -265,34 +274,41 @@ cmd_cross() {
 			CXX="zig c++ -target $target" CGO_LDFLAGS="$extra")
 		if [ "$what" = test ]; then
 			run "${env[@]}" go test -c -ldflags="$ld" -o "$OUT/cross/usearch-$name.test" .
-			run file "$OUT/cross/usearch-$name.test"
+			run "${env[@]}" go test -c -ldflags="$ld" -o "$OUT/cross/tests-$name.test" ./tests
+			run file "$OUT/cross/usearch-$name.test" "$OUT/cross/tests-$name.test"
 		else
 			run "${env[@]}" go build -ldflags="$ld" -o "$OUT/cross/usearch-$name" ./cmd/usearch
 			run file "$OUT/cross/usearch-$name"
-			[ "$goos" = linux ] || run env CGO_ENABLED=0 GOOS="$goos" GOARCH="$goarch" go vet .
+			[ "$goos" = linux ] || run env CGO_ENABLED=0 GOOS="$goos" GOARCH="$goarch" go vet . ./tests
 		fi
 	done
 	say "linux/arm64 (musl, static) test suite under qemu-aarch64, -short data sizes"
-	# The interop test needs the host's node; it runs natively in `./build.sh test`.
+	# The interop test needs the host's node; it runs natively in `./build.sh test`. The
+	# binary of tests/ runs in tests/: its suites read testdata/ and interop/ there.
 	run env -u USEARCH_INTEROP qemu-aarch64 "$OUT/cross/usearch-linux-arm64-musl.test" -test.short -test.count=1
+	(cd tests && run env -u USEARCH_INTEROP qemu-aarch64 "$OUT/cross/tests-linux-arm64-musl.test" -test.short -test.count=1)
 	# The glibc build differs from the musl one in its C library (mmap, threads, the dynamic
 	# loader), so it runs the tests that lean on those, not the whole suite again: CI time.
 	say "linux/arm64 (glibc) persistence, view, concurrency and kernel tests under qemu-aarch64, -short data sizes"
 	need libc6-dev-arm64-cross
+	local subset='Save|Load|View|Buffer|Concurr|Race|Close|Kernel|ISA|Exact|Codes|Recall'
 	run env -u USEARCH_INTEROP qemu-aarch64 -L /usr/aarch64-linux-gnu "$OUT/cross/usearch-linux-arm64-gnu.2.28.test" \
-		-test.short -test.count=1 -test.run 'Save|Load|View|Buffer|Concurr|Race|Close|Kernel|ISA|Exact|Codes|Recall'
+		-test.short -test.count=1 -test.run "$subset"
+	(cd tests && run env -u USEARCH_INTEROP qemu-aarch64 -L /usr/aarch64-linux-gnu "$OUT/cross/tests-linux-arm64-gnu.2.28.test" \
+		-test.short -test.count=1 -test.run "$subset")
 	# The runs above use qemu's default CPU ("max": every extension, so the best arm64 kernel
 	# level is dispatched). These CPU models lack dot product, FHM and BF16 (cortex-a53) or
 	# FHM and BF16 (neoverse-n1), so the lower levels are the dispatched ones there and the
-	# unusable ones must be refused. Only the kernel tests: ~10 s each.
+	# unusable ones must be refused. Only the kernel tests (all in the root package): ~10 s each.
 	local cpu
 	for cpu in cortex-a53 neoverse-n1; do
 		say "linux/arm64 kernel tests under qemu-aarch64 -cpu $cpu"
 		run qemu-aarch64 -cpu "$cpu" -L /usr/aarch64-linux-gnu "$OUT/cross/usearch-linux-arm64-gnu.2.28.test" \
 			-test.short -test.count=1 -test.run 'TestKernel|TestBatchKernels|TestCosineOfZero'
 	done
-	say "linux/amd64 musl test binary, natively"
+	say "linux/amd64 musl test binaries, natively"
 	run env -u USEARCH_INTEROP "$OUT/cross/usearch-linux-amd64-musl.test" -test.short -test.count=1
+	(cd tests && run env -u USEARCH_INTEROP "$OUT/cross/tests-linux-amd64-musl.test" -test.short -test.count=1)
 }
 
 cmd_cluster() {
@@ -337,7 +353,7 @@ fuzz_build() {
 fuzz_seeds() {
 	local dir=$OUT/fuzz f m i=0
 	mkdir -p "$dir/corpus-fuzz_load" "$dir/corpus-fuzz_api"
-	for f in testdata/upstream-2.26.2/*/index.usearch; do
+	for f in tests/testdata/upstream-2.26.2/*/index.usearch; do
 		for m in 0 1 3 6; do
 			{ printf "\\$(printf %03o "$m")"; cat "$f"; } >"$dir/corpus-fuzz_load/$(basename "$(dirname "$f")")-$m"
 		done

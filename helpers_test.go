@@ -7,25 +7,27 @@ package usearch_test
 // instruction set, reference decoders checked against internals); then it uses package
 // usearch.
 //
-// File map: the tests of x.go are in x_test.go; the tests across the whole package (model,
-// recall, upstream compatibility, fuzzing, concurrency, examples) have their own files, and
-// the benchmarks live in bench/gobench. docs/layout.md lists every file and what it holds.
+// File map: the tests of x.go are in x_test.go; the white-box tests across the whole package
+// (concurrency, reachability) and the examples have their own files here; the black-box
+// suites across the whole API (model, recall, upstream compatibility, fuzzing, non-finite
+// files, reserved memory) are the package tests/ (its doc.go), and the benchmarks live in
+// bench/gobench. docs/layout.md lists every file and what it holds.
 //
-// Shared helpers: black-box helpers used by more than one test live in this file; the
-// white-box ones (reference implementations of every scalar kind and metric) live in
-// reference_test.go. Their names say what they do, not which test first needed them.
+// Shared helpers: black-box helpers used by more than one test live in this file, or in
+// internal/testutil when the suites in tests/ use them too; the white-box ones (reference
+// implementations of every scalar kind and metric) live in reference_test.go. Their names
+// say what they do, not which test first needed them.
 //
 // Test sizes: every test must pass with -short, which the race run (`./build.sh test`) and
 // the arm64 runs under qemu (`./build.sh cross`) use; tests that take long scale their data
 // down under testing.Short(). A test is in those runs by existing, not by its name.
 
 import (
-	"bytes"
-	"math"
 	"math/rand"
 	"testing"
 
 	"github.com/usearch-go/usearch"
+	"github.com/usearch-go/usearch/internal/testutil"
 )
 
 // buildIndex returns an index of conf holding n vectors uniform in [-1, 1) under keys 0..n-1,
@@ -51,47 +53,13 @@ func buildIndex(t testing.TB, conf usearch.IndexConfig, n int, seed int64) (*use
 	return idx, vecs
 }
 
-// imageOf returns the serialized file image of idx.
-func imageOf(t testing.TB, idx *usearch.Index) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	if _, err := idx.WriteTo(&buf); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-// equalKeys tells whether two key lists are the same, in order.
-func equalKeys(a, b []usearch.Key) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
-// tied tells whether rank j's distance is shared with another rank, or is the last one
-// (where keys beyond the list may share it).
-func tied(dists []float64, j int, tol float64) bool {
-	for m := range dists {
-		if m != j && math.Abs(dists[m]-dists[j]) <= tol {
-			return true
-		}
-	}
-	return j == len(dists)-1
-}
-
-// must stops the test on an error.
-func must(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
+// The helpers the suites in tests/ use too live once, in internal/testutil; these names
+// keep the calls short.
+var (
+	must      = testutil.Must
+	imageOf   = testutil.ImageOf
+	equalKeys = testutil.EqualKeys
+)
 
 // abs is |x|.
 func abs(x float32) float32 {

@@ -1,11 +1,12 @@
 //go:build cgo
 
-package usearch_test
+package tests
 
 import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand"
@@ -187,11 +188,11 @@ func TestUpstreamFixtures(t *testing.T) {
 }
 
 // The npm package usearch@2.26.2 is installed into bench/node_modules by `.ci/run`
-// (`npm ci --prefix bench`). CI sets USEARCH_INTEROP=1, which turns a missing Node or
-// package into a failure instead of a skip.
+// (`npm ci --prefix bench`); go test runs this package in tests/, one level below. CI sets
+// USEARCH_INTEROP=1, which turns a missing Node or package into a failure instead of a skip.
 func upstreamNode(t *testing.T) (node, modules string) {
 	t.Helper()
-	modules, _ = filepath.Abs("bench/node_modules")
+	modules, _ = filepath.Abs(filepath.Join("..", "bench", "node_modules"))
 	node, err := exec.LookPath("node")
 	if err == nil {
 		if _, err = os.Stat(filepath.Join(modules, "usearch", "package.json")); err == nil {
@@ -493,20 +494,34 @@ func checkProbe(t *testing.T, dir string, c *interopCase, upstreamSize int) {
 	path := filepath.Join(dir, "node_"+c.Name+".usearch")
 	rows := storedRows(t, path)
 	var want []byte
+	nonFinite := false // a value stored as an infinity or NaN
+	note := func(f float32) { nonFinite = nonFinite || math.IsNaN(float64(f)) || math.IsInf(float64(f), 0) }
 	for _, x := range c.vectors {
 		switch c.quant {
 		case usearch.E5M2:
-			want = append(want, byte(usearch.Float8E5M2From(x)))
+			v := usearch.Float8E5M2From(x)
+			want = append(want, byte(v))
+			note(v.Float32())
 		case usearch.E4M3:
-			want = append(want, byte(usearch.Float8E4M3From(x)))
+			v := usearch.Float8E4M3From(x)
+			want = append(want, byte(v))
+			note(v.Float32())
 		case usearch.E3M2:
-			want = append(want, byte(usearch.Float6E3M2From(x)))
+			v := usearch.Float6E3M2From(x)
+			want = append(want, byte(v))
+			note(v.Float32())
 		case usearch.E2M3:
-			want = append(want, byte(usearch.Float6E2M3From(x)))
+			v := usearch.Float6E2M3From(x)
+			want = append(want, byte(v))
+			note(v.Float32())
 		case usearch.F16:
-			want = binary.LittleEndian.AppendUint16(want, uint16(usearch.Float16From(x)))
+			v := usearch.Float16From(x)
+			want = binary.LittleEndian.AppendUint16(want, uint16(v))
+			note(v.Float32())
 		case usearch.BF16:
-			want = binary.LittleEndian.AppendUint16(want, uint16(usearch.BFloat16From(x)))
+			v := usearch.BFloat16From(x)
+			want = binary.LittleEndian.AppendUint16(want, uint16(v))
+			note(v.Float32())
 		}
 	}
 	if len(rows) != len(want) {
@@ -527,7 +542,9 @@ func checkProbe(t *testing.T, dir string, c *interopCase, upstreamSize int) {
 	}
 	t.Logf("%d float32 values converted to %v exactly as upstream does", len(c.vectors), c.quant)
 
-	// Go loads upstream's file: its configuration and the stored bytes, unchanged.
+	// Go reads upstream's file: its configuration and the stored bytes, unchanged. Load
+	// refuses a file holding infinities or NaN (nonfinite_test.go), which the probes of the
+	// kinds that have them make; a view serves such a file as it is.
 	conf, err := usearch.Metadata(path)
 	must(t, err)
 	if conf.Quantization != c.quant || conf.Metric != usearch.L2sq || conf.Dimensions != uint(c.Dimensions) {
@@ -536,7 +553,15 @@ func checkProbe(t *testing.T, dir string, c *interopCase, upstreamSize int) {
 	idx, err := usearch.NewIndex(usearch.DefaultConfig(1))
 	must(t, err)
 	defer idx.Close()
-	must(t, idx.Load(path))
+	err = idx.Load(path)
+	switch {
+	case nonFinite && !errors.Is(err, usearch.ErrInvalidFile):
+		t.Fatalf("Load of a file holding non-finite values: %v, want %v", err, usearch.ErrInvalidFile)
+	case nonFinite:
+		must(t, idx.View(path))
+	default:
+		must(t, err)
+	}
 	var buf bytes.Buffer
 	_, err = idx.WriteTo(&buf)
 	must(t, err)

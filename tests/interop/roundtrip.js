@@ -1,6 +1,6 @@
 // roundtrip.js: the upstream side of the Go <-> npm usearch@2.26.2 interoperability test.
 //
-// Usage: node interop/roundtrip.js DIR
+// Usage (from tests/, as tests/upstream_test.go runs it): node interop/roundtrip.js DIR
 // DIR holds manifest.json and, per case, go_<name>.usearch (written by Go), vectors.bin
 // (float32 rows) and keys.bin (uint64). For each case this script loads and views Go's
 // file, checks its size and searches every stored vector, builds the same index itself and

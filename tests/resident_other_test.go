@@ -1,6 +1,6 @@
 //go:build cgo && !windows
 
-package usearch_test
+package tests
 
 import (
 	"os"

@@ -1,6 +1,6 @@
 //go:build cgo
 
-package usearch_test
+package tests
 
 import (
 	"bytes"

@@ -1,6 +1,6 @@
 //go:build cgo
 
-package usearch_test
+package tests
 
 // Files whose vectors hold NaN or ±Inf (made by another tool, or corrupted): Load,
 // LoadBuffer and ReadFrom refuse them naming the key, the row and the element; View and

@@ -1,6 +1,6 @@
 //go:build cgo
 
-package usearch_test
+package tests
 
 // Reserving capacity maps the vector rows without touching them (issue 20, point 4): on
 // POSIX through mmap, on Windows through VirtualAlloc (csrc/storage.hpp, os_allocate),
