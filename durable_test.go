@@ -521,6 +521,7 @@ func TestDurableLock(t *testing.T) {
 		if errors.As(err, &ee) {
 			return ee.ExitCode()
 		}
+		skipIfCannotExec(t, err)
 		require.NoError(t, err, string(out))
 		return 0
 	}
@@ -616,7 +617,9 @@ func TestDurableCrash(t *testing.T) {
 				cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s,%d,%d", crashChildEnv, dir, int(mode), run))
 				stdout, err := cmd.StdoutPipe()
 				require.NoError(t, err)
-				require.NoError(t, cmd.Start())
+				err = cmd.Start()
+				skipIfCannotExec(t, err)
+				require.NoError(t, err)
 				lines := make(chan string, 1<<16)
 				started := make(chan struct{}, 1<<10)
 				go func() {
@@ -974,5 +977,16 @@ func TestDurableRandomHistory(t *testing.T) {
 				require.NoError(t, idx.Close())
 			})
 		}
+	}
+}
+
+// skipIfCannotExec skips a test whose child process cannot start because this test binary
+// is run by an emulator (the arm64 runs under qemu-aarch64 in ./build.sh cross execute the
+// binary directly; the kernel cannot exec it for a child). The native runs of the same tests
+// (test, race, sanitize jobs) start the children.
+func skipIfCannotExec(t *testing.T, err error) {
+	t.Helper()
+	if errors.Is(err, syscall.ENOEXEC) {
+		t.Skipf("cannot start a child process of this binary here (%v): emulated run", err)
 	}
 }
