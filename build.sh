@@ -177,8 +177,9 @@ cmd_clib() {
 # What the sanitize job covers, each instrumented build made once (CI time; see .ci/run):
 # - Go: the test binaries of the library (the root package, and the suites across the API in
 #   tests/) whose C++ core has ASan+LSan (sanitize_asan.go) and UBSan (sanitize_ubsan.go) and
-#   whose Go side has GOEXPERIMENT=cgocheck2, each run once over its whole suite (not -short)
-#   with both sanitizers set to stop at the first report. The tests/ binary links the
+#   whose Go side has GOEXPERIMENT=cgocheck2, each run once over its -short suite (every
+#   test, smaller data: the full sizes run natively in `test`, and under both sanitizers
+#   they took ~7 minutes of CI) with both sanitizers set to stop at the first report. The tests/ binary links the
 #   library's plain package, not the test variant in the root binary, so the instrumented
 #   core is compiled once for each;
 # - C: one CMake build with -fsanitize=address,undefined of the C API tests (static and shared
@@ -193,10 +194,10 @@ cmd_sanitize() {
 	say "Go test binaries: ASan+LSan and UBSan on the C++ core, cgocheck2 on every pointer passed to C"
 	run env GOEXPERIMENT=cgocheck2 go test -c -asan -tags ubsan -o "$OUT/san/usearch-san.test" .
 	run env GOEXPERIMENT=cgocheck2 go test -c -asan -tags ubsan -o "$OUT/san/tests-san.test" ./tests
-	say "the whole Go suite on those binaries"
-	ASAN_OPTIONS=$asan UBSAN_OPTIONS=$ubsan run "$OUT/san/usearch-san.test" -test.count=1 -test.timeout=30m
+	say "the Go suite (-short) on those binaries"
+	ASAN_OPTIONS=$asan UBSAN_OPTIONS=$ubsan run "$OUT/san/usearch-san.test" -test.short -test.count=1 -test.timeout=30m
 	# Run from the package directory: the suites in tests/ read testdata/ and interop/ there.
-	(cd tests && ASAN_OPTIONS=$asan UBSAN_OPTIONS=$ubsan run "$OUT/san/tests-san.test" -test.count=1 -test.timeout=30m)
+	(cd tests && ASAN_OPTIONS=$asan UBSAN_OPTIONS=$ubsan run "$OUT/san/tests-san.test" -test.short -test.count=1 -test.timeout=30m)
 	say "C tests with -fsanitize=address,undefined"
 	run cmake -S . -B "$OUT/san-c" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUSEARCH_SANITIZE=address,undefined
 	run cmake --build "$OUT/san-c" -j2
