@@ -7,8 +7,8 @@ import (
 	"runtime"
 )
 
-// Lock is not implemented where flock is missing: without a lock two opens could write one
-// log, so durable indexes are refused there.
+// Lock refuses, off Unix: the directory lock is flock(2), and without one two opens could
+// write one log, so OpenDurable returns this error there (LockFileEx on Windows would lift it).
 func Lock(dir string) (func() error, error) {
 	return nil, errors.New("durable indexes need flock, which " + runtime.GOOS + " lacks")
 }
