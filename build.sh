@@ -183,12 +183,12 @@ cmd_clib() {
 
 # What the sanitize job covers, each instrumented build made once (CI time; see .ci/run):
 # - Go: the test binaries of the library (the root package, and the suites across the API in
-#   tests/) whose C++ core has ASan+LSan (sanitize_asan.go) and UBSan (sanitize_ubsan.go) and
-#   whose Go side has GOEXPERIMENT=cgocheck2, each run once over its -short suite (every
-#   test, smaller data: the full sizes run natively in `test`, and under both sanitizers
-#   they took ~7 minutes of CI) with both sanitizers set to stop at the first report. The tests/ binary links the
-#   library's plain package, not the test variant in the root binary, so the instrumented
-#   core is compiled once for each;
+#   tests/) whose C++ core has ASan+LSan (csrc/sanitize_asan.go) and UBSan
+#   (csrc/sanitize_ubsan.go), at -O1, and whose Go side has GOEXPERIMENT=cgocheck2, each run
+#   once over its -short suite (every test, smaller data: the full sizes run natively in
+#   `test`, and under both sanitizers they took ~7 minutes of CI) with both sanitizers set to
+#   stop at the first report. The instrumented core (package csrc) is compiled once and
+#   linked into both binaries;
 # - C: one CMake build with -fsanitize=address,undefined of the C API tests (static and shared
 #   library, the example, the leak loop), run by ctest, which fails on any sanitizer report;
 # - valgrind: the leak loop built from the plain (uninstrumented) library, in the Release
@@ -236,21 +236,21 @@ cmd_static() {
 	done
 }
 
-# What the cross job covers. The C++ core dominates the job's time: where the tests run here,
-# it is compiled into the two test binaries (the root package's, whose test variant of the
-# library holds the core, and the one of the suites in tests/, which links the plain
-# package: so twice); elsewhere once, into the command.
-# - linux/arm64 musl: test binaries, the whole -short suite under qemu-aarch64 (default CPU
-#   "max": the best arm64 kernel level);
+# What the cross job covers. The C++ core (package csrc) dominates the job's time: it is
+# compiled once per target and linked into that target's binaries.
+# - linux/arm64 musl: test binaries, the -short suite under qemu-aarch64 (default CPU "max":
+#   the best arm64 kernel level), all but the graph-reachability stress tests (TestReach*:
+#   portable logic with no kernel, libc or architecture dependence, ~110 s under qemu; they
+#   run natively at full size in `test`, under -race, under the sanitizers and in the amd64
+#   musl run below);
 # - linux/arm64 glibc 2.28: test binaries, under qemu the tests that lean on the C library
-#   (mmap, files, threads) and the kernels, then the kernel tests on two CPU models that lack
-#   dot product/FHM/BF16, so the lower kernel levels and the refusals run;
+#   (mmap, files, file locks, threads) and the kernels, then the kernel tests on two CPU models
+#   that lack dot product/FHM/BF16, so the lower kernel levels and the refusals run;
 # - linux/amd64 musl: test binaries, the whole -short suite natively (its command is built by
 #   the static job, with the same compiler);
 # - linux/amd64 glibc 2.28, windows/amd64, darwin/arm64: the command (its file type checked);
 #   for windows and darwin also go vet without cgo, which type-checks the platform files
-#   and the tests that need no cgo for that OS without compiling the core (go vet with cgo
-#   would compile the core once more, for the test variant of the package).
+#   and the tests that need no cgo for that OS without compiling the core.
 # Left to other jobs: the amd64 suite at full sizes and under -race (`test`); sanitizers
 # (`sanitize`); running on Windows and macOS (the `native` jobs of .github/workflows/ci.yml).
 cmd_cross() {
@@ -293,13 +293,14 @@ cmd_cross() {
 	say "linux/arm64 (musl, static) test suite under qemu-aarch64, -short data sizes"
 	# The interop test needs the host's node; it runs natively in `./build.sh test`. The
 	# binary of tests/ runs in tests/: its suites read testdata/ and interop/ there.
-	run env -u USEARCH_INTEROP qemu-aarch64 "$OUT/cross/usearch-linux-arm64-musl.test" -test.short -test.count=1
+	run env -u USEARCH_INTEROP qemu-aarch64 "$OUT/cross/usearch-linux-arm64-musl.test" -test.short -test.count=1 \
+		-test.skip '^TestReach'
 	(cd tests && run env -u USEARCH_INTEROP qemu-aarch64 "$OUT/cross/tests-linux-arm64-musl.test" -test.short -test.count=1)
 	# The glibc build differs from the musl one in its C library (mmap, threads, the dynamic
 	# loader), so it runs the tests that lean on those, not the whole suite again: CI time.
-	say "linux/arm64 (glibc) persistence, view, concurrency and kernel tests under qemu-aarch64, -short data sizes"
+	say "linux/arm64 (glibc) persistence, view, durability, concurrency and kernel tests under qemu-aarch64, -short data sizes"
 	need libc6-dev-arm64-cross
-	local subset='Save|Load|View|Buffer|Concurr|Race|Close|Kernel|ISA|Exact|Codes|Recall'
+	local subset='Save|Load|View|Buffer|Close|Durable|Lock|FIFO|Kernel|ISA|ConcurrentStress|RemoveRacing'
 	run env -u USEARCH_INTEROP qemu-aarch64 -L /usr/aarch64-linux-gnu "$OUT/cross/usearch-linux-arm64-gnu.2.28.test" \
 		-test.short -test.count=1 -test.run "$subset"
 	(cd tests && run env -u USEARCH_INTEROP qemu-aarch64 -L /usr/aarch64-linux-gnu "$OUT/cross/tests-linux-arm64-gnu.2.28.test" \

@@ -7,7 +7,6 @@ package usearch
 // are marked noescape/nocallback so that slices passed to them stay on the Go stack.
 
 /*
-#cgo CXXFLAGS: -std=c++17 -O3
 #cgo CFLAGS: -O2
 #include <stdlib.h>
 #include "csrc/usearch_ext.h"
@@ -68,12 +67,15 @@ import (
 	"runtime"
 	"runtime/cgo"
 	"unsafe"
+
+	// The C++ core, compiled once in a package of its own; the calls below link to it.
+	_ "github.com/usearch-go/usearch/csrc"
 )
 
-// The C++ sources live in csrc/ and are compiled through core.cpp. Embedding the folder
-// makes edits there part of the build-cache key and makes `go mod vendor` keep it.
+// The preamble above includes these headers from csrc/; embedding them makes an edit there
+// part of this package's build-cache key (the go command hashes only a package's own files).
 //
-//go:embed csrc
+//go:embed csrc/usearch.h csrc/usearch_ext.h
 var _ embed.FS
 
 type handle = unsafe.Pointer
