@@ -351,9 +351,10 @@ fuzz_build() {
 	mkdir -p "$dir"
 	say "libFuzzer harnesses (clang++ -fsanitize=fuzzer,address,undefined)"
 	run clang++ "${flags[@]}" -fsanitize=fuzzer-no-link -c csrc/lib.cpp -o "$dir/core.o"
+	run clang++ "${flags[@]}" -fsanitize=fuzzer-no-link -c csrc/kernels.cpp -o "$dir/kernels.o"
 	local t
 	for t in "${FUZZ_TARGETS[@]}"; do
-		run clang++ "${flags[@]}" -fsanitize=fuzzer "tests/fuzz/$t.cpp" "$dir/core.o" -lpthread -o "$dir/$t"
+		run clang++ "${flags[@]}" -fsanitize=fuzzer "tests/fuzz/$t.cpp" "$dir/core.o" "$dir/kernels.o" -lpthread -o "$dir/$t"
 	done
 }
 

@@ -389,29 +389,12 @@ inline int cpu_isa() {
 }
 
 // find_kernel returns the kernel for a metric and storage kind on an instruction set, or a
-// kernel with null functions when the pair is unsupported.
-inline kernel_t find_kernel(metric_kind m, scalar_kind k, int isa) {
-    if (!metric_supported(m, k)) return {};
-#if USG_X86
-    kernel_t fast = kern::x86::specialized(m, k, isa);
-    if (fast.pair) return fast;
-#endif
-#if USG_ARM64
-    if (kernel_t fast = kern::arm::specialized(m, k, isa); fast.pair) return fast;
-#endif
-    switch (m) {
-    case metric_kind::ip: return kern::by_kind<kern::ip_k>(k, isa);
-    case metric_kind::l2sq: return kern::by_kind<kern::l2sq_k>(k, isa);
-    case metric_kind::cos: return kern::by_kind<kern::cos_k>(k, isa);
-    case metric_kind::pearson: return kern::by_kind<kern::pearson_k>(k, isa);
-    case metric_kind::divergence: return kern::by_kind<kern::divergence_k>(k, isa);
-    case metric_kind::haversine: return kern::by_kind<kern::haversine_k>(k, isa);
-    case metric_kind::hamming: return kern::make_kernel<kern::bits_k<0>>(isa);
-    case metric_kind::tanimoto: case metric_kind::jaccard: return kern::make_kernel<kern::bits_k<1>>(isa);
-    case metric_kind::sorensen: return kern::make_kernel<kern::bits_k<2>>(isa);
-    default: return {};
-    }
-}
+// kernel with null functions when the pair is unsupported. It is defined in kernels.cpp, a
+// translation unit of its own: instantiating every metric x storage kind x instruction set is
+// more than half of the core's compile time, and the go command (and make -j) compiles the
+// two units in parallel. Nothing is lost at run time: kernels are always called through the
+// pointers in kernel_t.
+kernel_t find_kernel(metric_kind m, scalar_kind k, int isa);
 
 // kernel_length is the `n` a kernel expects: bytes for bit metrics, elements otherwise.
 inline size_t kernel_length(metric_kind m, scalar_kind k, size_t dims) {
