@@ -8,17 +8,15 @@ package usearch_test
 
 import (
 	"bytes"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/usearch-go/usearch"
+	"github.com/usearch-go/usearch/internal/fifotest"
 )
 
 func loadsAs(t *testing.T, path string, want []byte) {
@@ -65,29 +63,9 @@ func TestSaveToFIFO(t *testing.T) {
 	defer idx.Close()
 	image := imageOf(t, idx)
 	require.Greater(t, len(image), 1<<16, "bigger than a pipe's buffer, so the reader must drain during the save")
-	path := filepath.Join(t.TempDir(), "pipe")
-	require.NoError(t, syscall.Mkfifo(path, 0o600))
-	got := make(chan []byte, 1)
-	go func() {
-		r, err := os.Open(path)
-		if err != nil {
-			got <- nil
-			return
-		}
-		defer r.Close()
-		b, _ := io.ReadAll(r)
-		got <- b
-	}()
+	path, got := fifotest.Read(t, t.TempDir())
 	require.NoError(t, idx.Save(path))
-	var received []byte
-	select {
-	case received = <-got:
-	case <-time.After(time.Minute): // the FIFO was replaced by a file, say: fail, do not hang
-		if w, err := os.OpenFile(path, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
-			w.Close()
-		}
-		t.Fatalf("nothing was written to the FIFO %s", path)
-	}
+	received := got()
 	assert.True(t, bytes.Equal(image, received), "the reader receives exactly the image (%d of %d bytes)", len(received), len(image))
 	info, err := os.Lstat(path)
 	require.NoError(t, err)

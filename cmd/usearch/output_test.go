@@ -8,7 +8,6 @@ package main
 
 import (
 	"errors"
-	"io"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -18,9 +17,9 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/usearch-go/usearch"
+	"github.com/usearch-go/usearch/internal/fifotest"
 )
 
 // outputFixture writes 300 clustered vectors and 20 queries from the same mixture.
@@ -66,41 +65,6 @@ func makeNull(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	return path
-}
-
-// readFIFO makes a FIFO in dir and returns it with a function that returns everything
-// written to it until the writer closes. If no writer comes within a minute (the FIFO was
-// replaced by a file, say) the test fails instead of hanging.
-func readFIFO(t *testing.T, dir string) (string, func() []byte) {
-	t.Helper()
-	path := filepath.Join(dir, "pipe")
-	if err := syscall.Mkfifo(path, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	got := make(chan []byte, 1)
-	go func() {
-		r, err := os.Open(path)
-		if err != nil {
-			got <- nil
-			return
-		}
-		defer r.Close()
-		b, _ := io.ReadAll(r)
-		got <- b
-	}()
-	return path, func() []byte {
-		t.Helper()
-		select {
-		case b := <-got:
-			return b
-		case <-time.After(time.Minute):
-			if w, err := os.OpenFile(path, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
-				w.Close() // lets the reader go
-			}
-			t.Fatalf("nothing was written to the FIFO %s", path)
-			return nil
-		}
-	}
 }
 
 func isMode(t *testing.T, path string, want fs.FileMode) {
@@ -154,7 +118,7 @@ func TestBuildOutputDestinations(t *testing.T) {
 
 	t.Run("FIFO", func(t *testing.T) {
 		sub := t.TempDir()
-		pipe, got := readFIFO(t, sub)
+		pipe, got := fifotest.Read(t, sub)
 		mustCLI(t, "build", "-quiet", "-i", vp, "-o", pipe)
 		loadImage(t, got(), 300)
 		isMode(t, pipe, fs.ModeNamedPipe)
@@ -216,7 +180,7 @@ func TestSearchOutputDestinations(t *testing.T) {
 	})
 
 	t.Run("FIFO", func(t *testing.T) {
-		pipe, got := readFIFO(t, t.TempDir())
+		pipe, got := fifotest.Read(t, t.TempDir())
 		mustCLI(t, "search", "-quiet", "-index", ip, "-q", qp, "-k", "5", "-out", pipe)
 		if b := got(); string(b) != want {
 			t.Errorf("the FIFO reader got %q, want %q", b, want)

@@ -14,10 +14,10 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/usearch-go/usearch/internal/fifotest"
 )
 
 // content returns n bytes that differ from seed to seed, so no test passes by finding an
@@ -200,21 +200,9 @@ func TestSymlinkLoopRefused(t *testing.T) {
 
 func TestFIFOWrittenDirectly(t *testing.T) {
 	dir := t.TempDir()
-	path := filepath.Join(dir, "pipe")
-	require.NoError(t, syscall.Mkfifo(path, 0o600))
+	path, got := fifotest.Read(t, dir)
 	b := content(40, 3<<20) // far beyond a pipe's buffer: the reader must drain while we write
-	got := make(chan []byte, 1)
-	go func() {
-		r, err := os.Open(path)
-		if err != nil {
-			got <- nil
-			return
-		}
-		defer r.Close()
-		all, _ := io.ReadAll(r)
-		got <- all
-	}()
-	f, err := Create(path) // blocks until the reader opens
+	f, err := Create(path)  // blocks until the reader opens
 	require.NoError(t, err)
 	assert.True(t, f.Direct())
 	for p := b; len(p) > 0; {
@@ -224,27 +212,11 @@ func TestFIFOWrittenDirectly(t *testing.T) {
 		p = p[n:]
 	}
 	require.NoError(t, f.Commit())
-	assert.True(t, bytes.Equal(b, receive(t, path, got)), "the reader receives exactly the bytes written")
+	assert.True(t, bytes.Equal(b, got()), "the reader receives exactly the bytes written")
 	info, err := os.Lstat(path)
 	require.NoError(t, err)
 	assert.True(t, info.Mode()&fs.ModeNamedPipe != 0, "still a FIFO, now %v", info.Mode())
 	noTemps(t, dir)
-}
-
-// receive waits for what the reader of the FIFO at path got; if no writer comes within a
-// minute (the FIFO was replaced by a file, say) the test fails instead of hanging.
-func receive(t *testing.T, path string, got <-chan []byte) []byte {
-	t.Helper()
-	select {
-	case b := <-got:
-		return b
-	case <-time.After(time.Minute):
-		if w, err := os.OpenFile(path, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
-			w.Close() // lets the reader go
-		}
-		t.Fatalf("nothing was written to the FIFO %s", path)
-		return nil
-	}
 }
 
 func TestSocketWrittenDirectly(t *testing.T) {
