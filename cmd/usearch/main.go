@@ -5,15 +5,18 @@
 //	usearch build  -i VECTORS [-keys KEYS] -o INDEX [-metric cos] [-quantization f32] [-shards N] ...
 //	usearch search -index INDEX [-index INDEX2 ...] -q QUERIES [-k 10] [-gt TRUTH] [-format tsv|jsonl|npy] [-out FILE]
 //	usearch bench  [-n 100000 -d 96] [-dataset fashion-mnist] [-sweep 16,32,64,128] [-plot recall.png]
+//	usearch help   COMMAND
 //
 // Vectors are read from .npy (float32, float64, float16, int8, uint8; C order), .fvecs,
-// .bvecs, .ivecs, the big-ann-benchmarks .fbin/.u8bin/.i8bin/.ibin layout, or raw
-// little-endian rows with -dims. Index files are in the upstream USearch format, so files
-// written by any USearch binding work here and the other way around.
+// .bvecs, .ivecs, the big-ann-benchmarks .fbin/.u8bin/.i8bin/.ibin layout, IDX (MNIST's
+// train-images-idx3-ubyte), any of them gzipped, or raw little-endian rows with -dims. Index
+// files are in the upstream USearch format, so files written by any USearch binding work
+// here and the other way around. -plot needs a build with -tags plot (plot.go).
 //
 // Errors print one line on stderr naming the file and the problem and exit with status 1;
 // bad flags print the usage and exit with status 2. Long work shows a progress bar on a
-// terminal and a plain line every few seconds otherwise (-quiet silences both).
+// terminal and a plain line every 5 s otherwise (-quiet silences both). "usearch help
+// COMMAND" describes a command's output, exit status and an example.
 package main
 
 import (
