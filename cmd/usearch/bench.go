@@ -306,6 +306,10 @@ func benchConfig(stdout, stderr io.Writer, o options, metric usearch.Metric, c c
 	rows = append(rows, row{phase: "build", threads: o.threads, ops: o.n, seconds: wall, unit: "vec/s", recall: -1,
 		cpu: cpuRatio(cpu0, wall), note: fmt.Sprintf("%d goroutines calling Add", o.threads)})
 
+	if !o.quiet {
+		// The search phases print nothing until the table: say how long they will take.
+		fmt.Fprintf(stderr, "bench: %d search phases of at least %s each...\n", 2+len(expansions), o.minSearch)
+	}
 	results := make([][]usearch.Key, o.queries)
 	search := func(i int) error {
 		keys, _, err := idx.Search(queries[i*o.dims:(i+1)*o.dims], uint(o.k))

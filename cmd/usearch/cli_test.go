@@ -644,7 +644,7 @@ func TestBench(t *testing.T) {
 		}
 	}
 	// Progress on stderr: a line before the ground truth, and the build's final count.
-	for _, want := range []string{"bench: ground truth for 50 queries", "bench build (M=8 f32): 1500 rows in ", "bench build (M=16 f32): 1500 rows in "} {
+	for _, want := range []string{"bench: ground truth for 50 queries", "bench build (M=8 f32): 1500 rows in ", "bench build (M=16 f32): 1500 rows in ", "bench: 4 search phases of at least 1ms each"} {
 		if !strings.Contains(errs, want) {
 			t.Errorf("bench stderr lacks %q:\n%s", want, errs)
 		}

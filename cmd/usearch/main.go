@@ -113,7 +113,8 @@ table per index configuration: phase, threads, operations, seconds, rate (vec/s 
 recall@k, CPU seconds per wall second, and a note. Phases: build (all goroutines calling
 Add), search loop (one goroutine), search batch (all goroutines), and one "sweep ef=N" row
 per -sweep width. Standard error (unless -quiet): a line before the brute-force ground
-truth and build progress (a bar on a terminal, else a line every 5 s). -plot needs a
+truth, build progress (a bar on a terminal, else a line every 5 s), and a line before each
+configuration's search phases. -plot needs a
 usearch built with -tags plot (it brings in gonum/plot).
 
 ` + exitText + `

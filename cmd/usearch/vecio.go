@@ -218,26 +218,26 @@ func readMatrixAs(path string, rawDims int, rawKind kind, truth bool) (*matrix, 
 
 // readAll reads the whole file, decompressing it when gz is set. Its errors name path once.
 func readAll(path string, gz bool) ([]byte, error) {
+	if !gz { // sized from the file's length: no growing copies of a large file
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, pathError(path, err)
+		}
+		return b, nil
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, pathError(path, err)
 	}
 	defer f.Close()
-	var r io.Reader = f
-	if gz {
-		zr, err := gzip.NewReader(bufio.NewReaderSize(f, 1<<20))
-		if err != nil {
-			return nil, fmt.Errorf("%s: not a gzip file (%v), though its name ends in .gz", path, err)
-		}
-		defer zr.Close()
-		r = zr
-	}
-	b, err := io.ReadAll(r)
+	zr, err := gzip.NewReader(bufio.NewReaderSize(f, 1<<20))
 	if err != nil {
-		if gz {
-			return nil, fmt.Errorf("%s: decompressing: %w (is the file cut short?)", path, err)
-		}
-		return nil, pathError(path, err)
+		return nil, fmt.Errorf("%s: not a gzip file (%v), though its name ends in .gz", path, err)
+	}
+	defer zr.Close()
+	b, err := io.ReadAll(zr)
+	if err != nil {
+		return nil, fmt.Errorf("%s: decompressing: %w (is the file cut short?)", path, err)
 	}
 	return b, nil
 }
