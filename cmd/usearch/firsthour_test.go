@@ -314,6 +314,11 @@ func TestHelpCommands(t *testing.T) {
 			}
 		}
 	}
+	// bench's queries for Fashion-MNIST: the help says what the code does (TestBench checks the code).
+	if _, out, _ := cli(t, "help", "bench"); !strings.Contains(out, "the first -q images of the t10k-images file") ||
+		!strings.Contains(out, "else the last -q training images, which are then not indexed") {
+		t.Errorf("bench help does not say which images are the queries:\n%s", out)
+	}
 	code, out, errs := cli(t, "help", "serach")
 	if code != 2 || out != "" || errs != "usearch help: unknown command \"serach\"; the commands are info, build, search, bench\n" {
 		t.Errorf("help serach: exit %d, stdout %q, stderr %q", code, out, errs)

@@ -47,8 +47,9 @@ var commands = []command{
 // exitText is the exit-status paragraph every command shares.
 const exitText = `Exit status: 0 on success (and for -h); 1 when the work fails, with one line on standard
 error naming the file and what is wrong with it ("usearch build: v.fbin: header declares ...");
-2 for a mistake in the flags, with the usage. Ctrl-C stops the work with "interrupted" and
-status 1; nothing half-written is left at an output path.`
+2 for a mistake in the flags, with the usage. Ctrl-C stops build and search with one line,
+"interrupted: nothing was written to ..." and status 1, leaving nothing half-written at an
+output path; it ends info and bench at once, as it does any program.`
 
 const infoDetails = `Output (standard output): per index file, its size, configuration (metric, storage,
 dimensions, connectivity), live and removed vectors, graph nodes and edges per level, and

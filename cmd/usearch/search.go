@@ -30,7 +30,7 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 	fs.UintVar(&expansion, "expansion", 0, "beam width while searching (0 = the default 64; index files do not store one; at least -k is used)")
 	fs.BoolVar(&exact, "exact", false, "brute force over every vector instead of the graph (exact results, slow)")
 	fs.BoolVar(&view, "view", false, "memory-map the index files instead of loading them (read-only, starts at once)")
-	fs.StringVar(&truthPath, "gt", "", "ground truth: row ids nearest first (.ivecs, .ibin, .npy); prints recall@k")
+	fs.StringVar(&truthPath, "gt", "", "ground truth: row ids nearest first (.ivecs, .ibin with or without big-ann's distances, .i64bin, .u64bin, .npy; HDF5 is not read); prints recall@k")
 	fs.StringVar(&format, "format", "tsv", "result format: tsv (query, rank, key, distance), jsonl, npy (needs -out)")
 	fs.StringVar(&out, "out", "", "write results to this file instead of stdout (- is stdout); with npy, keys go here and distances to NAME.distances.npy")
 	fs.IntVar(&threads, "threads", runtime.NumCPU(), "goroutines searching")
