@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // writeIDXFile writes rows of unsigned bytes as an IDX3 file of h×w images (rows of h*w
@@ -337,5 +338,38 @@ func TestPlotNeedsTag(t *testing.T) {
 	code, out, errs := cli(t, "bench", "-n", "100", "-plot", filepath.Join(t.TempDir(), "p.png"))
 	if code != 1 || out != "" || !strings.Contains(errs, "build it with -tags plot") {
 		t.Errorf("bench -plot without the tag: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+}
+
+// TestProgressBar checks the bar drawn on a terminal (without a terminal library): one
+// line redrawn in place, then the final count in its place; and which outputs are terminals.
+func TestProgressBar(t *testing.T) {
+	var b bytes.Buffer
+	p := &progress{w: &b, label: "build", total: 200, bar: true, start: time.Now()}
+	p.Add(50)
+	p.drawBar()
+	if got := b.String(); !strings.HasPrefix(got, "\rbuild  25% [=======                       ] 50/200 rows, ") || !strings.HasSuffix(got, "\x1b[K") {
+		t.Errorf("bar %q", got)
+	}
+	p.stop = make(chan struct{}) // as newProgress leaves it, with no drawing goroutine
+	b.Reset()
+	p.Add(150)
+	p.Finish()
+	if got := b.String(); !strings.HasPrefix(got, "\r\x1b[Kbuild: 200 rows in ") || strings.Count(got, "\n") != 1 {
+		t.Errorf("final line %q", got)
+	}
+	f, err := os.Create(filepath.Join(t.TempDir(), "log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if isTerminal(f) || isTerminal(&b) {
+		t.Error("a regular file or a buffer was taken for a terminal")
+	}
+	if null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0); err == nil {
+		defer null.Close()
+		if !isTerminal(null) {
+			t.Errorf("%s, a character device, was not taken for one", os.DevNull)
+		}
 	}
 }
