@@ -348,14 +348,23 @@ func TestProgressBar(t *testing.T) {
 	p := &progress{w: &b, label: "build", total: 200, bar: true, start: time.Now()}
 	p.Add(50)
 	p.drawBar()
-	if got := b.String(); !strings.HasPrefix(got, "\rbuild  25% [=======                       ] 50/200 rows, ") || !strings.HasSuffix(got, "\x1b[K") {
-		t.Errorf("bar %q", got)
+	first := b.String()
+	if !strings.HasPrefix(first, "\rbuild  25% [=======                       ] 50/200 rows, ") || strings.Contains(first, "\n") {
+		t.Errorf("bar %q", first)
+	}
+	// A shorter line blanks out the rest of the longer one before it.
+	b.Reset()
+	p.label = "b"
+	p.drawBar()
+	if got := b.String(); len(got) != len(first) || !strings.HasSuffix(got, "  ") {
+		t.Errorf("shorter bar %q (%d bytes) after %q (%d bytes)", got, len(got), first, len(first))
 	}
 	p.stop = make(chan struct{}) // as newProgress leaves it, with no drawing goroutine
 	b.Reset()
 	p.Add(150)
+	drawn := p.width
 	p.Finish()
-	if got := b.String(); !strings.HasPrefix(got, "\r\x1b[Kbuild: 200 rows in ") || strings.Count(got, "\n") != 1 {
+	if got := b.String(); drawn == 0 || !strings.HasPrefix(got, "\r"+strings.Repeat(" ", drawn)+"\rb: 200 rows in ") || strings.Count(got, "\n") != 1 {
 		t.Errorf("final line %q", got)
 	}
 	f, err := os.Create(filepath.Join(t.TempDir(), "log"))

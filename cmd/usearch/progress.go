@@ -26,6 +26,7 @@ type progress struct {
 	label string
 	total int
 	bar   bool // redraw one line in place (a terminal)
+	width int  // length of the bar line last drawn, to blank it out
 	done  atomic.Int64
 	start time.Time
 	stop  chan struct{}
@@ -93,16 +94,19 @@ func (p *progress) line() {
 		p.label, done, p.total, 100*float64(done)/float64(max(p.total, 1)), rate, eta)
 }
 
-// drawBar redraws the bar line in place: carriage return, the line, and an erase to the
-// end of the line (ANSI, understood by every terminal in use, Windows 10's console included).
+// drawBar redraws the bar line in place: a carriage return, the line, and spaces over
+// whatever the previous line had beyond it (no escape sequences, which not every Windows
+// console interprets). Only the drawing goroutine calls it.
 func (p *progress) drawBar() {
 	const width = 30
 	done := int(p.done.Load())
 	frac := float64(done) / float64(max(p.total, 1))
 	filled := min(width, int(frac*width))
 	rate, eta := p.rateAndETA(done)
-	fmt.Fprintf(p.w, "\r%s %3.0f%% [%s%s] %d/%d rows, %.0f rows/s, ETA %s\x1b[K",
+	line := fmt.Sprintf("%s %3.0f%% [%s%s] %d/%d rows, %.0f rows/s, ETA %s",
 		p.label, 100*frac, strings.Repeat("=", filled), strings.Repeat(" ", width-filled), done, p.total, rate, eta)
+	fmt.Fprint(p.w, "\r"+line+strings.Repeat(" ", max(0, p.width-len(line))))
+	p.width = len(line)
 }
 
 // Add records n more rows done.
@@ -127,8 +131,8 @@ func (p *progress) Finish() {
 	p.stop = nil
 	el := time.Since(p.start)
 	prefix := ""
-	if p.bar {
-		prefix = "\r\x1b[K"
+	if p.bar && p.width > 0 {
+		prefix = "\r" + strings.Repeat(" ", p.width) + "\r"
 	}
 	fmt.Fprintf(p.w, "%s%s: %d rows in %s (%.0f rows/s)\n", prefix, p.label, p.done.Load(),
 		el.Round(time.Millisecond), float64(p.done.Load())/el.Seconds())
