@@ -104,7 +104,7 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	}
 	var keys []uint64
 	if o.keys != "" {
-		ids, err := readIDs(o.keys, 1)
+		ids, err := readIDs(o.keys, 1, false)
 		if err != nil {
 			return err
 		}

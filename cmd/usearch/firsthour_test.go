@@ -169,7 +169,7 @@ func TestTruthRoundTrip(t *testing.T) {
 	for _, name := range []string{"gt.ivecs", "gt.ibin", "gt.i64bin", "gt.u64bin"} {
 		k := map[string]kind{".ivecs": kI32, ".ibin": kI32, ".i64bin": kI64, ".u64bin": kU64}[filepath.Ext(name)]
 		p := writeFile(t, dir, name, truth, k)
-		ids, err := readIDs(p, 5)
+		ids, err := readIDs(p, 5, true)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -186,14 +186,17 @@ func TestTruthRoundTrip(t *testing.T) {
 	p := writeFile(t, dir, "d.ibin", truth, kI32)
 	b, _ := os.ReadFile(p)
 	os.WriteFile(p, append(b, make([]byte, 4*35)...), 0o644)
-	if ids, err := readIDs(p, 5); err != nil || ids[6][4] != uint64(truth[6][4]) {
+	if ids, err := readIDs(p, 5, true); err != nil || ids[6][4] != uint64(truth[6][4]) {
 		t.Errorf("ids with distances: %v", err)
 	}
 	if _, err := readVectors(p, 0, 0); err == nil {
 		t.Error("vectors with trailing bytes were accepted")
 	}
+	if _, err := readIDs(p, 1, false); err == nil {
+		t.Error("keys with trailing bytes were accepted")
+	}
 	os.WriteFile(p, append(b, 1, 2, 3), 0o644)
-	if _, err := readIDs(p, 5); err == nil || !strings.Contains(err.Error(), "with the float32 distances") {
+	if _, err := readIDs(p, 5, true); err == nil || !strings.Contains(err.Error(), "with the float32 distances") {
 		t.Errorf("odd size: %v", err)
 	}
 }

@@ -89,7 +89,7 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 	}
 	var truth [][]uint64
 	if truthPath != "" {
-		if truth, err = readIDs(truthPath, k); err != nil {
+		if truth, err = readIDs(truthPath, k, true); err != nil {
 			return err
 		}
 		if len(truth) != queries.rows {

@@ -549,9 +549,10 @@ func vecsExt(k kind) string {
 }
 
 // readIDs reads a file of integers with at least minCols columns (keys: one per row;
-// ground truth: row ids nearest first).
-func readIDs(path string, minCols int) ([][]uint64, error) {
-	m, err := readMatrixAs(path, 0, 0, true)
+// ground truth: row ids nearest first). truth also accepts big-ann's ground-truth .ibin,
+// whose ids are followed by their distances.
+func readIDs(path string, minCols int, truth bool) ([][]uint64, error) {
+	m, err := readMatrixAs(path, 0, 0, truth)
 	if err != nil {
 		return nil, err
 	}
