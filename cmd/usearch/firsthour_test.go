@@ -385,3 +385,47 @@ func TestProgressBar(t *testing.T) {
 		}
 	}
 }
+
+// TestNpyHeaders reads the .npy variants numpy writes beyond what npyio writes in the other
+// tests (format 2.0, Python 2's 3L sizes, double quotes) and refuses what is not an array
+// of one dtype, by name.
+func TestNpyHeaders(t *testing.T) {
+	dir := t.TempDir()
+	data := encode([][]float64{{1, 2}, {3, 4}, {5, 6}}, kF32)
+	v2 := func(h string) []byte {
+		for (12+len(h)+1)%64 != 0 {
+			h += " "
+		}
+		h += "\n"
+		b := append([]byte("\x93NUMPY\x02\x00"), binary.LittleEndian.AppendUint32(nil, uint32(len(h)))...)
+		return append(append(b, h...), data...)
+	}
+	for name, b := range map[string][]byte{
+		"v2.npy":     v2("{'descr': '<f4', 'fortran_order': False, 'shape': (3, 2), }"),
+		"py2.npy":    npyBytes("<f4", false, "(3L, 2L)", data),
+		"quotes.npy": v2(`{"descr": "<f4", "fortran_order": False, "shape": (3, 2)}`),
+	} {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, b, 0o644)
+		m, err := readMatrix(p, 0, 0)
+		if err != nil || m.rows != 3 || m.dims != 2 || !slices.Equal(floatRows(m, 0, 3), []float32{1, 2, 3, 4, 5, 6}) {
+			t.Errorf("%s: %v %+v", name, err, m)
+		}
+	}
+	for name, c := range map[string]struct {
+		b    []byte
+		want string
+	}{
+		"structured.npy": {v2("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (3,), }"), "structured dtypes are not supported"},
+		"noshape.npy":    {v2("{'descr': '<f4', 'fortran_order': False, }"), `no "shape" key`},
+		"short.npy":      {npyBytes("<f4", false, "(4, 2)", data), "needs 32 bytes of data, the file has 24"},
+		"text.npy":       {[]byte("x,y\n1,2\n"), "not a NumPy .npy file"},
+		"3d.npy":         {npyBytes("<f4", false, "(3, 1, 2)", data), "want 2 dimensions"},
+	} {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, c.b, 0o644)
+		if _, err := readMatrix(p, 0, 0); err == nil || !strings.Contains(err.Error(), c.want) || !strings.HasPrefix(err.Error(), p+": ") {
+			t.Errorf("%s: %v; want an error naming the file and saying %q", name, err, c.want)
+		}
+	}
+}
