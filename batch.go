@@ -350,8 +350,8 @@ func searchBatch[T Scalar](ctx context.Context, b *base, queries []T, limit uint
 // the error wraps ctx.Err() and says how many rows were added. A row failing while the
 // batch runs (for example a key added meanwhile by another goroutine) stops it the same
 // way, with that row's sentinel.
-func (idx *Index) AddBatch(ctx context.Context, keys []Key, vectors []float32, opts *BatchOptions) error {
-	return addBatch(ctx, &idx.base, keys, vectors, opts)
+func (b *Index) AddBatch(ctx context.Context, keys []Key, vectors []float32, opts *BatchOptions) error {
+	return addBatch(ctx, &b.base, keys, vectors, opts)
 }
 
 // SearchBatch searches for every query, one flat row-major slice of rows, the limit
@@ -360,17 +360,17 @@ func (idx *Index) AddBatch(ctx context.Context, keys []Key, vectors []float32, o
 // it, so Matches.Limit may be smaller than limit. When ctx is cancelled it stops within a
 // row's time per goroutine (with Exact, a block's) and returns an error that wraps
 // ctx.Err() and says how many rows were searched.
-func (idx *Index) SearchBatch(ctx context.Context, queries []float32, limit uint, opts *BatchOptions) (*Matches, error) {
-	return searchBatch(ctx, &idx.base, queries, limit, opts)
+func (b *Index) SearchBatch(ctx context.Context, queries []float32, limit uint, opts *BatchOptions) (*Matches, error) {
+	return searchBatch(ctx, &b.base, queries, limit, opts)
 }
 
 // AddBatch stores rows of vectors under keys in parallel; see Index.AddBatch. For B1x8
 // a row is Dimensions/8 bytes rounded up.
-func (idx *IndexOf[T]) AddBatch(ctx context.Context, keys []Key, vectors []T, opts *BatchOptions) error {
-	return addBatch(ctx, &idx.base, keys, vectors, opts)
+func (b *IndexOf[T]) AddBatch(ctx context.Context, keys []Key, vectors []T, opts *BatchOptions) error {
+	return addBatch(ctx, &b.base, keys, vectors, opts)
 }
 
 // SearchBatch searches for every row of queries in parallel; see Index.SearchBatch.
-func (idx *IndexOf[T]) SearchBatch(ctx context.Context, queries []T, limit uint, opts *BatchOptions) (*Matches, error) {
-	return searchBatch(ctx, &idx.base, queries, limit, opts)
+func (b *IndexOf[T]) SearchBatch(ctx context.Context, queries []T, limit uint, opts *BatchOptions) (*Matches, error) {
+	return searchBatch(ctx, &b.base, queries, limit, opts)
 }

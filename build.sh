@@ -122,7 +122,7 @@ check_go_style() {
 	say "go vet (cgo and !cgo): every module of go.work, then the command's module on its own go.mod"
 	run go vet "${mods[@]}"
 	run env CGO_ENABLED=0 go vet "${mods[@]}"
-	(cd cmd/usearch && run env GOWORK=off go vet ./...)
+	(cd cmd/usearch && run env GOWORK=off go vet ./... && run env GOWORK=off go vet -tags plot ./...)
 }
 
 # lib_graph_clean fails when the library's module graph (what a program importing only the
@@ -144,6 +144,10 @@ cmd_test() {
 	run lib_graph_clean
 	say "go test ./... (the library) and ./cmd/usearch/... (the command)"
 	run go test -count=1 ./... ./cmd/usearch/...
+	# The plot (gonum/plot) is built only with -tags plot (cmd/usearch/plot.go), so that the
+	# command's default build compiles none of it; its test runs here.
+	say "the command's plot, built with -tags plot"
+	run go test -count=1 -tags plot -run 'Plot' ./cmd/usearch/
 	# The race run takes the whole suite at -short sizes: the root package and the suites
 	# across the API in tests/; a test is in it by existing, so a renamed test cannot drop out.
 	say "go test -race -short"

@@ -44,14 +44,14 @@ func searchExactVector[T Scalar](b *base, op string, query []T, limit uint) ([]K
 // SearchExact returns the limit keys nearest to query by brute force over every vector in
 // the index, with their distances, closest first: the ground truth Search approximates.
 // It uses the index's metric, a Go metric included; removed vectors are never returned.
-func (idx *Index) SearchExact(query []float32, limit uint) ([]Key, []float32, error) {
-	return searchExactVector(&idx.base, "SearchExact", query, limit)
+func (b *Index) SearchExact(query []float32, limit uint) ([]Key, []float32, error) {
+	return searchExactVector(&b.base, "SearchExact", query, limit)
 }
 
 // SearchExact returns the limit keys nearest to query by brute force over every vector in
 // the index; see Index.SearchExact.
-func (idx *IndexOf[T]) SearchExact(query []T, limit uint) ([]Key, []float32, error) {
-	return searchExactVector(&idx.base, "SearchExact", query, limit)
+func (b *IndexOf[T]) SearchExact(query []T, limit uint) ([]Key, []float32, error) {
+	return searchExactVector(&b.base, "SearchExact", query, limit)
 }
 
 // exactBlock is how many queries one brute-force scan of the index takes in an exact
@@ -227,15 +227,18 @@ func exactSearchOf[T Scalar](op string, dataset, queries []T, datasetSize, query
 // many queries, L2sq, InnerProduct and Cosine are scanned as a blocked matrix product
 // (rows in norm order for L2sq, skipping those too far by norm), and the candidates are
 // re-scored exactly.
+//
+// The keys are Key values; the result is spelled []uint64 (the same type, Key being an
+// alias) so that go doc lists this function on its own rather than as a constructor of Key.
 func ExactSearch(dataset, queries []float32, datasetSize, queryCount, datasetStride, queryStride, vectorDimensions uint,
-	metric Metric, maxResults, numThreads, resultKeysStride, resultDistancesStride uint) (keys []Key, distances []float32, err error) {
+	metric Metric, maxResults, numThreads, resultKeysStride, resultDistancesStride uint) (keys []uint64, distances []float32, err error) {
 	return exactSearchOf("ExactSearch", dataset, queries, datasetSize, queryCount, datasetStride, queryStride,
 		vectorDimensions, metric, maxResults, numThreads, resultKeysStride, resultDistancesStride)
 }
 
 // ExactSearchI8 is ExactSearch over int8 vectors.
 func ExactSearchI8(dataset, queries []int8, datasetSize, queryCount, datasetStride, queryStride, vectorDimensions uint,
-	metric Metric, maxResults, numThreads, resultKeysStride, resultDistancesStride uint) ([]Key, []float32, error) {
+	metric Metric, maxResults, numThreads, resultKeysStride, resultDistancesStride uint) ([]uint64, []float32, error) {
 	return exactSearchOf("ExactSearchI8", dataset, queries, datasetSize, queryCount, datasetStride, queryStride,
 		vectorDimensions, metric, maxResults, numThreads, resultKeysStride, resultDistancesStride)
 }
@@ -243,7 +246,7 @@ func ExactSearchI8(dataset, queries []int8, datasetSize, queryCount, datasetStri
 // ExactSearchUnsafe is ExactSearch over vectors of the given quantization in caller memory.
 // Lengths cannot be checked: the caller guarantees that the rows exist.
 func ExactSearchUnsafe(dataset, queries unsafe.Pointer, datasetSize, queryCount, datasetStride, queryStride, vectorDimensions uint,
-	metric Metric, quantization Quantization, maxResults, numThreads, resultKeysStride, resultDistancesStride uint) ([]Key, []float32, error) {
+	metric Metric, quantization Quantization, maxResults, numThreads, resultKeysStride, resultDistancesStride uint) ([]uint64, []float32, error) {
 	const op = "ExactSearchUnsafe"
 	if err := checkMetric(op, metric, quantization, vectorDimensions); err != nil {
 		return nil, nil, err

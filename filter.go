@@ -158,23 +158,23 @@ func searchFiltered[T Scalar](b *base, op string, query []T, limit uint, f Filte
 }
 
 // FilteredSearch is Search restricted to keys for which filter returns true.
-func (idx *Index) FilteredSearch(query []float32, limit uint, filter func(Key) bool) ([]Key, []float32, error) {
-	keys, dists, _, err := searchFiltered(&idx.base, "FilteredSearch", query, limit, FilterFunc(filter))
+func (b *Index) FilteredSearch(query []float32, limit uint, filter func(Key) bool) ([]Key, []float32, error) {
+	keys, dists, _, err := searchFiltered(&b.base, "FilteredSearch", query, limit, FilterFunc(filter))
 	return keys, dists, err
 }
 
 // SearchWith is Search restricted by a Filter, reporting what the search cost.
-func (idx *Index) SearchWith(query []float32, limit uint, filter Filter) ([]Key, []float32, SearchStats, error) {
-	return searchFiltered(&idx.base, "SearchWith", query, limit, filter)
+func (b *Index) SearchWith(query []float32, limit uint, filter Filter) ([]Key, []float32, SearchStats, error) {
+	return searchFiltered(&b.base, "SearchWith", query, limit, filter)
 }
 
 // FilteredSearch is Search restricted to keys for which filter returns true.
-func (idx *IndexOf[T]) FilteredSearch(query []T, limit uint, filter func(Key) bool) ([]Key, []float32, error) {
-	keys, dists, _, err := searchFiltered(&idx.base, "FilteredSearch", query, limit, FilterFunc(filter))
+func (b *IndexOf[T]) FilteredSearch(query []T, limit uint, filter func(Key) bool) ([]Key, []float32, error) {
+	keys, dists, _, err := searchFiltered(&b.base, "FilteredSearch", query, limit, FilterFunc(filter))
 	return keys, dists, err
 }
 
 // SearchWith is Search restricted by a Filter, reporting what the search cost.
-func (idx *IndexOf[T]) SearchWith(query []T, limit uint, filter Filter) ([]Key, []float32, SearchStats, error) {
-	return searchFiltered(&idx.base, "SearchWith", query, limit, filter)
+func (b *IndexOf[T]) SearchWith(query []T, limit uint, filter Filter) ([]Key, []float32, SearchStats, error) {
+	return searchFiltered(&b.base, "SearchWith", query, limit, filter)
 }

@@ -135,18 +135,18 @@ func allOf[T Scalar](b *base) iter.Seq2[Key, []T] {
 // for the whole iteration is yielded, none is yielded twice, and keys added or removed
 // meanwhile may or may not be. No lock is held while the loop body runs, so it may change
 // the index. A closed index yields nothing.
-func (idx *Index) Keys() iter.Seq[Key] { return keysOf(&idx.base) }
+func (b *Index) Keys() iter.Seq[Key] { return keysOf(&b.base) }
 
 // All iterates over every stored vector, converted to float32, with its key: each vector
 // once (a Multi key once per vector), with the consistency of Keys. Each yielded slice is
 // the caller's to keep.
-func (idx *Index) All() iter.Seq2[Key, []float32] { return allOf[float32](&idx.base) }
+func (b *Index) All() iter.Seq2[Key, []float32] { return allOf[float32](&b.base) }
 
 // Keys iterates over the keys stored, each once; see Index.Keys.
-func (idx *IndexOf[T]) Keys() iter.Seq[Key] { return keysOf(&idx.base) }
+func (b *IndexOf[T]) Keys() iter.Seq[Key] { return keysOf(&b.base) }
 
 // All iterates over every stored vector, converted to T, with its key; see Index.All.
-func (idx *IndexOf[T]) All() iter.Seq2[Key, []T] { return allOf[T](&idx.base) }
+func (b *IndexOf[T]) All() iter.Seq2[Key, []T] { return allOf[T](&b.base) }
 
 // ---- copying ----
 
@@ -199,18 +199,18 @@ func (b *base) cloneInto(dst *base) error {
 // run time included) and metric; a Go metric's function is shared, its state is not.
 // Changing either index afterwards does not affect the other. The copy of a viewed index
 // holds its own memory and is writable.
-func (idx *Index) Clone() (*Index, error) {
+func (b *Index) Clone() (*Index, error) {
 	c := &Index{}
-	if err := idx.cloneInto(&c.base); err != nil {
+	if err := b.cloneInto(&c.base); err != nil {
 		return nil, err
 	}
 	return c, nil
 }
 
 // Clone returns an independent copy; see Index.Clone.
-func (idx *IndexOf[T]) Clone() (*IndexOf[T], error) {
+func (b *IndexOf[T]) Clone() (*IndexOf[T], error) {
 	c := &IndexOf[T]{}
-	if err := idx.cloneInto(&c.base); err != nil {
+	if err := b.cloneInto(&c.base); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -6,6 +6,8 @@ import "fmt"
 // an existing index (a Go function through callbacks.go, or another built-in kind).
 
 // Metric names a distance function. Lower distances mean closer vectors for every metric.
+// The zero Metric is InnerProduct (upstream's order), so an IndexConfig whose Metric is
+// left out searches by 1 - dot(a, b), while DefaultConfig picks Cosine.
 type Metric uint8
 
 // Metrics, numbered as in upstream's Go binding; Jaccard is appended.
@@ -69,14 +71,14 @@ func changeMetric[T Scalar](b *base, metric func(a, b []T) float32) error {
 // of vectors, so it must be safe for concurrent use. It applies to later Adds and Searches;
 // a panic in it fails that call with ErrCallback. Files saved afterwards keep the previous
 // metric's label; after Load or View, set the metric again.
-func (idx *Index) ChangeMetric(metric func(a, b []float32) float32) error {
-	return changeMetric(&idx.base, metric)
+func (b *Index) ChangeMetric(metric func(a, b []float32) float32) error {
+	return changeMetric(&b.base, metric)
 }
 
 // ChangeMetric replaces the distance with a Go function over vectors as stored, which must
 // be of type T (e.g. Float16 for F16 storage). See Index.ChangeMetric.
-func (idx *IndexOf[T]) ChangeMetric(metric func(a, b []T) float32) error {
-	return changeMetric(&idx.base, metric)
+func (b *IndexOf[T]) ChangeMetric(metric func(a, b []T) float32) error {
+	return changeMetric(&b.base, metric)
 }
 
 // ChangeMetricKind switches to a built-in metric, for example back from a Go metric. The

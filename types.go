@@ -84,9 +84,15 @@ func (q Quantization) isFloat() bool {
 
 // IndexConfig describes an index. Zero Connectivity, ExpansionAdd and ExpansionSearch mean
 // the defaults 16, 128 and 64.
+//
+// The zero value of each field is a default, except Dimensions, which must be set, and
+// Metric: its zero value is InnerProduct (upstream's numbering, kept for drop-in
+// compatibility), not the Cosine that DefaultConfig picks. InnerProduct is 1 - dot(a, b),
+// meaningful only for normalized vectors; IndexConfig{Dimensions: 2} over raw vectors
+// gives distances below 0. Start from DefaultConfig, or set Metric.
 type IndexConfig struct {
-	Quantization    Quantization // how vectors are stored
-	Metric          Metric       // distance function
+	Quantization    Quantization // how vectors are stored; zero is F32
+	Metric          Metric       // distance function; zero is InnerProduct, not Cosine (see above)
 	Dimensions      uint         // elements per vector (bits for B1)
 	Connectivity    uint         // graph degree M of the upper levels; level 0 has 2M
 	ExpansionAdd    uint         // beam width while inserting
@@ -94,7 +100,8 @@ type IndexConfig struct {
 	Multi           bool         // allow several vectors per key
 }
 
-// DefaultConfig returns a cosine, F32 configuration with default graph parameters.
+// DefaultConfig returns a cosine, F32 configuration with default graph parameters. Note
+// that a zero IndexConfig differs: its Metric is InnerProduct.
 func DefaultConfig(dimensions uint) IndexConfig {
 	return IndexConfig{Dimensions: dimensions, Metric: Cosine, Quantization: F32}
 }

@@ -443,7 +443,9 @@ func (b *base) countOp(op string, key Key) (uint, error) {
 }
 
 // Rename moves every vector of key from to key to. Without Multi, it fails with
-// ErrDuplicateKey when to is already present.
+// ErrDuplicateKey when to is already present. When from is absent it changes nothing and
+// returns nil, as upstream's rename does (its C call reports 0 vectors moved, no error);
+// call Contains first to tell the two apart.
 func (b *base) Rename(from, to Key) error {
 	h, rt, err := b.write("Rename")
 	if err != nil {
@@ -499,67 +501,67 @@ func NewIndex(conf IndexConfig) (*Index, error) {
 // Add stores vec under key, converting it to the index's Quantization. It returns
 // ErrInvalidArgument, storing nothing, when an element is NaN or ±Inf or does not fit the
 // Quantization (beyond ±65504 for F16, for instance); queries are checked the same way.
-func (idx *Index) Add(key Key, vec []float32) error { return addVector(&idx.base, "Add", key, vec) }
+func (b *Index) Add(key Key, vec []float32) error { return addVector(&b.base, "Add", key, vec) }
 
 // AddI8 stores an int8 vector under key.
-func (idx *Index) AddI8(key Key, vec []int8) error { return addVector(&idx.base, "AddI8", key, vec) }
+func (b *Index) AddI8(key Key, vec []int8) error { return addVector(&b.base, "AddI8", key, vec) }
 
 // AddUnsafe stores the vector at vec, which must hold one vector in the index's
 // Quantization (Dimensions elements, or Dimensions/8 bytes rounded up for B1). A float
 // vector holding NaN or ±Inf is refused with ErrInvalidArgument.
-func (idx *Index) AddUnsafe(key Key, vec unsafe.Pointer) error {
-	h, rt, err := idx.write("AddUnsafe")
+func (b *Index) AddUnsafe(key Key, vec unsafe.Pointer) error {
+	h, rt, err := b.write("AddUnsafe")
 	if err != nil {
 		return err
 	}
-	defer idx.endWrite(rt)
+	defer b.endWrite(rt)
 	if vec == nil {
 		return &opError{op: "AddUnsafe", detail: "vector pointer is nil", kind: ErrInvalidArgument}
 	}
-	if err := idx.checkUnsafe("AddUnsafe", vec); err != nil {
+	if err := b.checkUnsafe("AddUnsafe", vec); err != nil {
 		return err
 	}
-	if idx.durable != nil {
-		q := idx.config.Quantization
-		return idx.durableAdd(h, "AddUnsafe", key, vec, q, int(q.bytesPerVector(idx.config.Dimensions)))
+	if b.durable != nil {
+		q := b.config.Quantization
+		return b.durableAdd(h, "AddUnsafe", key, vec, q, int(q.bytesPerVector(b.config.Dimensions)))
 	}
-	if st := idx.add(h, key, vec, idx.config.Quantization); !st.ok() {
-		return idx.callError("AddUnsafe", st, fmt.Sprintf("key %d", key))
+	if st := b.add(h, key, vec, b.config.Quantization); !st.ok() {
+		return b.callError("AddUnsafe", st, fmt.Sprintf("key %d", key))
 	}
-	idx.live.Add(1)
+	b.live.Add(1)
 	return nil
 }
 
 // Search returns up to limit keys nearest to query with their distances, closest first.
-func (idx *Index) Search(query []float32, limit uint) (keys []Key, distances []float32, err error) {
-	return searchVector(&idx.base, "Search", query, limit)
+func (b *Index) Search(query []float32, limit uint) (keys []Key, distances []float32, err error) {
+	return searchVector(&b.base, "Search", query, limit)
 }
 
 // SearchInto is Search without allocation: it fills keys and distances (up to the shorter
 // of the two) and returns how many results it wrote.
-func (idx *Index) SearchInto(query []float32, keys []Key, distances []float32) (int, error) {
-	return searchInto(&idx.base, "SearchInto", query, keys, distances)
+func (b *Index) SearchInto(query []float32, keys []Key, distances []float32) (int, error) {
+	return searchInto(&b.base, "SearchInto", query, keys, distances)
 }
 
 // SearchI8 searches with an int8 query.
-func (idx *Index) SearchI8(query []int8, limit uint) ([]Key, []float32, error) {
-	return searchVector(&idx.base, "SearchI8", query, limit)
+func (b *Index) SearchI8(query []int8, limit uint) ([]Key, []float32, error) {
+	return searchVector(&b.base, "SearchI8", query, limit)
 }
 
 // SearchUnsafe searches with a query in the index's Quantization.
-func (idx *Index) SearchUnsafe(query unsafe.Pointer, limit uint) ([]Key, []float32, error) {
-	h, rt, err := idx.read("SearchUnsafe")
+func (b *Index) SearchUnsafe(query unsafe.Pointer, limit uint) ([]Key, []float32, error) {
+	h, rt, err := b.read("SearchUnsafe")
 	if err != nil {
 		return nil, nil, err
 	}
-	defer idx.mu.runlock(rt)
+	defer b.mu.runlock(rt)
 	if query == nil {
 		return nil, nil, &opError{op: "SearchUnsafe", detail: "query pointer is nil", kind: ErrInvalidArgument}
 	}
-	if err := idx.checkUnsafe("SearchUnsafe", query); err != nil {
+	if err := b.checkUnsafe("SearchUnsafe", query); err != nil {
 		return nil, nil, err
 	}
-	return idx.searchPointer(h, "SearchUnsafe", query, idx.config.Quantization, limit)
+	return b.searchPointer(h, "SearchUnsafe", query, b.config.Quantization, limit)
 }
 
 // checkUnsafe checks a vector given in the index's own Quantization; only float kinds can
@@ -571,8 +573,8 @@ func (b *base) checkUnsafe(op string, vec unsafe.Pointer) error {
 
 // Get returns up to maxCount vectors stored under key as float32, one after another, or
 // nil when the key is absent.
-func (idx *Index) Get(key Key, maxCount uint) ([]float32, error) {
-	return getVectors[float32](&idx.base, "Get", key, maxCount)
+func (b *Index) Get(key Key, maxCount uint) ([]float32, error) {
+	return getVectors[float32](&b.base, "Get", key, maxCount)
 }
 
 // IndexOf is an index whose vectors are given and returned as []T. Vectors are stored in
@@ -593,23 +595,23 @@ func NewIndexOf[T Scalar](conf IndexConfig) (*IndexOf[T], error) {
 // Add stores vec under key. For B1x8, vec holds Dimensions/8 bytes rounded up. Float
 // elements that are NaN, ±Inf or beyond the Quantization's finite range are refused with
 // ErrInvalidArgument and nothing is stored; queries are checked the same way.
-func (idx *IndexOf[T]) Add(key Key, vec []T) error { return addVector(&idx.base, "Add", key, vec) }
+func (b *IndexOf[T]) Add(key Key, vec []T) error { return addVector(&b.base, "Add", key, vec) }
 
 // Search returns up to limit keys nearest to query with their distances, closest first.
-func (idx *IndexOf[T]) Search(query []T, limit uint) ([]Key, []float32, error) {
-	return searchVector(&idx.base, "Search", query, limit)
+func (b *IndexOf[T]) Search(query []T, limit uint) ([]Key, []float32, error) {
+	return searchVector(&b.base, "Search", query, limit)
 }
 
 // SearchInto is Search without allocation: it fills keys and distances (up to the shorter
 // of the two) and returns how many results it wrote.
-func (idx *IndexOf[T]) SearchInto(query []T, keys []Key, distances []float32) (int, error) {
-	return searchInto(&idx.base, "SearchInto", query, keys, distances)
+func (b *IndexOf[T]) SearchInto(query []T, keys []Key, distances []float32) (int, error) {
+	return searchInto(&b.base, "SearchInto", query, keys, distances)
 }
 
 // Get returns up to maxCount vectors stored under key, converted to T, one after another,
 // or nil when the key is absent.
-func (idx *IndexOf[T]) Get(key Key, maxCount uint) ([]T, error) {
-	return getVectors[T](&idx.base, "Get", key, maxCount)
+func (b *IndexOf[T]) Get(key Key, maxCount uint) ([]T, error) {
+	return getVectors[T](&b.base, "Get", key, maxCount)
 }
 
 // HardwareAccelerationCompiled lists the kernel variants compiled into this binary.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -27,7 +28,12 @@ type options struct {
 	seed                                        int64
 	minSearch                                   time.Duration
 	writeData, dataset, plot                    string
+	quiet                                       bool
 }
+
+// errNoPlot says how to get a build that draws plots (plot.go, noplot.go).
+var errNoPlot = errors.New("this usearch was built without plotting, which needs gonum/plot; " +
+	"build it with -tags plot (go run -tags plot ./cmd/usearch bench ... -plot FILE.png)")
 
 // meta.json, read by bench/upstream_bench.js. Zero graph parameters mean the defaults.
 type meta struct {
@@ -94,7 +100,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.dims, "d", 96, "dimensions (synthetic data)")
 	fs.IntVar(&o.queries, "q", 1000, "queries")
 	fs.IntVar(&o.k, "k", 10, "neighbors per query (recall@k)")
-	fs.StringVar(&o.dataset, "dataset", "synthetic", "synthetic (seeded Gaussian clusters) or fashion-mnist (Debian's dataset-fashion-mnist, or $USEARCH_FASHION_MNIST; the last -q images are the queries)")
+	fs.StringVar(&o.dataset, "dataset", "synthetic", "synthetic (seeded Gaussian clusters) or fashion-mnist (Debian's dataset-fashion-mnist, or $USEARCH_FASHION_MNIST = a train-images-idx3-ubyte(.gz) file): the queries are the first -q images of the t10k-images file beside it when there is one, else the last -q training images, which are then not indexed")
 	fs.IntVar(&o.clusters, "clusters", 0, "Gaussian clusters in the synthetic data (0 = n/1000, at least 1)")
 	fs.StringVar(&o.metric, "metric", "cos", "metric: ip, cos, l2sq, pearson")
 	fs.StringVar(&quantizations, "quantization", "f32", "storage: f32, f64, f16, bf16, i8, u8; a comma list benchmarks each")
@@ -102,10 +108,11 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	fs.UintVar(&o.expansionAdd, "expansion-add", 0, "beam width while adding (0 = default 128)")
 	fs.UintVar(&o.expansionSearch, "expansion-search", 0, "beam width while searching (0 = default 64)")
 	fs.StringVar(&sweep, "sweep", "", "expansion sweep: comma list of search beam widths, e.g. 16,32,64,128,256 (default with -plot)")
-	fs.StringVar(&o.plot, "plot", "", "draw recall against QPS of the sweep, one line per configuration, to this .png (or .svg, .pdf)")
+	fs.StringVar(&o.plot, "plot", "", "draw recall against QPS of the sweep, one line per configuration, to this .png (or .svg, .pdf); needs a usearch built with -tags plot")
 	fs.Int64Var(&o.seed, "seed", 42, "data set seed")
 	fs.IntVar(&o.threads, "threads", runtime.NumCPU(), "goroutines for adding and for the parallel search")
 	fs.DurationVar(&o.minSearch, "min-search-time", time.Second, "repeat each search phase over the query set until this much time has passed")
+	fs.BoolVar(&o.quiet, "quiet", false, "no progress on standard error")
 	fs.StringVar(&o.writeData, "write-data", "", "also write vectors, queries, keys, ground truth and results to this directory")
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
@@ -116,6 +123,9 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	metric, err := parseMetric(o.metric, true)
 	if err != nil {
 		return usageErrorf(fs, "%v", err)
+	}
+	if o.plot != "" && !plotAvailable {
+		return fmt.Errorf("-plot %s: %w", o.plot, errNoPlot)
 	}
 	var configs []config
 	for _, c := range strings.Split(connectivities, ",") {
@@ -214,6 +224,9 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	default:
 		return usageErrorf(fs, "-dataset %q: want synthetic or fashion-mnist", o.dataset)
 	}
+	if !o.quiet {
+		fmt.Fprintf(stderr, "bench: ground truth for %d queries by brute force over %d vectors...\n", o.queries, o.n)
+	}
 	start := time.Now()
 	truth, err := dataset.GroundTruth(data, queries, o.dims, o.k, metric)
 	if err != nil {
@@ -236,7 +249,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		if ci > 0 {
 			fmt.Fprintln(stdout)
 		}
-		rows, points, err := benchConfig(stdout, o, metric, c, data, queries, truth, expansions)
+		rows, points, err := benchConfig(stdout, stderr, o, metric, c, data, queries, truth, expansions)
 		if err != nil {
 			return err
 		}
@@ -259,7 +272,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 
 // benchConfig builds one index, runs the search phases and the sweep, and prints its
 // header lines and table.
-func benchConfig(stdout io.Writer, o options, metric usearch.Metric, c config, data, queries []float32, truth [][]usearch.Key, expansions []uint) ([]row, []sweepPoint, error) {
+func benchConfig(stdout, stderr io.Writer, o options, metric usearch.Metric, c config, data, queries []float32, truth [][]usearch.Key, expansions []uint) ([]row, []sweepPoint, error) {
 	conf := usearch.IndexConfig{
 		Quantization: c.quant, Metric: metric, Dimensions: uint(o.dims),
 		Connectivity: c.connectivity, ExpansionAdd: o.expansionAdd, ExpansionSearch: o.expansionSearch,
@@ -272,19 +285,31 @@ func benchConfig(stdout io.Writer, o options, metric usearch.Metric, c config, d
 
 	var rows []row
 	// Build: Reserve is part of the timed region, as npm usearch reserves inside add().
+	// Progress goes to stderr, so the table on stdout stays as it was; its cost (one atomic
+	// add per row) is inside the timed region, as small as upstream's own progress callback.
+	p := newProgress(stderr, o.quiet, fmt.Sprintf("bench build (%s)", c), o.n)
 	start, cpu0 := time.Now(), cpuSeconds()
 	if err := idx.Reserve(uint(o.n)); err != nil {
+		p.Finish()
 		return nil, nil, err
 	}
 	if err := parallel(o.n, o.threads, func(i int) error {
-		return idx.Add(usearch.Key(i), data[i*o.dims:(i+1)*o.dims])
+		err := idx.Add(usearch.Key(i), data[i*o.dims:(i+1)*o.dims])
+		p.Add(1)
+		return err
 	}); err != nil {
+		p.Finish()
 		return nil, nil, err
 	}
 	wall := time.Since(start).Seconds()
+	p.Finish()
 	rows = append(rows, row{phase: "build", threads: o.threads, ops: o.n, seconds: wall, unit: "vec/s", recall: -1,
 		cpu: cpuRatio(cpu0, wall), note: fmt.Sprintf("%d goroutines calling Add", o.threads)})
 
+	if !o.quiet {
+		// The search phases print nothing until the table: say how long they will take.
+		fmt.Fprintf(stderr, "bench: %d search phases of at least %s each...\n", 2+len(expansions), o.minSearch)
+	}
 	results := make([][]usearch.Key, o.queries)
 	search := func(i int) error {
 		keys, _, err := idx.Search(queries[i*o.dims:(i+1)*o.dims], uint(o.k))

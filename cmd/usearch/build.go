@@ -1,11 +1,8 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -33,7 +30,7 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.quantization, "quantization", "", "storage: f32, f64, f16, bf16, i8, u8, b1 (default: the input's own kind for f16, i8 and u8, else f32)")
 	fs.UintVar(&o.connectivity, "connectivity", 0, "graph degree M (0 = default 16)")
 	fs.UintVar(&o.expansionAdd, "expansion-add", 0, "beam width while adding (0 = default 128)")
-	fs.UintVar(&o.expansionSearch, "expansion-search", 0, "beam width stored for searches (0 = default 64)")
+	fs.UintVar(&o.expansionSearch, "expansion-search", 0, "not stored: index files have no field for a search width (docs/file-format.md), so any value but 0 is refused; give the width to usearch search -expansion")
 	fs.IntVar(&o.threads, "threads", runtime.NumCPU(), "goroutines adding vectors")
 	fs.IntVar(&o.shards, "shards", 1, "split the rows into N index files of about equal size")
 	fs.IntVar(&o.dims, "dims", 0, "dimensions of a raw little-endian file (any other extension)")
@@ -54,6 +51,8 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 		return usageErrorf(fs, "-threads %d: want at least 1", o.threads)
 	case o.dims < 0:
 		return usageErrorf(fs, "-dims %d: want a positive count", o.dims)
+	case o.expansionSearch != 0:
+		return usageErrorf(fs, "-expansion-search %d: index files do not store a search width (the upstream format has no field for it); pass -expansion %d to usearch search instead", o.expansionSearch, o.expansionSearch)
 	case o.output == "-" && o.shards > 1:
 		return usageErrorf(fs, "-o - (stdout) holds one index; -shards %d writes several files", o.shards)
 	}
@@ -105,7 +104,7 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	}
 	var keys []uint64
 	if o.keys != "" {
-		ids, err := readIDs(o.keys, 1)
+		ids, err := readIDs(o.keys, 1, false)
 		if err != nil {
 			return err
 		}
@@ -129,13 +128,13 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	}
 	conf := usearch.IndexConfig{
 		Quantization: quant, Metric: metric, Dimensions: dims, Multi: o.multi,
-		Connectivity: o.connectivity, ExpansionAdd: o.expansionAdd, ExpansionSearch: o.expansionSearch,
+		Connectivity: o.connectivity, ExpansionAdd: o.expansionAdd,
 	}
 	if !o.quiet {
 		fmt.Fprintf(stderr, "read %s: %d rows × %d dimensions of %s in %s\n", o.input, m.rows, m.dims, m.kind, time.Since(start).Round(time.Millisecond))
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := interruptContext()
 	defer stop()
 	p := newProgress(stderr, o.quiet, "build", m.rows)
 	sizes := make([]int64, o.shards)
@@ -144,6 +143,12 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 		sizes[s], err = buildShard(ctx, conf, m, keys, lo, hi, o.threads, p, lo, outs[s])
 		if err != nil {
 			p.Finish()
+			if ctx.Err() != nil {
+				if o.output == "-" {
+					return fmt.Errorf("%w: nothing was written to standard output", errInterrupted)
+				}
+				return fmt.Errorf("%w: nothing was written to %s", errInterrupted, o.output)
+			}
 			return err
 		}
 	}

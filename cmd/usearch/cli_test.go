@@ -629,20 +629,28 @@ func TestProgress(t *testing.T) {
 	}
 }
 
-// TestBench runs the synthetic benchmark with a sweep and plot, and the Fashion-MNIST path
-// on a small IDX file in the Debian layout (train and t10k images side by side).
+// TestBench runs the synthetic benchmark with a sweep (plot_test.go adds the plot in a
+// build with -tags plot), and the Fashion-MNIST path on a small IDX file in the Debian
+// layout (train and t10k images side by side).
 func TestBench(t *testing.T) {
+	defer func(d time.Duration) { plainInterval = d }(plainInterval)
+	plainInterval = time.Millisecond
 	dir := t.TempDir()
-	png := filepath.Join(dir, "sweep.png")
-	out, _ := mustCLI(t, "bench", "-n", "1500", "-q", "50", "-d", "16", "-min-search-time", "1ms", "-sweep", "8,64",
-		"-connectivity", "8,16", "-plot", png)
+	out, errs := mustCLI(t, "bench", "-n", "1500", "-q", "50", "-d", "16", "-min-search-time", "1ms", "-sweep", "8,64",
+		"-connectivity", "8,16")
 	for _, want := range []string{"phase ", "build ", "search loop ", "search batch ", "sweep ef=8 ", "sweep ef=64 ", "connectivity=8", "connectivity=16"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("bench output lacks %q:\n%s", want, out)
 		}
 	}
-	if b, err := os.ReadFile(png); err != nil || !bytes.HasPrefix(b, []byte("\x89PNG")) {
-		t.Errorf("plot: %v, not a PNG", err)
+	// Progress on stderr: a line before the ground truth, and the build's final count.
+	for _, want := range []string{"bench: ground truth for 50 queries", "bench build (M=8 f32): 1500 rows in ", "bench build (M=16 f32): 1500 rows in ", "bench: 4 search phases of at least 1ms each"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("bench stderr lacks %q:\n%s", want, errs)
+		}
+	}
+	if _, errs := mustCLI(t, "bench", "-quiet", "-n", "200", "-q", "5", "-d", "4", "-min-search-time", "1ms"); errs != "" {
+		t.Errorf("bench -quiet wrote %q", errs)
 	}
 
 	fm := filepath.Join(dir, "fm")

@@ -60,11 +60,11 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 func describe(path string, load bool) (fileInfo, error) {
 	st, err := os.Stat(path)
 	if err != nil {
-		return fileInfo{}, err
+		return fileInfo{}, pathError(path, err)
 	}
 	conf, err := usearch.Metadata(path)
 	if err != nil {
-		return fileInfo{}, fmt.Errorf("%s: %w", path, err)
+		return fileInfo{}, fileErr(path, err)
 	}
 	info := fileInfo{
 		File: path, FileBytes: st.Size(), Metric: conf.Metric.String(), Quantization: strings.ToLower(conf.Quantization.String()),
@@ -72,7 +72,7 @@ func describe(path string, load bool) (fileInfo, error) {
 	}
 	idx, err := usearch.NewIndex(conf)
 	if err != nil {
-		return fileInfo{}, fmt.Errorf("%s: %w", path, err)
+		return fileInfo{}, fileErr(path, err)
 	}
 	defer idx.Close()
 	if load {
@@ -81,11 +81,11 @@ func describe(path string, load bool) (fileInfo, error) {
 		err = idx.View(path)
 	}
 	if err != nil {
-		return fileInfo{}, fmt.Errorf("%s: %w", path, err)
+		return fileInfo{}, fileErr(path, err)
 	}
 	stats, err := indexStats(idx)
 	if err != nil {
-		return fileInfo{}, fmt.Errorf("%s: %w", path, err)
+		return fileInfo{}, fileErr(path, err)
 	}
 	info.Vectors, _ = idx.Len()
 	info.Connectivity, _ = idx.Connectivity()
@@ -119,7 +119,7 @@ func printInfo(w io.Writer, in fileInfo) {
 		how = "loaded"
 	}
 	fmt.Fprintf(w, "  memory:        %s (%s)\n", bytesText(uint64(in.MemoryBytes)), how)
-	fmt.Fprintf(w, "  expansion:     add %d, search %d (defaults; not stored in the file)\n", in.ExpansionAdd, in.ExpansionSearch)
+	fmt.Fprintf(w, "  expansion:     not stored in index files; a search uses %d (the default; search -expansion sets it), an add %d\n", in.ExpansionSearch, in.ExpansionAdd)
 }
 
 func bytesText(n uint64) string {

@@ -10,7 +10,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"os/signal"
 	"slices"
+	"strings"
 	"unsafe"
 
 	"github.com/usearch-go/usearch"
@@ -117,6 +121,42 @@ func addAndWrite[T usearch.Scalar](ctx context.Context, conf usearch.IndexConfig
 	return n, nil
 }
 
+// fileError is a library error about one file, said once: "PATH: what is wrong". It
+// unwraps to the library's error, so errors.Is still finds the sentinel.
+type fileError struct {
+	msg string
+	err error
+}
+
+func (e *fileError) Error() string { return e.msg }
+func (e *fileError) Unwrap() error { return e.err }
+
+// fileErr words a library error about the file at path without the prefixes that would
+// stutter ("usearch search: x.usearch: usearch: Metadata: stat x.usearch: ..."): the
+// library's "usearch: Operation: " and its own copy of the path go, and an operating-system
+// error keeps only its cause.
+func fileErr(path string, err error) error {
+	if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+		return &fileError{path + ": " + pe.Err.Error(), err}
+	}
+	msg := err.Error()
+	if rest, ok := strings.CutPrefix(msg, "usearch: "); ok {
+		if i := strings.Index(rest, ": "); i >= 0 {
+			msg = rest[i+2:]
+		}
+	}
+	return &fileError{path + ": " + strings.TrimPrefix(msg, path+": "), err}
+}
+
+// interruptContext is the context long work runs under: cancelled by Ctrl-C (a variable,
+// so tests can hand in a cancelled one).
+var interruptContext = func() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt)
+}
+
+// errInterrupted is what an interrupted command reports instead of "context canceled".
+var errInterrupted = errors.New("interrupted")
+
 // result is one query's neighbors, nearest first.
 type result struct {
 	keys  []usearch.Key
@@ -154,7 +194,7 @@ func openShards(paths []string, view bool, queries *matrix, expansion uint) (*sh
 	for i, path := range paths {
 		conf, err := usearch.Metadata(path)
 		if err != nil {
-			return fail(fmt.Errorf("%s: %w", path, err))
+			return fail(fileErr(path, err))
 		}
 		if i == 0 {
 			s.conf = conf
@@ -198,7 +238,7 @@ func openShards(paths []string, view bool, queries *matrix, expansion uint) (*sh
 			}
 		}
 		if err := open(); err != nil {
-			return fail(fmt.Errorf("%s: %w", path, err))
+			return fail(fileErr(path, err))
 		}
 	}
 	if float != nil {

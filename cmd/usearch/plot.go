@@ -1,4 +1,10 @@
+//go:build plot
+
 package main
+
+// The recall-against-QPS plot needs gonum/plot and its fonts, PDF and image stack, about
+// half of what a cold build of the command compiles; it is built only with -tags plot
+// (noplot.go stands in otherwise), so the first `go run ./cmd/usearch` stays short.
 
 import (
 	"fmt"
@@ -11,6 +17,9 @@ import (
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 )
+
+// plotAvailable tells bench whether -plot can be honoured.
+const plotAvailable = true
 
 // plotSweep draws recall@k (x) against queries per second (y), one line per
 // configuration with a point per expansion, the usual ann-benchmarks view: up and to the

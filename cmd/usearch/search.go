@@ -1,13 +1,10 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -30,10 +27,10 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 	fs.Var(&indexes, "index", "index file; repeat to search several shards as one index")
 	fs.StringVar(&queriesPath, "q", "", "query file: "+formats)
 	fs.IntVar(&k, "k", 10, "neighbors per query")
-	fs.UintVar(&expansion, "expansion", 0, "beam width while searching (0 = the value stored in the file)")
+	fs.UintVar(&expansion, "expansion", 0, "beam width while searching (0 = the default 64; index files do not store one; at least -k is used)")
 	fs.BoolVar(&exact, "exact", false, "brute force over every vector instead of the graph (exact results, slow)")
 	fs.BoolVar(&view, "view", false, "memory-map the index files instead of loading them (read-only, starts at once)")
-	fs.StringVar(&truthPath, "gt", "", "ground truth: row ids nearest first (.ivecs, .ibin, .npy); prints recall@k")
+	fs.StringVar(&truthPath, "gt", "", "ground truth: row ids nearest first (.ivecs, .ibin with or without big-ann's distances, .i64bin, .u64bin, .npy; HDF5 is not read); prints recall@k")
 	fs.StringVar(&format, "format", "tsv", "result format: tsv (query, rank, key, distance), jsonl, npy (needs -out)")
 	fs.StringVar(&out, "out", "", "write results to this file instead of stdout (- is stdout); with npy, keys go here and distances to NAME.distances.npy")
 	fs.IntVar(&threads, "threads", runtime.NumCPU(), "goroutines searching")
@@ -92,7 +89,7 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 	}
 	var truth [][]uint64
 	if truthPath != "" {
-		if truth, err = readIDs(truthPath, k); err != nil {
+		if truth, err = readIDs(truthPath, k, true); err != nil {
 			return err
 		}
 		if len(truth) != queries.rows {
@@ -115,12 +112,18 @@ func runSearch(args []string, stdout, stderr io.Writer) error {
 	}
 
 	start = time.Now()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := interruptContext()
 	defer stop()
 	p := newProgress(stderr, quiet, "search", queries.rows*len(shards.parts))
 	results, err := searchRows(ctx, shards, queries.rows, k, exact, threads, p)
 	p.Finish()
 	if err != nil {
+		if ctx.Err() != nil {
+			if out != "" {
+				return fmt.Errorf("%w: no results were written to %s", errInterrupted, out)
+			}
+			return fmt.Errorf("%w: no results were written", errInterrupted)
+		}
 		return err
 	}
 	elapsed := time.Since(start)

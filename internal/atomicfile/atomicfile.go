@@ -167,7 +167,7 @@ func (f *File) createTemp(old fs.FileInfo) error {
 	mode := old.Mode() & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)
 	if err := f.w.Chmod(mode); err != nil { // explicit: the umask narrowed the create
 		f.Abort()
-		return fmt.Errorf("%s: cannot give the temporary file %s the mode %v: %w", f.name(), f.temp, mode, unwrapPath(err))
+		return fmt.Errorf("%s: cannot give the temporary file beside it the mode %v: %w", f.name(), mode, unwrapPath(err))
 	}
 	return nil
 }
@@ -201,10 +201,12 @@ func (f *File) Commit() error {
 	if f.temp == "" {
 		return wrap(f, f.w.Close())
 	}
+	// The messages leave the temporary file's name out: it is removed by then, and the
+	// user knows the file by its own name.
 	fail := func(what string, err error) error {
 		f.w.Close()
 		os.Remove(f.temp)
-		return fmt.Errorf("%s: %s the temporary file %s: %w", f.name(), what, f.temp, unwrapPath(err))
+		return fmt.Errorf("%s: %s the temporary file beside it: %w", f.name(), what, unwrapPath(err))
 	}
 	if err := f.w.Sync(); err != nil {
 		return fail("flushing", err)
@@ -214,7 +216,7 @@ func (f *File) Commit() error {
 	}
 	if err := os.Rename(f.temp, f.target); err != nil {
 		os.Remove(f.temp)
-		return fmt.Errorf("%s: cannot rename the temporary file %s over it: %w", f.name(), f.temp, unwrapPath(err))
+		return fmt.Errorf("%s: cannot rename the temporary file beside it over it: %w", f.name(), unwrapPath(err))
 	}
 	if d, err := os.Open(dirOf(f.target)); err == nil { // durable rename where supported
 		d.Sync()
@@ -272,12 +274,17 @@ func wrap(f *File, err error) error {
 	return fmt.Errorf("%s: %w", f.name(), unwrapPath(err))
 }
 
-// unwrapPath drops the file name an *fs.PathError carries (often a temporary name the
-// message already gives in words) and keeps the reason, which errors.Is still matches.
+// unwrapPath drops the file names an *fs.PathError or, from a rename, an *os.LinkError
+// carries (often a temporary name the message already gives in words) and keeps the
+// reason, which errors.Is still matches.
 func unwrapPath(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		return pe.Err
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err
 	}
 	return err
 }

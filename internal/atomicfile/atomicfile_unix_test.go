@@ -335,3 +335,22 @@ func TestWriteErrorNamesThePath(t *testing.T) {
 	f.Abort()
 	noTemps(t, dir)
 }
+
+// TestCommitErrorHidesTemp checks that a failed rename names the destination, not the
+// temporary file (already removed when the error is read), and leaves no temporary file.
+func TestCommitErrorHidesTemp(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "out.usearch")
+	f, err := Create(path)
+	require.NoError(t, err)
+	_, err = f.Write([]byte("image"))
+	require.NoError(t, err)
+	// A directory appears at the destination meanwhile: the rename over it fails.
+	require.NoError(t, os.Mkdir(path, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(path, "inside"), nil, 0o644))
+	err = f.Commit()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), path+": cannot rename the temporary file beside it over it")
+	assert.NotContains(t, err.Error(), ".tmp-")
+	noTemps(t, dir)
+}
