@@ -420,15 +420,22 @@ func (b *base) recover(dir string, conf IndexConfig) (recovery, error) {
 	if len(segs) > 0 {
 		last := infos[len(segs)-1]
 		rep.nextSegment = max(segs[len(segs)-1]+1, covered+1)
-		if last.Torn {
+		switch {
+		case !last.HeaderOK:
+			// A crash while a new segment was created (a rotation or this recovery's own):
+			// the file exists with no whole header, empty or not. It holds no record; it is
+			// removed and its number reused, so it never ends up between two segments, where
+			// a headerless file is corruption.
+			slog.Warn("usearch: dropped a log segment whose creation a crash cut off", "file", last.Path,
+				"bytes", last.Size, "reason", last.TornWhy)
+			if err := os.Remove(last.Path); err != nil {
+				return rep, err
+			}
+			rep.nextSegment = segs[len(segs)-1]
+		case last.Torn:
 			slog.Warn("usearch: dropped the torn tail of the log (a write cut off by a crash)", "file", last.Path,
 				"offset", last.ValidEnd, "bytes", last.Size-last.ValidEnd, "reason", last.TornWhy, "records_checked_after_it", last.TornCount)
-			if !last.HeaderOK {
-				if err := os.Remove(last.Path); err != nil {
-					return rep, err
-				}
-				rep.nextSegment = segs[len(segs)-1]
-			} else if err := truncateSync(last.Path, last.ValidEnd); err != nil {
+			if err := truncateSync(last.Path, last.ValidEnd); err != nil {
 				return rep, err
 			}
 		}
