@@ -203,6 +203,24 @@ template <typename D> struct cos_k {
     }
 };
 
+// pearson_finish turns the five sums into 1 - r. Each product and difference is its own
+// statement, rounded to f32 as the reference computes it (reference_test.go, refPearson):
+// written as one expression, the compiler may fuse a multiply into the subtraction (FMA
+// contraction, clang's default), and in different ways in the pair and the batch instance
+// of one kernel; the cancellation in n*sab - sa*sb magnified that into differences of
+// several float32 ulps (arm64, 3 dimensions). Contraction never crosses statements.
+inline float pearson_finish(size_t n, float sa, float sb, float sab, float saa, float sbb) {
+    float fn = float(n);
+    float nab = fn * sab, ab = sa * sb, naa = fn * saa, aa = sa * sa, nbb = fn * sbb, bb = sb * sb;
+    float num = nab - ab;
+    float va = naa - aa, vb = nbb - bb;
+    float den = va * vb;
+    if (!(den > 0)) return 0;
+    float root = std::sqrt(den);
+    float r = num / root;
+    return 1.0f - r;
+}
+
 // Pearson and divergence accumulate in f32 whatever the storage, like upstream.
 template <typename D> struct pearson_k {
     static USG_INLINE float pair(const void* va, const void* vb, size_t n) {
@@ -213,11 +231,7 @@ template <typename D> struct pearson_k {
             float x = float(D::get(a, i)), y = float(D::get(b, i));
             sa += x, sb += y, sab += x * y, saa += x * x, sbb += y * y;
         }
-        float fn = float(n);
-        float num = fn * sab - sa * sb;
-        float den = (fn * saa - sa * sa) * (fn * sbb - sb * sb);
-        if (!(den > 0)) return 0;
-        return 1.0f - num / std::sqrt(den);
+        return pearson_finish(n, sa, sb, sab, saa, sbb);
     }
 };
 

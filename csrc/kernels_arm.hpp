@@ -188,11 +188,7 @@ template <int Mode, typename L> USG_INLINE float float_pair(const void* va, cons
     if (Mode == mode_ip) return float(1.0 - double(s));
     if (Mode == mode_cos) return cos_finish(s, saa, sbb);
     // Pearson: the serial kernel's formula over the same five sums.
-    float fn = float(n);
-    float num = fn * s - sa * sb;
-    float den = (fn * saa - sa * sa) * (fn * sbb - sb * sb);
-    if (!(den > 0)) return 0;
-    return 1.0f - num / std::sqrt(den);
+    return pearson_finish(n, sa, sb, s, saa, sbb);
 }
 
 // ---- f64: ip, l2sq, cos accumulate in f64 like the serial kernel ----
