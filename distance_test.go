@@ -13,7 +13,11 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
+	"os"
+	"os/exec"
+	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"unsafe"
 
@@ -1005,4 +1009,43 @@ func TestCodesDotKernels(t *testing.T) {
 			}
 		}
 	}
+}
+
+const isaChildEnv = "USEARCH_TEST_ISA_CHILD"
+
+// TestISAFromEnvironment: USEARCH_ISA names a kernel level to stay at or below (csrc/kernels.hpp,
+// cpu_isa), so that one machine can run and measure a smaller CPU's kernels. "serial" makes
+// every index use the portable kernels; an unknown name changes nothing. The level is read
+// once per process, so each setting runs in a child process of this test binary.
+func TestISAFromEnvironment(t *testing.T) {
+	if os.Getenv(isaChildEnv) != "" {
+		idx, err := NewIndex(DefaultConfig(8))
+		require.NoError(t, err)
+		defer idx.Close()
+		hw, err := idx.HardwareAcceleration()
+		require.NoError(t, err)
+		fmt.Printf("index=%s available=%s\n", hw, HardwareAccelerationAvailable())
+		return
+	}
+	child := func(isa string) string {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestISAFromEnvironment$", "-test.v")
+		cmd.Env = append(os.Environ(), isaChildEnv+"=1", "USEARCH_ISA="+isa)
+		out, err := cmd.CombinedOutput()
+		if errors.Is(err, syscall.ENOEXEC) {
+			t.Skipf("cannot start a child process of this binary here (%v): emulated run", err)
+		}
+		require.NoError(t, err, "%s", out)
+		line := regexp.MustCompile(`index=\S+ available=[^\n]*`).Find(out)
+		require.NotNil(t, line, "the child printed no result: %s", out)
+		return string(line)
+	}
+	idx, err := NewIndex(DefaultConfig(8))
+	require.NoError(t, err)
+	defer idx.Close()
+	hw, err := idx.HardwareAcceleration()
+	require.NoError(t, err)
+	own := fmt.Sprintf("index=%s available=%s", hw, HardwareAccelerationAvailable())
+	assert.Equal(t, "index=serial available=serial", child("serial"))
+	assert.Equal(t, own, child("no-such-level"), "an unknown name leaves the detected level")
+	assert.Equal(t, own, child(""), "an empty variable leaves the detected level")
 }

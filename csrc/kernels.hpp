@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 
 #include "scalars.hpp"
@@ -368,10 +369,10 @@ template <template <typename> class M> inline kernel_t by_kind(scalar_kind k, in
 
 namespace usg {
 
-// cpu_isa is the best instruction set this CPU runs among those compiled in. It reads CPUID
-// and XGETBV itself (the OS must save the wider registers too): __builtin_cpu_supports
+// detected_isa is the best instruction set this CPU runs among those compiled in. It reads
+// CPUID and XGETBV itself (the OS must save the wider registers too): __builtin_cpu_supports
 // needs __cpu_model from libgcc or compiler-rt, which zig's runtime does not provide.
-inline int cpu_isa() {
+inline int detected_isa() {
 #if USG_X86 && (defined(__GNUC__) || defined(__clang__))
     static const int best = [] {
         unsigned a, b, c, d;
@@ -400,6 +401,24 @@ inline int cpu_isa() {
 #else
     return kern::isa_serial;
 #endif
+}
+
+// cpu_isa is the instruction set every kernel is chosen for: detected_isa, or a lower level
+// named by the environment variable USEARCH_ISA (a name of kern::isa_name: serial, haswell,
+// skylake, ice, genoa on x86-64; serial, neon, neon_i8, neon_f16, neon_bf16 on arm64), read
+// once. It lets one machine run and measure the kernels of a smaller CPU (the AVX2 ones on
+// an AVX-512 machine, say), or keep a service off a level. A level above the detected one,
+// or an unknown name, leaves the detected level: the CPU cannot run more than it has.
+inline int cpu_isa() {
+    static const int level = [] {
+        int best = detected_isa();
+        const char* want = std::getenv("USEARCH_ISA");
+        if (!want || !*want) return best;
+        for (int i = 0; i < kern::isa_count; ++i)
+            if (std::strcmp(want, kern::isa_name(i)) == 0) return i < best ? i : best;
+        return best;
+    }();
+    return level;
 }
 
 // find_kernel returns the kernel for a metric and storage kind on an instruction set, or a
