@@ -59,6 +59,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 [ -d bench/node_modules/usearch ] || npm ci --prefix bench --no-audit --no-fund
 
+case $OUT in /*) ;; *) OUT=$ROOT/$OUT ;; esac # --out may be relative (to the root) or absolute
 mkdir -p "$OUT/bin" "$OUT/data"
 rm -rf "$OUT/results" "$OUT/ids" "$OUT/report"
 mkdir -p "$OUT/results" "$OUT/ids"
@@ -72,7 +73,7 @@ cat "$OUT/machine.txt"
 
 # Build every driver first, so compiling is never part of a measurement.
 say "build the Go harness (bench/harness, its own module) and the hnswlib driver"
-(cd bench/harness && GOWORK=off go build -o "$ROOT/$OUT/bin/harness" .)
+(cd bench/harness && GOWORK=off go build -o "$OUT/bin/harness" .)
 g++ -O3 -march=native -std=c++17 -Wall -Wextra -pthread -o "$OUT/bin/hnswlib-driver" bench/hnswlib/driver.cpp
 H=$OUT/bin/harness
 
