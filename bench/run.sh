@@ -67,14 +67,16 @@ mkdir -p "$OUT/results" "$OUT/ids"
 	echo "machine: $(uname -sm), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
 	echo "started: $(date -u +%FT%TZ), load average $(load)"
 	echo "args: sets=$SETS threads=$THREADS repeat=$REPEAT efs=$EFS n=$N q=$Q engines=$ENGINES variants=$VARIANTS min-seconds=$MIN_SECONDS"
-	echo "go: $(go version | cut -d' ' -f3-), g++: $(g++ -dumpfullversion), node: $(node --version), hnswlib: $(dpkg-query -W -f '${Version}' libhnswlib-dev)"
+	echo "go: $(go version | cut -d' ' -f3-), g++: $(g++ -dumpfullversion), node: $(node --version), hnswlib: $(dpkg-query -W -f '${Version}' libhnswlib-dev) -march=${HNSWLIB_MARCH:-native}, USEARCH_ISA=${USEARCH_ISA:-(detected)}"
 } >"$OUT/machine.txt"
 cat "$OUT/machine.txt"
 
 # Build every driver first, so compiling is never part of a measurement.
 say "build the Go harness (bench/harness, its own module) and the hnswlib driver"
 (cd bench/harness && GOWORK=off go build -o "$OUT/bin/harness" .)
-g++ -O3 -march=native -std=c++17 -Wall -Wextra -pthread -o "$OUT/bin/hnswlib-driver" bench/hnswlib/driver.cpp
+# HNSWLIB_MARCH (default native) compiles hnswlib for another CPU: with USEARCH_ISA=haswell
+# and HNSWLIB_MARCH=haswell an AVX-512 machine compares both engines' AVX2 code.
+g++ -O3 -march="${HNSWLIB_MARCH:-native}" -std=c++17 -Wall -Wextra -pthread -o "$OUT/bin/hnswlib-driver" bench/hnswlib/driver.cpp
 H=$OUT/bin/harness
 
 for set in ${SETS//,/ }; do
