@@ -48,10 +48,12 @@ func poolVector(i int) []float32 {
 	return p[j*benchDurDims : (j+1)*benchDurDims]
 }
 
-// addAll adds b.N vectors from writers goroutines and reports the rate.
+// addAll adds b.N vectors from writers goroutines and reports the rate, and the process's
+// CPU time per add (user + system, every thread): where a durable mode's extra wall time
+// goes, CPU (syscalls, thread hand-offs) or waiting on the disk.
 func addAll(b *testing.B, idx *usearch.Index, writers int) {
 	b.ResetTimer()
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuTime()
 	var wg sync.WaitGroup
 	for w := 0; w < writers; w++ {
 		wg.Add(1)
@@ -68,6 +70,7 @@ func addAll(b *testing.B, idx *usearch.Index, writers int) {
 	wg.Wait()
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "adds/s")
+	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu-µs/add")
 }
 
 func BenchmarkDurableAdd(b *testing.B) {
