@@ -48,12 +48,13 @@ func poolVector(i int) []float32 {
 	return p[j*benchDurDims : (j+1)*benchDurDims]
 }
 
-// addAll adds b.N vectors from writers goroutines and reports the rate, and the process's
-// CPU time per add (user + system, every thread): where a durable mode's extra wall time
-// goes, CPU (syscalls, thread hand-offs) or waiting on the disk.
+// addAll adds b.N vectors from writers goroutines and reports the rate, the process's CPU
+// time per add (user + system, every thread: where a durable mode's extra wall time goes,
+// CPU or waiting on the disk) and log syncs per add (how many writes share a sync).
 func addAll(b *testing.B, idx *usearch.Index, writers int) {
 	b.ResetTimer()
 	start, cpu0 := time.Now(), cpuTime()
+	s0 := wal.Syncs()
 	var wg sync.WaitGroup
 	for w := 0; w < writers; w++ {
 		wg.Add(1)
@@ -71,6 +72,7 @@ func addAll(b *testing.B, idx *usearch.Index, writers int) {
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "adds/s")
 	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu-µs/add")
+	b.ReportMetric(float64(wal.Syncs()-s0)/float64(b.N), "syncs/add")
 }
 
 func BenchmarkDurableAdd(b *testing.B) {

@@ -383,6 +383,13 @@ func (w *Writer) Append(typ byte, parts ...[]byte) (uint64, error) {
 	return seq, nil
 }
 
+// syncs counts the log syncs of this process (every Writer), for the benchmarks: syncs per
+// write says how well concurrent writers share them.
+var syncs atomic.Int64
+
+// Syncs returns how many times this process has synced a log.
+func Syncs() int64 { return syncs.Load() }
+
 // WaitSynced returns once every record up to seq is on disk. Concurrent callers share
 // syncs: one of them syncs everything written so far while the others wait for it, so N
 // writers arriving together pay about one sync, not N (group commit).
@@ -398,6 +405,7 @@ func (w *Writer) WaitSynced(seq uint64) error {
 		target, f := w.nextSeq-1, w.f
 		w.mu.Unlock()
 		err := datasync(f)
+		syncs.Add(1)
 		w.mu.Lock()
 		w.syncing = false
 		if err != nil {
