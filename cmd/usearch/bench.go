@@ -175,7 +175,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		if path == "" {
 			return fmt.Errorf("-dataset fashion-mnist: no Fashion-MNIST images found; install Debian's dataset-fashion-mnist or set USEARCH_FASHION_MNIST to train-images-idx3-ubyte(.gz)")
 		}
-		pixels, count, size, err := dataset.ReadIDXImages(path)
+		pixels, count, size, err := readImages(path)
 		if err != nil {
 			return err
 		}
@@ -185,7 +185,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		if tp := strings.Replace(path, "train-images", "t10k-images", 1); tp != path {
 			if _, err := os.Stat(tp); err == nil {
 				var testSize int
-				if testPixels, testCount, testSize, err = dataset.ReadIDXImages(tp); err != nil {
+				if testPixels, testCount, testSize, err = readImages(tp); err != nil {
 					return err
 				}
 				if testSize != size {
@@ -552,4 +552,22 @@ func parseQuantization(s string, allowB1 bool) (usearch.Quantization, error) {
 		}
 	}
 	return 0, fmt.Errorf("unknown -quantization %q; want f32, f64, f16, bf16, i8, u8, b1, e5m2, e4m3, e3m2 or e2m3", s)
+}
+
+// readImages reads IDX images (gzipped or not) with the reader build and search use
+// (readVectors), so every command reads a file the same way, and scales the pixels to
+// [0, 1]: count images of size pixels each.
+func readImages(path string) (pixels []float32, count, size int, err error) {
+	m, err := readVectors(path, 0, kF32)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	if m.kind != kU8 {
+		return nil, 0, 0, fmt.Errorf("%s: %v values; images are unsigned bytes", path, m.kind)
+	}
+	pixels = make([]float32, len(m.data))
+	for i, p := range m.data {
+		pixels[i] = float32(p) / 255
+	}
+	return pixels, m.rows, m.dims, nil
 }
