@@ -50,6 +50,20 @@ func reachSeed(t *testing.T) int64 {
 	return time.Now().UnixNano()
 }
 
+// reachConnectivity is the index connectivity, from USEARCH_REACH_CONNECTIVITY when set:
+// lower values (8, 4) make stranded vectors far more frequent than the default, so a change
+// to linking or pruning can be judged in one run instead of ten.
+func reachConnectivity(t *testing.T) uint {
+	if s := os.Getenv("USEARCH_REACH_CONNECTIVITY"); s != "" {
+		v, err := strconv.ParseUint(s, 10, 32)
+		if err != nil || v < 2 {
+			t.Fatalf("USEARCH_REACH_CONNECTIVITY=%q: want an integer >= 2", s)
+		}
+		return uint(v)
+	}
+	return 0
+}
+
 // clusters draws vectors around reachCentres random directions with a small spread: many
 // near neighbors that the pruning heuristic considers redundant, which is what strands nodes.
 type clusters struct {
@@ -160,39 +174,29 @@ func containsKey(keys []Key, key Key) bool {
 }
 
 // TestReachConcurrentInserts: rounds of more writers than cores adding clustered vectors;
-// every vector must be reachable after the writes and after Compact. Findability by the
-// vector's own search is not yet zero here: one run in about ten on a loaded 2-core machine
-// left up to 4 of ~290k checks not found (reachable, with in-links only from far nodes, all
-// inserted in the same round); the code before the in-link counts left ~38. Until the
-// mechanism is repaired the test holds missing vectors under 0.5 per 10,000 checks, a bound
-// the old code fails, and logs every one.
+// every vector must be findable after the writes and after Compact. Two mechanisms used to
+// strand a few (csrc/index.hpp): nodes inserted early in what became a dense cluster lost
+// every in-link from it (anchored entries in commit_list keep one), and insertions whose
+// search strayed into another cluster were linked only there (strayed, look_wider).
 func TestReachConcurrentInserts(t *testing.T) {
-	total := reachConcurrent(t, false)
-	if total.unreachable > 0 || total.orphans > 0 || total.missing*20000 > total.live {
-		t.Errorf("%d live vectors checked: %d not found at a beam of %d (want < 0.5 per 10,000), %d unreachable from the entry point, %d with no incoming level-0 link (want 0)",
-			total.live, total.missing, reachBeam, total.unreachable, total.orphans)
-	} else if total.missing > 0 {
-		t.Logf("%d of %d live vectors not found at a beam of %d (reachable; the residue of concurrent inserts)", total.missing, total.live, reachBeam)
-	}
+	assertFindable(t, reachConcurrent(t, false))
 }
 
 // TestReachConcurrentChurn: the same with every writer removing a fifth of what it added
 // and adding those keys back with new vectors (so slots are reused while others insert),
-// then removing some for good. Every live vector must be findable here too: a reused slot
-// takes its neighborhood's links with it, and the in-links its old neighbors keep may all
-// come from far away, so each node its list drops is relinked from the nearest node a
-// search for it finds (csrc/index.hpp, adopt_reused); the entry point's slot is not reused
-// while a fresh one fits (take_slot).
-//
-// Its writers insert concurrently too, so the residue of TestReachConcurrentInserts can show
-// here: the same bound applies (measured: 0 missing in 13 runs).
+// then removing some for good. A reused slot takes its neighborhood's links with it, and
+// the in-links its old neighbors keep may all come from far away, so each node its list
+// drops is relinked from the nearest node a search for it finds (csrc/index.hpp,
+// adopt_reused); the entry point's slot is not reused while a fresh one fits (take_slot).
 func TestReachConcurrentChurn(t *testing.T) {
-	total := reachConcurrent(t, true)
-	if total.unreachable > 0 || total.orphans > 0 || total.missing*20000 > total.live {
-		t.Errorf("%d live vectors checked: %d not found at a beam of %d (want < 0.5 per 10,000), %d unreachable from the entry point, %d with no incoming level-0 link (want 0)",
-			total.live, total.missing, reachBeam, total.unreachable, total.orphans)
-	} else if total.missing > 0 {
-		t.Logf("%d of %d live vectors not found at a beam of %d (reachable; the residue of concurrent inserts)", total.missing, total.live, reachBeam)
+	assertFindable(t, reachConcurrent(t, true))
+}
+
+func assertFindable(t *testing.T, total reachResult) {
+	t.Helper()
+	if total.failed() {
+		t.Errorf("%d live vectors checked: %d not found at a beam of %d, %d unreachable from the entry point, %d with no incoming level-0 link (want 0 of each; %d excused as tied)",
+			total.live, total.missing, reachBeam, total.unreachable, total.orphans, total.tied)
 	}
 }
 
@@ -208,7 +212,7 @@ func reachConcurrent(t *testing.T, churn bool) reachResult {
 	var total reachResult
 	for round := 0; round < rounds; round++ {
 		seed := base + int64(round)*7919
-		idx, err := NewIndex(IndexConfig{Dimensions: reachDims, Metric: Cosine, Quantization: F32})
+		idx, err := NewIndex(IndexConfig{Dimensions: reachDims, Metric: Cosine, Quantization: F32, Connectivity: reachConnectivity(t)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -303,7 +307,7 @@ func TestReachSequential(t *testing.T) {
 		t.Logf("seed %d (USEARCH_REACH_SEED=%d replays it), %d vectors, spread %.2f", seed, base, n, spread)
 		r := rand.New(rand.NewSource(seed))
 		data := newClusters(r, spread)
-		idx, err := NewIndex(IndexConfig{Dimensions: reachDims, Metric: Cosine, Quantization: F32})
+		idx, err := NewIndex(IndexConfig{Dimensions: reachDims, Metric: Cosine, Quantization: F32, Connectivity: reachConnectivity(t)})
 		if err != nil {
 			t.Fatal(err)
 		}

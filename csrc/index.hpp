@@ -208,17 +208,36 @@ class dense_index {
     }
     void acquire_link(slot_t t) { slots_[t].in_links.fetch_add(1, std::memory_order_relaxed); }
 
-    // commit_list writes `keep` into a locked list whose old entries are the entries of `all`
-    // for which is_new is false; `keep` is `all` or a subsequence of it in the same order (what
-    // select_neighbors leaves). On level 0 an old entry left out whose in-link is its last is
-    // kept (pinned) instead, in place of the farthest new entry when the list is full: old
-    // entries kept and pinned never outnumber the old list, so there always is one. The counts
-    // of the entries follow the write.
+    // nearest_of is the first entry of a node's level-0 list: the nearest neighbor it chose
+    // (lists are written in ascending distance; force_link and pinned entries are the
+    // exceptions), or `none` for a slot without a record or an empty list.
+    slot_t nearest_of(slot_t s, slot_t none) const {
+        const uint8_t* tape = tape_of(s);
+        if (!tape) return none;
+        neighbor_list list = list_of(const_cast<uint8_t*>(tape), 0);
+        return list.size() ? list[0] : none;
+    }
+
+    // commit_list writes `keep` into a locked list of `owner` whose old entries are the
+    // entries of `all` for which is_new is false; `keep` is `all` or a subsequence of it in
+    // the same order (what select_neighbors leaves). On level 0 two kinds of entries stay:
+    // - an old entry whose in-link is its last (release_link), always, and
+    // - an entry anchored here: one whose own nearest neighbor is the owner. The diversity
+    //   heuristic drops an entry as "covered" by a nearer neighbor of the owner, but nothing
+    //   makes that neighbor link to it, and a node inserted early in what became a dense
+    //   cluster lost, one prune after another, every in-link from the cluster: its last
+    //   in-link, kept by the count, came from far away, where no search for it looks
+    //   (reach_test.go). The list of a node's nearest neighbor is where every search for it
+    //   passes.
+    // When that overfills the list, the farthest entries leave first: new entries, then old
+    // ones that keep another in-link, then anchored new ones. Old entries never outnumber
+    // the old list, so the list always fits. The counts of the entries follow the write.
     template <typename IsNew>
-    void commit_list(context& ctx, neighbor_list list, int level, const std::vector<candidate>& all,
+    void commit_list(context& ctx, slot_t owner, neighbor_list list, int level, const std::vector<candidate>& all,
                      std::vector<candidate>& keep, IsNew is_new) {
         size_t capacity = layout_.capacity(level);
         if (level != 0) return write_list(list, keep, capacity);
+        auto anchored = [&](slot_t s) { return s != owner && nearest_of(s, owner + 1) == owner; };
         ctx.pinned.clear();
         size_t j = 0;
         for (const candidate& c : all) {
@@ -226,17 +245,21 @@ class dense_index {
                 ++j;
                 continue;
             }
-            if (!is_new(c.slot) && !release_link(c.slot)) ctx.pinned.push_back(c.slot);
+            bool anchor = anchored(c.slot);
+            if (anchor || (!is_new(c.slot) && !release_link(c.slot))) ctx.pinned.push_back(c.slot);
         }
-        for (slot_t p : ctx.pinned) {
-            if (keep.size() >= capacity)
-                for (size_t k = keep.size(); k-- > 0;)
-                    if (is_new(keep[k].slot)) {
-                        keep.erase(keep.begin() + std::ptrdiff_t(k));
-                        break;
-                    }
-            keep.push_back({0, p});
-        }
+        for (slot_t p : ctx.pinned) keep.push_back({0, p});
+        auto evict = [&](auto&& may_leave) {
+            for (size_t k = keep.size(); k-- > 0;)
+                if (may_leave(keep[k].slot)) {
+                    keep.erase(keep.begin() + std::ptrdiff_t(k));
+                    return true;
+                }
+            return false;
+        };
+        while (keep.size() > capacity && evict([&](slot_t s) { return is_new(s) && !anchored(s); })) {}
+        while (keep.size() > capacity && evict([&](slot_t s) { return !is_new(s) && !anchored(s) && release_link(s); })) {}
+        while (keep.size() > capacity && evict([&](slot_t s) { return is_new(s); })) {}
         write_list(list, keep, capacity);
         for (const candidate& c : keep)
             if (is_new(c.slot)) acquire_link(c.slot);
@@ -338,7 +361,7 @@ class dense_index {
                          [](const candidate& a, const candidate& b) { return a.distance < b.distance; });
         if (level == 0) select_covered(ctx.relink, capacity, ctx.selected, added);
         else select_neighbors(ctx.relink, capacity, ctx.selected);
-        commit_list(ctx, list, level, ctx.relink, ctx.selected, [added](slot_t s) { return s == added; });
+        commit_list(ctx, target, list, level, ctx.relink, ctx.selected, [added](slot_t s) { return s == added; });
     }
 
     // link connects a node (docs/file-format.md, "Graph construction"). Every node ends
@@ -347,6 +370,8 @@ class dense_index {
     void link(context& ctx, slot_t slot, int level, const uint8_t* v, bool reused, key_t key) {
         ctx.stranded.clear(), ctx.thinned.clear(), ctx.chosen.clear();
         link_levels(ctx, slot, level, v, reused, key);
+        if (metric_failed) return;
+        if (strayed(ctx, slot)) look_wider(ctx, slot, v);
         if (metric_failed) return;
         if (slots_[slot].in_links.load(std::memory_order_relaxed) == 0) {
             // Every neighbor pruned the new node away: the nearest one that can makes room.
@@ -357,6 +382,52 @@ class dense_index {
         }
         for (size_t i = 0; i < ctx.stranded.size() && !metric_failed; ++i) relink(ctx, ctx.stranded[i], slot);
         for (size_t i = 0; i < ctx.thinned.size() && !metric_failed; ++i) relink(ctx, ctx.thinned[i], ctx.thinned[i]);
+    }
+
+    // strayed tells whether an insertion's search for neighbors ended in the wrong place:
+    // its nearest find is much farther from it than that node is from its own nearest
+    // neighbor. The descent through the upper levels can end in another cluster, and a
+    // beam of ef_construction there does not always cross over: the node is then linked
+    // only with a far cluster, where a search for it, which does cross, never looks
+    // (reach_test.go). Also true, once, for the first node of a new cluster, and for
+    // outliers: look_wider then confirms what was found.
+    bool strayed(context& ctx, slot_t slot) {
+        if (ctx.chosen.empty()) return false;
+        const candidate& first = ctx.chosen.front();
+        slot_t next = nearest_of(first.slot, slot);
+        if (next == slot || next == first.slot || !tape_of(next)) return false;
+        float apart = metric_.pair(row_of(first.slot), row_of(next));
+        // Only where distances are positive: inner products can be negative, and an exact
+        // duplicate of the nearest (apart 0) says nothing about the scale.
+        return apart > 0 && first.distance > stray_ratio * apart;
+    }
+    static constexpr float stray_ratio = 8;
+
+    // look_wider searches level 0 again with a beam stray_ratio times as wide and links the
+    // node both ways with the nearer neighbors that search finds.
+    void look_wider(context& ctx, slot_t slot, const uint8_t* v) {
+        uint64_t e = entry_.load(std::memory_order_acquire);
+        int top = entry_level(e);
+        if (top < 0) return;
+        slot_t best = entry_slot(e);
+        float best_distance = metric_.pair(v, vector_of(best));
+        for (int l = top; l > 0; --l) greedy_descent(ctx, v, best, best_distance, l);
+        size_t ef = expansion_or_default(config_.expansion_add, default_expansion_add) * size_t(stray_ratio);
+        filter_t no_filter;
+        beam_search(ctx, v, best, best_distance, 0, ef, slot, false, no_filter);
+        if (metric_failed) return;
+        float found = ctx.chosen.front().distance;
+        ctx.sorted.clear();
+        for (const candidate& c : ctx.results)
+            if (c.distance < found && tape_of(c.slot)) ctx.sorted.push_back(c);
+        if (ctx.sorted.empty()) return;
+        std::sort(ctx.sorted.begin(), ctx.sorted.end(),
+                  [](const candidate& a, const candidate& b) { return a.distance < b.distance; });
+        select_neighbors(ctx.sorted, layout_.M, ctx.chosen);
+        for (const candidate& c : ctx.chosen) {
+            add_reverse_link(ctx, slot, c.slot, c.distance, 0);
+            add_reverse_link(ctx, c.slot, slot, c.distance, 0);
+        }
     }
 
     // adopt_reused gives a reused slot its new vector and key, once its new lists are chosen.
@@ -503,7 +574,7 @@ class dense_index {
                 } else {
                     ctx.selected.assign(ctx.relink.begin(), ctx.relink.end());
                 }
-                commit_list(ctx, list, l, ctx.relink, ctx.selected, is_new);
+                commit_list(ctx, slot, list, l, ctx.relink, ctx.selected, is_new);
             }
             for (const candidate& c : chosen) add_reverse_link(ctx, c.slot, slot, c.distance, l);
         }
