@@ -1,10 +1,10 @@
 package cluster
 
 import (
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"os"
-	"sort"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -29,11 +29,14 @@ func envInt(name string, def int) int {
 //     Indexes.SearchBatch both use every core); goal: cluster ≥ 0.5× local;
 //   - single-query QPS at saturation (32 concurrent callers of Search), then p50/p99 latency
 //     of an open-loop load at half that rate (latency counted from the scheduled start, so a
-//     stall is not hidden); goal: p99 ≤ 5 ms.
+//     stall is not hidden); goal: p99 ≤ 5 ms. The load comes from openLoop (openloop_test.go),
+//     which also reports how late its own sends were (gen_late), the wait for a worker and
+//     the call's own time (service), so harness delay is told apart from the system's.
 //
 // Sizes: USEARCH_BENCH_N vectors (default 100000) of USEARCH_BENCH_DIMS (96), phases of
-// USEARCH_BENCH_SECONDS (5). It prints a table and reports the numbers as metrics. Run once,
-// on a quiet machine:
+// USEARCH_BENCH_SECONDS (5); the open loop's workers, GOMAXPROCS and spin by
+// USEARCH_BENCH_WORKERS / _PROCS / _SPIN_US / _PACING (see openLoopConfigFromEnv). It prints a table
+// and reports the numbers as metrics. Run once, on a quiet machine:
 //
 //	cd cluster && GOWORK=off go test -run '^$' -bench BenchmarkClusterVsLocal -benchtime 1x -timeout 30m -v .
 func BenchmarkClusterVsLocal(b *testing.B) {
@@ -137,40 +140,33 @@ func BenchmarkClusterVsLocal(b *testing.B) {
 		}
 		sat := float64(count.Load()) / time.Since(t0).Seconds()
 
-		// Open loop at half of it: request j is due at t0 + j/rate; latency from then.
+		// Open loop at half of it, on the harness of openloop_test.go (the same for every
+		// system): request j is due at t0 + j/rate and its latency counts from then.
 		rate := sat / 2
-		total := int(rate * phase.Seconds())
-		lat := make([]time.Duration, total)
-		sem := make(chan struct{}, 512)
-		t0 = time.Now()
-		for j := 0; j < total; j++ {
-			due := t0.Add(time.Duration(float64(j) / rate * float64(time.Second)))
-			if d := time.Until(due); d > 0 {
-				time.Sleep(d)
-			}
-			sem <- struct{}{}
-			wg.Add(1)
-			go func(j int) {
-				defer func() { <-sem; wg.Done() }()
-				if err := s.single(j); err != nil {
-					firstErr.CompareAndSwap(nil, err)
-				}
-				lat[j] = time.Since(due)
-			}(j)
+		cfg, err := openLoopConfigFromEnv(rate, int(rate*phase.Seconds()))
+		if err != nil {
+			b.Fatal(err)
 		}
-		wg.Wait()
-		if err := firstErr.Load(); err != nil {
+		ol, err := openLoop(cfg, s.single)
+		if err != nil {
 			b.Fatalf("%s open loop: %v", s.name, err)
 		}
-		sort.Slice(lat, func(a, c int) bool { return lat[a] < lat[c] })
-		p50, p99 := lat[len(lat)/2], lat[min(len(lat)-1, len(lat)*99/100)]
+		p50, p99 := pct(ol.Latency, 50), pct(ol.Latency, 99)
 		b.Logf("%-15s batch %8.0f q/s (%.2f× local) | single saturating %7.0f q/s, at %6.0f q/s: p50 %8v p99 %8v",
-			s.name, batchQPS[si], batchQPS[si]/batchQPS[0], sat, rate, p50.Round(time.Microsecond), p99.Round(time.Microsecond))
+			s.name, batchQPS[si], batchQPS[si]/batchQPS[0], sat, rate, p50, p99)
+		pacing := fmt.Sprintf("locked thread, spin %v", cfg.Spin)
+		if cfg.GoTimer {
+			pacing = "time.Sleep"
+		}
+		b.Logf("%-15s open loop, %d workers, %s: %s", "", cfg.Workers, pacing, ol.summary())
 		tag := []string{"local", "binary", "json"}[si]
 		b.ReportMetric(batchQPS[si], tag+"_batch_q/s")
 		b.ReportMetric(sat, tag+"_single_sat_q/s")
 		b.ReportMetric(float64(p50.Microseconds()), tag+"_p50_us")
 		b.ReportMetric(float64(p99.Microseconds()), tag+"_p99_us")
+		b.ReportMetric(float64(pct(ol.Service, 99).Microseconds()), tag+"_service_p99_us")
+		b.ReportMetric(float64(pct(ol.Wait, 99).Microseconds()), tag+"_wait_p99_us")
+		b.ReportMetric(float64(pct(ol.Late, 99).Microseconds()), tag+"_gen_late_p99_us")
 		if si > 0 {
 			b.ReportMetric(batchQPS[si]/batchQPS[0], tag+"_batch_ratio")
 		}
