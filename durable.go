@@ -116,8 +116,11 @@ func (o DurableOptions) validate() error {
 // last write). What each SyncMode promises:
 //
 //   - SyncAlways: a write returns once its record is on disk (fdatasync); concurrent
-//     writers share one sync (group commit). Creating, renaming or removing a log or
-//     checkpoint file is followed by an fsync of the directory (in every mode).
+//     writers share one sync (group commit): the writer that syncs first waits for writes
+//     already under way on other goroutines to log their records (at most as many as it
+//     already covers), so that one sync covers them too; a lone writer never waits.
+//     Creating, renaming or removing a log or checkpoint file is followed by an fsync of
+//     the directory (in every mode).
 //   - SyncInterval, SyncNever: the record is written to the file (the operating system's
 //     cache) before the write returns, so a crash of the process loses nothing; a crash of
 //     the machine may lose the newest writes, synced every SyncInterval or when the system
