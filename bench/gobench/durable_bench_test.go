@@ -8,7 +8,8 @@ package gobench
 //	go test -run '^$' -bench 'BenchmarkDurableReopen|BenchmarkDurableCheckpoint' -benchtime 3x -timeout 1h ./bench/gobench
 //
 // The add benchmarks report adds/s; compare each durable mode with "plain" (one writer) and
-// "plain-8" (eight writers); syncs/add says how many writes share a sync.
+// "plain-8" (eight writers); syncs/add says how many writes share a sync, and
+// SyncAlways-8-nowait is SyncAlways-8 without the sync leader's wait for writes in flight.
 //
 // The reopen and checkpoint benchmarks (BenchmarkDurableReopen, BenchmarkDurableCheckpoint,
 // BenchmarkDurableCheckpointWriters) share a durable directory of 1M x 96 f32 cosine
@@ -29,6 +30,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -100,6 +102,7 @@ func BenchmarkDurableAdd(b *testing.B) {
 		{"SyncInterval", true, usearch.DurableOptions{Sync: usearch.SyncInterval, SyncInterval: 100 * time.Millisecond}, 1},
 		{"SyncAlways", true, usearch.DurableOptions{Sync: usearch.SyncAlways}, 1},
 		{"SyncAlways-8", true, usearch.DurableOptions{Sync: usearch.SyncAlways}, 8},
+		{"SyncAlways-8-nowait", true, usearch.DurableOptions{Sync: usearch.SyncAlways}, 8},
 		{"SyncNever-8", true, usearch.DurableOptions{Sync: usearch.SyncNever}, 8},
 	}
 	for _, c := range cases {
@@ -116,6 +119,10 @@ func BenchmarkDurableAdd(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer idx.Close()
+			// -nowait: the group commit without the leader's wait for writers in flight
+			// (internal/wal, Writer), for comparison in the same run.
+			wal.WaitInFlight = !strings.HasSuffix(c.name, "-nowait")
+			defer func() { wal.WaitInFlight = true }()
 			addAll(b, idx, c.writers)
 		})
 	}

@@ -495,6 +495,11 @@ func (w *Writer) WaitSynced(seq uint64) error {
 	return w.err
 }
 
+// WaitInFlight turns the leader's wait for writers in flight on (the default) or off. It
+// exists for the benchmarks, which compare both in one run (BenchmarkDurableAdd); set it
+// only while no Writer is in use.
+var WaitInFlight = true
+
 // lead runs one sync as the leader; mu is held on entry and on return.
 func (w *Writer) lead() {
 	w.syncing, w.gen = true, w.gen+1
@@ -503,7 +508,7 @@ func (w *Writer) lead() {
 	// overestimated, so every End waited for will come.
 	b := w.began.Load()
 	e := w.ended.Load()
-	if inflight := b - min(b, e); inflight > 0 {
+	if inflight := b - min(b, e); inflight > 0 && WaitInFlight {
 		n := min(inflight, w.nextSeq-1-w.synced)
 		if n > 0 {
 			w.collecting = true
