@@ -348,7 +348,7 @@ func benchCheckpointWriters(b *testing.B, mode usearch.SyncMode) {
 	defer idx.Close()
 	n, logged := benchDurSizes()
 	writers := benchEnv("USEARCH_DURABLE_BENCH_WRITERS", 4)
-	fresh := dataset.Queries(1<<14, benchDurDims, max(1, (n+logged)/1000), 42) // near the data, not copies
+	fresh := dataset.Queries(1<<16, benchDurDims, max(1, (n+logged)/1000), 42) // near the data, not copies
 	type sample struct{ start, end time.Time }
 	samples := make([][]sample, writers)
 	var stop atomic.Bool
