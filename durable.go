@@ -116,8 +116,11 @@ func (o DurableOptions) validate() error {
 // last write). What each SyncMode promises:
 //
 //   - SyncAlways: a write returns once its record is on disk (fdatasync); concurrent
-//     writers share one sync (group commit). Creating, renaming or removing a log or
-//     checkpoint file is followed by an fsync of the directory (in every mode).
+//     writers share one sync (group commit): the writer that syncs first waits for writes
+//     already under way on other goroutines to log their records (at most as many as it
+//     already covers), so that one sync covers them too; a lone writer never waits.
+//     Creating, renaming or removing a log or checkpoint file is followed by an fsync of
+//     the directory (in every mode).
 //   - SyncInterval, SyncNever: the record is written to the file (the operating system's
 //     cache) before the write returns, so a crash of the process loses nothing; a crash of
 //     the machine may lose the newest writes, synced every SyncInterval or when the system
@@ -724,10 +727,22 @@ func (b *base) durableAdd(h handle, op string, key Key, vec unsafe.Pointer, q Qu
 	if size > int(maxRecordBody(b.config.Dimensions))-18 {
 		return &opError{op: op, detail: fmt.Sprintf("a vector of %d bytes is too large for a log record", size), kind: ErrInvalidArgument}
 	}
+	// A write that will wait for the disk is announced from before its graph insert until
+	// its record is appended: a sync leader that sees it in flight may wait for it, so that
+	// one sync covers both (group commit; internal/wal/wal.go, Writer). Rows of a batch
+	// sync once at its end and are not announced.
+	wait := op != "AddBatch"
+	announce := wait && d.opts.Sync == SyncAlways
+	if announce {
+		d.log.Begin()
+	}
 	m := d.stripe(key)
 	m.Lock()
 	if st := b.add(h, key, vec, q); !st.ok() {
 		m.Unlock()
+		if announce {
+			d.log.End()
+		}
 		return b.callError(op, st, fmt.Sprintf("key %d", key))
 	}
 	b.live.Add(1)
@@ -736,7 +751,10 @@ func (b *base) durableAdd(h handle, op string, key Key, vec unsafe.Pointer, q Qu
 	head[8] = byte(q)
 	seq, err := d.log.Append(wal.RecAdd, head[:], unsafe.Slice((*byte)(vec), size))
 	m.Unlock()
-	return d.logged(op, seq, err, op != "AddBatch")
+	if announce {
+		d.log.End()
+	}
+	return d.logged(op, seq, err, wait)
 }
 
 // durableRemove applies and logs a Remove. Removing an absent key is not logged, but still
@@ -747,11 +765,18 @@ func (b *base) durableRemove(h handle, key Key) error {
 	if d.broken.Load() {
 		return d.brokenError(op)
 	}
+	announce := d.opts.Sync == SyncAlways
+	if announce {
+		d.log.Begin()
+	}
 	m := d.stripe(key)
 	m.Lock()
 	n, st := coreRemove(h, key)
 	if !st.ok() {
 		m.Unlock()
+		if announce {
+			d.log.End()
+		}
 		return statusError(op, st, fmt.Sprintf("key %d", key))
 	}
 	b.live.Add(-int64(n))
@@ -765,6 +790,9 @@ func (b *base) durableRemove(h handle, key Key) error {
 		seq = d.log.LastSeq()
 	}
 	m.Unlock()
+	if announce {
+		d.log.End()
+	}
 	return d.logged(op, seq, err, true)
 }
 
@@ -774,6 +802,10 @@ func (b *base) durableRename(h handle, from, to Key) error {
 	d := b.durable
 	if d.broken.Load() {
 		return d.brokenError(op)
+	}
+	announce := d.opts.Sync == SyncAlways
+	if announce {
+		d.log.Begin()
 	}
 	m1, m2 := d.stripe(from), d.stripe(to)
 	if uintptr(unsafe.Pointer(m1)) > uintptr(unsafe.Pointer(m2)) {
@@ -788,6 +820,9 @@ func (b *base) durableRename(h handle, from, to Key) error {
 			m2.Unlock()
 		}
 		m1.Unlock()
+		if announce {
+			d.log.End()
+		}
 	}
 	n, st := coreRename(h, from, to)
 	if !st.ok() {

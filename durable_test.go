@@ -1024,3 +1024,78 @@ func skipIfCannotExec(t *testing.T, err error) {
 		t.Skipf("cannot start a child process of this binary here (%v): emulated run", err)
 	}
 }
+
+// TestDurableGroupCommit: SyncAlways writers adding, removing and renaming at once share
+// syncs (each write returns only once its record is synced, and several records ride on
+// one sync), including writes the index refuses, which must not keep a sync waiting; the
+// reopened index holds exactly the acknowledged writes.
+func TestDurableGroupCommit(t *testing.T) {
+	dir := t.TempDir()
+	idx := openDurable(t, dir, durConf, usearch.DurableOptions{Sync: usearch.SyncAlways, CheckpointBytes: 1 << 30})
+	const writers = 8
+	per := 60
+	if testing.Short() {
+		per = 30
+	}
+	s0 := wal.Syncs()
+	var writes atomic.Int64
+	models := make([]model, writers)
+	var wg sync.WaitGroup
+	for w := 0; w < writers; w++ {
+		models[w] = model{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m := models[w]
+			r := rand.New(rand.NewPCG(uint64(w), 21))
+			for i := 0; i < per; i++ {
+				k := usearch.Key(w+1)<<20 | usearch.Key(i)
+				if err := idx.Add(k, vectorOf(k)); err != nil {
+					t.Error(err)
+					return
+				}
+				m[k] = [][]float32{vectorOf(k)}
+				writes.Add(1)
+				// A refused write (a duplicate key) is announced to the log and withdrawn.
+				if err := idx.Add(k, vectorOf(k)); err == nil {
+					t.Errorf("a duplicate add of %d succeeded", k)
+					return
+				}
+				switch r.IntN(6) {
+				case 0:
+					if err := idx.Remove(k); err != nil {
+						t.Error(err)
+						return
+					}
+					delete(m, k)
+					writes.Add(1)
+				case 1:
+					to := k | 1<<19
+					if err := idx.Rename(k, to); err != nil {
+						t.Error(err)
+						return
+					}
+					m[to] = m[k]
+					delete(m, k)
+					writes.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	syncs := wal.Syncs() - s0
+	if t.Failed() {
+		t.FailNow()
+	}
+	require.Less(t, syncs, writes.Load(), "%d writers made %d logged writes with %d syncs: they shared none", writers, writes.Load(), syncs)
+	require.NoError(t, idx.Close())
+	all := model{}
+	for _, m := range models {
+		for k, v := range m {
+			all[k] = v
+		}
+	}
+	idx = openDurable(t, dir, durConf, usearch.DurableOptions{Sync: usearch.SyncAlways})
+	defer idx.Close()
+	checkContents(t, idx, all, 21)
+}

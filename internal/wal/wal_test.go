@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -244,4 +245,206 @@ func TestLock(t *testing.T) {
 		t.Fatal(err)
 	}
 	release()
+}
+
+// TestLeaderWaitsForWriterInFlight: a leader that sees an announced writer waits for its
+// append, so that one sync covers both records instead of two syncs one after the other.
+func TestLeaderWaitsForWriterInFlight(t *testing.T) {
+	for _, strict := range []bool{true, false} {
+		w, err := Create(t.TempDir(), 1, 1, strict, testConf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s0 := Syncs()
+		w.Begin() // B: in flight, not yet appended
+		w.Begin() // A
+		seqA, err := w.Append(RecRemove, []byte{1, 0, 0, 0, 0, 0, 0, 0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.End()
+		doneA := make(chan error, 1)
+		go func() { doneA <- w.WaitSynced(seqA) }()
+		// A leads and waits for B: it says so by publishing the count of Ends it waits for.
+		for w.want.Load() == 0 {
+			select {
+			case err := <-doneA:
+				t.Fatalf("strict %v: the leader synced (%v) without waiting for the writer in flight", strict, err)
+			default:
+				runtime.Gosched()
+			}
+		}
+		seqB, err := w.Append(RecRemove, []byte{2, 0, 0, 0, 0, 0, 0, 0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.End()
+		if err := <-doneA; err != nil {
+			t.Fatal(err)
+		}
+		if err := w.WaitSynced(seqB); err != nil {
+			t.Fatal(err)
+		}
+		if n := Syncs() - s0; n != 1 {
+			t.Errorf("strict %v: %d syncs for two records appended while the first sync was being led, want 1", strict, n)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestLoneWriterDoesNotWait: a leader with nothing in flight syncs at once (one sync per
+// record for a lone writer), and an End without a waiting leader costs nothing.
+func TestLoneWriterDoesNotWait(t *testing.T) {
+	w, err := Create(t.TempDir(), 1, 1, true, testConf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	s0 := Syncs()
+	for i := 0; i < 20; i++ {
+		w.Begin()
+		seq, err := w.Append(RecRemove, []byte{byte(i), 0, 0, 0, 0, 0, 0, 0})
+		w.End()
+		if err == nil {
+			err = w.WaitSynced(seq) // would block forever if the leader waited for itself
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := Syncs() - s0; n != 20 {
+		t.Errorf("%d syncs for 20 records synced one by one, want 20", n)
+	}
+}
+
+// TestGroupCommitShared: announced writers, plain Sync callers and rotations together (run
+// it under -race): every record lands once and in order, every WaitSynced returns with its
+// record synced, and the writers share syncs.
+func TestGroupCommitShared(t *testing.T) {
+	for _, strict := range []bool{true, false} {
+		dir := t.TempDir()
+		w, err := Create(dir, 1, 1, strict, testConf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const writers, per = 8, 150
+		s0 := Syncs()
+		var wg sync.WaitGroup
+		for g := 0; g < writers; g++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				rng := rand.New(rand.NewPCG(uint64(g), 7))
+				for i := 0; i < per; i++ {
+					w.Begin()
+					p := make([]byte, 8+rng.IntN(500)) // some records straddle pages
+					binary.LittleEndian.PutUint64(p, uint64(g*per+i))
+					seq, err := w.Append(RecAdd, p)
+					w.End()
+					if err == nil {
+						err = w.WaitSynced(seq)
+					}
+					if err == nil {
+						w.mu.Lock()
+						if w.synced < seq {
+							err = errors.New("WaitSynced returned before its record was synced")
+						}
+						w.mu.Unlock()
+					}
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					switch {
+					case g == 0 && i%50 == 25:
+						if _, err := w.Rotate(); err != nil {
+							t.Error(err)
+						}
+					case g == 1 && i%10 == 0:
+						if err := w.Sync(); err != nil {
+							t.Error(err)
+						}
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		syncs := Syncs() - s0
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if syncs >= writers*per {
+			t.Errorf("strict %v: %d syncs for %d records appended by %d writers: they shared none", strict, syncs, writers*per, writers)
+		}
+		segs, _ := Segments(dir)
+		seen := make([]bool, writers*per)
+		next := uint64(1)
+		for i, n := range segs {
+			_, err := ReadSegment(filepath.Join(dir, SegmentName(n)), i == len(segs)-1, 1<<20, func(r Record) error {
+				if r.Seq != next {
+					return errors.New("sequence out of order")
+				}
+				next++
+				k := binary.LittleEndian.Uint64(r.Payload)
+				if k >= uint64(len(seen)) || seen[k] {
+					return errors.New("a record twice or unknown")
+				}
+				seen[k] = true
+				return nil
+			})
+			if err != nil {
+				t.Fatalf("strict %v: segment %d: %v", strict, n, err)
+			}
+		}
+		if next != writers*per+1 {
+			t.Fatalf("strict %v: read %d records, want %d", strict, next-1, writers*per)
+		}
+	}
+}
+
+// TestStrictBacklog: a strict log holding more unsynced records than it keeps in memory
+// (a batch syncs once at its end) writes them out in order, before and after a rotation.
+func TestStrictBacklog(t *testing.T) {
+	dir := t.TempDir()
+	w, err := Create(dir, 1, 1, true, testConf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := make([]byte, 1000)
+	const n = 3 * pendLimit / 1000
+	for i := 0; i < 2*n; i++ {
+		binary.LittleEndian.PutUint64(p, uint64(i))
+		if _, err := w.Append(RecAdd, p); err != nil {
+			t.Fatal(err)
+		}
+		if i == n {
+			if _, err := w.Rotate(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := w.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	k := uint64(0)
+	for i, seg := range []uint64{1, 2} {
+		s, err := ReadSegment(filepath.Join(dir, SegmentName(seg)), i == 1, 1<<20, func(r Record) error {
+			if got := binary.LittleEndian.Uint64(r.Payload); got != k {
+				t.Fatalf("segment %d: record %d holds %d", seg, k, got)
+			}
+			k++
+			return nil
+		})
+		if err != nil || s.Torn {
+			t.Fatalf("segment %d: %+v %v", seg, s, err)
+		}
+	}
+	if k != 2*n {
+		t.Fatalf("%d records, want %d", k, 2*n)
+	}
 }
