@@ -198,12 +198,14 @@ USG_TARGET_HASWELL inline float hsum256(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
-template <int Mode, typename L>
-USG_TARGET_HASWELL inline float haswell_pair(const void* va, const void* vb, size_t n) {
-    const uint8_t *a = static_cast<const uint8_t*>(va), *b = static_cast<const uint8_t*>(vb);
+// haswell_sums is skylake_sums on 8 lanes with a scalar tail (the same contract: with
+// KnownA the batch form took the query's norm once, in the same order of operations).
+template <int Mode, typename L, bool KnownA>
+USG_TARGET_HASWELL inline sums_f32 haswell_sums(const uint8_t* a, const uint8_t* b, size_t n) {
     __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
     __m256 aa0 = _mm256_setzero_ps(), aa1 = _mm256_setzero_ps();
     __m256 bb0 = _mm256_setzero_ps(), bb1 = _mm256_setzero_ps();
+    constexpr bool cos = Mode == mode_cos, take_a = cos && !KnownA;
     size_t i = 0;
     for (; i + 16 <= n; i += 16) {
         __m256 x0 = L::load(a, i), y0 = L::load(b, i), x1 = L::load(a, i + 8), y1 = L::load(b, i + 8);
@@ -212,10 +214,8 @@ USG_TARGET_HASWELL inline float haswell_pair(const void* va, const void* vb, siz
             s0 = _mm256_fmadd_ps(d0, d0, s0), s1 = _mm256_fmadd_ps(d1, d1, s1);
         } else {
             s0 = _mm256_fmadd_ps(x0, y0, s0), s1 = _mm256_fmadd_ps(x1, y1, s1);
-            if (Mode == mode_cos) {
-                aa0 = _mm256_fmadd_ps(x0, x0, aa0), aa1 = _mm256_fmadd_ps(x1, x1, aa1);
-                bb0 = _mm256_fmadd_ps(y0, y0, bb0), bb1 = _mm256_fmadd_ps(y1, y1, bb1);
-            }
+            if (take_a) aa0 = _mm256_fmadd_ps(x0, x0, aa0), aa1 = _mm256_fmadd_ps(x1, x1, aa1);
+            if (cos) bb0 = _mm256_fmadd_ps(y0, y0, bb0), bb1 = _mm256_fmadd_ps(y1, y1, bb1);
         }
     }
     for (; i + 8 <= n; i += 8) {
@@ -225,19 +225,26 @@ USG_TARGET_HASWELL inline float haswell_pair(const void* va, const void* vb, siz
             s0 = _mm256_fmadd_ps(d, d, s0);
         } else {
             s0 = _mm256_fmadd_ps(x, y, s0);
-            if (Mode == mode_cos) aa0 = _mm256_fmadd_ps(x, x, aa0), bb0 = _mm256_fmadd_ps(y, y, bb0);
+            if (take_a) aa0 = _mm256_fmadd_ps(x, x, aa0);
+            if (cos) bb0 = _mm256_fmadd_ps(y, y, bb0);
         }
     }
-    float s = hsum256(_mm256_add_ps(s0, s1)), sa = 0, sb = 0;
-    if (Mode == mode_cos) sa = hsum256(_mm256_add_ps(aa0, aa1)), sb = hsum256(_mm256_add_ps(bb0, bb1));
+    sums_f32 out{hsum256(_mm256_add_ps(s0, s1)), 0, 0};
+    if (take_a) out.aa = hsum256(_mm256_add_ps(aa0, aa1));
+    if (cos) out.bb = hsum256(_mm256_add_ps(bb0, bb1));
     for (; i < n; ++i) {
         float x = L::one(a, i), y = L::one(b, i);
-        if (Mode == mode_l2sq) s += (x - y) * (x - y);
-        else s += x * y, sa += x * x, sb += y * y;
+        if (Mode == mode_l2sq) out.s += (x - y) * (x - y);
+        else out.s += x * y;
+        if (take_a) out.aa += x * x;
+        if (cos) out.bb += y * y;
     }
-    if (Mode == mode_l2sq) return s;
-    if (Mode == mode_ip) return 1.0f - s;
-    return cos_finish(s, sa, sb);
+    return out;
+}
+
+template <int Mode, typename L>
+USG_TARGET_HASWELL inline float haswell_pair(const void* va, const void* vb, size_t n) {
+    return finish_f32<Mode>(haswell_sums<Mode, L, false>(static_cast<const uint8_t*>(va), static_cast<const uint8_t*>(vb), n));
 }
 
 // The batch forms prefetch the next vector (its first 8 lines, counted in the kind's own
@@ -248,8 +255,8 @@ USG_INLINE void prefetch_next(const uint8_t* v, size_t bytes) {
     for (size_t line = 0; line < bytes; line += 64) USG_PREFETCH(v + line);
 }
 
-// For cos the query's squared norm is taken once per batch (as skylake_sums would take it
-// for every pair: the distances are the pair form's to the bit).
+// For cos the query's squared norm is taken once per batch (as skylake_sums and haswell_sums
+// would take it for every pair: the distances are the pair form's to the bit).
 template <int Mode, typename L> USG_TARGET_SKYLAKE void skylake_batch(const void* q, const uint8_t* const* v, size_t count, size_t n, float* out) {
     const uint8_t* a = static_cast<const uint8_t*>(q);
     float aa = Mode == mode_cos && count ? skylake_sums<mode_cos, L, false>(a, a, n).aa : 0;
@@ -261,9 +268,13 @@ template <int Mode, typename L> USG_TARGET_SKYLAKE void skylake_batch(const void
     }
 }
 template <int Mode, typename L> USG_TARGET_HASWELL void haswell_batch(const void* q, const uint8_t* const* v, size_t count, size_t n, float* out) {
+    const uint8_t* a = static_cast<const uint8_t*>(q);
+    float aa = Mode == mode_cos && count ? haswell_sums<mode_cos, L, false>(a, a, n).aa : 0;
     for (size_t i = 0; i < count; ++i) {
         if (i + 1 < count) prefetch_next(v[i + 1], n * L::bytes);
-        out[i] = haswell_pair<Mode, L>(q, v[i], n);
+        sums_f32 t = haswell_sums<Mode, L, true>(a, v[i], n);
+        t.aa = aa;
+        out[i] = finish_f32<Mode>(t);
     }
 }
 template <int Mode, typename L> USG_TARGET_SKYLAKE float skylake_entry(const void* a, const void* b, size_t n) { return skylake_pair<Mode, L>(a, b, n); }
