@@ -3,6 +3,7 @@
 package usearch
 
 import (
+	"bytes"
 	"errors"
 	"math/rand"
 	"runtime"
@@ -478,5 +479,118 @@ func TestRemoveRacingAddLeavesNoZombie(t *testing.T) {
 				t.Fatalf("search for key %d returned removed key %d", k, got)
 			}
 		}
+	}
+}
+
+// TestSnapshotIsTheIndexAtItsStart: a snapshot (what a durable checkpoint writes while
+// writers go on, durable.go) streams, byte for byte, the image the index had when it began,
+// while other goroutines add (new slots and reused ones, so rows change), remove and rename
+// and so rewrite the lists, keys and rows of the nodes it holds. The image also loads.
+func TestSnapshotIsTheIndexAtItsStart(t *testing.T) {
+	for _, seed := range []int64{1, 2, 3} {
+		idx, err := NewIndex(IndexConfig{Dimensions: 16, Metric: Cosine, Quantization: F32, Connectivity: 6})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := rand.New(rand.NewSource(seed))
+		data := newClusters(r, 0.05)
+		const n = 3000
+		for k := Key(0); k < n; k++ {
+			if err := idx.Add(k, data.draw(r)[:16]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for k := Key(0); k < n; k += 7 { // free slots for reuse
+			if err := idx.Remove(k); err != nil {
+				t.Fatal(err)
+			}
+		}
+		h := idx.h
+		var want bytes.Buffer
+		if _, err := writeImage(h, &want); err != nil {
+			t.Fatal(err)
+		}
+		if st := coreSnapshotBegin(h); !st.ok() {
+			t.Fatal(st.msg)
+		}
+		if st := coreSnapshotBegin(h); st.ok() {
+			t.Fatal("a second snapshot began while one runs")
+		}
+		var wg sync.WaitGroup
+		stop := make(chan struct{})
+		var writes atomic.Int64
+		for w := 0; w < 4; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				r := rand.New(rand.NewSource(seed*100 + int64(w)))
+				next := Key(n + w*1_000_000)
+				for i := 0; ; i++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					var err error
+					switch i % 4 {
+					case 0, 1:
+						err = idx.Add(next, data.draw(r)[:16])
+						next++
+					case 2:
+						err = idx.Remove(Key(r.Intn(n)))
+					case 3:
+						k := Key(r.Intn(n))
+						err = idx.Rename(k, k+Key(2_000_000+w*100_000))
+					}
+					if err != nil && !errors.Is(err, ErrDuplicateKey) {
+						t.Error(err)
+						return
+					}
+					writes.Add(1)
+				}
+			}(w)
+		}
+		var got bytes.Buffer
+		var cursor saveCursor
+		chunk := make([]byte, 4096) // small chunks: records straddle them while writers run
+		for {
+			k, st := coreSnapshotChunk(h, &cursor, chunk)
+			if !st.ok() {
+				t.Fatal(st.msg)
+			}
+			if k == 0 {
+				break
+			}
+			got.Write(chunk[:k])
+			runtime.Gosched()
+		}
+		close(stop)
+		wg.Wait()
+		coreSnapshotEnd(h)()
+		if writes.Load() == 0 {
+			t.Fatal("no write ran while the snapshot streamed")
+		}
+		if !bytes.Equal(got.Bytes(), want.Bytes()) {
+			at := 0
+			for at < min(got.Len(), want.Len()) && got.Bytes()[at] == want.Bytes()[at] {
+				at++
+			}
+			t.Fatalf("seed %d: the snapshot's image (%d bytes) differs from the index's at its start (%d bytes) from byte %d, after %d concurrent writes",
+				seed, got.Len(), want.Len(), at, writes.Load())
+		}
+		back, err := NewIndex(IndexConfig{Dimensions: 16})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := back.LoadBuffer(got.Bytes(), uint(got.Len())); err != nil {
+			t.Fatal(err)
+		}
+		if st := coreSnapshotBegin(h); !st.ok() { // ended: a new one may begin
+			t.Fatal(st.msg)
+		}
+		coreSnapshotEnd(h)()
+		t.Logf("seed %d: %d writes while a %d-byte image streamed", seed, writes.Load(), got.Len())
+		back.Close()
+		idx.Close()
 	}
 }

@@ -920,14 +920,14 @@ func (d *durable) background(b *base) {
 }
 
 // checkpoint: under the gate (writers wait, searches go on) switch the log to a new segment
-// and copy the index's file image into memory; then, with no lock held, write the image to a
-// temporary file, sync it, record it in the log, rename it over index.usearch and remove the
-// segments it covers. The image holds exactly the writes logged in the segments before the
-// switch, because every writer holds the gate from applying its write until its record is
-// appended. Writers wait for the switch and the copy: a memcpy of the bytes the file holds
-// (rows and records) into memory taken beforehand, where a clone of the index used to
-// rebuild its key table and in-link counts too (bench/gobench,
-// BenchmarkDurableCheckpointWriters, measures the wait).
+// and start a snapshot of the index (csrc/index.hpp, dense_index::snapshot); then, with the
+// gate open, stream the snapshot's image to a temporary file while writes go on (each keeps a
+// copy of what it changes of the snapshot's nodes), end the snapshot, sync the file, record
+// it in the log, rename it over index.usearch and remove the segments it covers. The image
+// holds exactly the writes logged in the segments before the switch, because every writer
+// holds the gate from applying its write until its record is appended. Writers wait only
+// for the switch (a clone of the index under the gate used to make them wait 2 s at 1M x 96;
+// bench/gobench, BenchmarkDurableCheckpointWriters, measures it).
 func (d *durable) checkpoint(b *base, op string) error {
 	d.ckptMu.Lock()
 	defer d.ckptMu.Unlock()
@@ -938,58 +938,82 @@ func (d *durable) checkpoint(b *base, op string) error {
 		return d.brokenError(op)
 	}
 	_ = d.log.Sync() // most of the sync Rotate does, before writers wait for it
-	// The image's memory is taken and touched before writers wait (with room for what they
-	// add meanwhile), so that they wait for a memcpy, not for page faults (half the copy's
-	// time at 1M x 96).
-	h, rt, err := b.read(op)
-	if err != nil {
-		return err
-	}
-	size := coreSerializedLength(h)
-	b.mu.runlock(rt)
-	buf := newImageBuffer(size + size/16 + 1<<20)
-	defer buf.free()
 	b.gate.lock()
-	h, rt, err = b.read(op)
+	h, rt, err := b.read(op)
 	if err != nil {
 		b.gate.unlock()
 		return err
 	}
-	exclusive := false
 	covered, err := d.log.Rotate()
-	var img []byte
 	st := status{}
 	if err == nil {
-		before := coreMutations(h)
-		img, st = coreImage(h, buf)
-		if st.ok() && coreMutations(h) != before {
-			// A call that changes the index without the gate (Reserve) ran meanwhile: copy
-			// again with every call excluded.
-			b.mu.runlock(rt)
-			b.mu.lock()
-			exclusive = true
-			if b.h == nil {
-				b.mu.unlock()
-				b.gate.unlock()
-				return closedError(op)
-			}
-			img, st = coreImage(b.h, buf)
-		}
-	}
-	if exclusive {
-		b.mu.unlock()
-	} else {
-		b.mu.runlock(rt)
+		st = coreSnapshotBegin(h)
 	}
 	b.gate.unlock()
 	if err != nil {
+		b.mu.runlock(rt)
 		d.broken.Store(true)
 		return &opError{op: op, detail: "switching to a new log segment: " + err.Error(), kind: ErrIO}
 	}
 	if !st.ok() {
-		return statusError(op, st, "copying the index")
+		b.mu.runlock(rt)
+		return statusError(op, st, "starting a snapshot of the index")
 	}
-	return d.writeCheckpoint(op, img, covered)
+	// The read lock is held while the image streams: Close, Compact and the other calls
+	// that replace or free the content wait for it.
+	stream := func(w io.Writer) error {
+		var cursor saveCursor
+		chunk := make([]byte, saveChunkBytes)
+		for {
+			n, st := coreSnapshotChunk(h, &cursor, chunk)
+			if !st.ok() {
+				return statusError(op, st, "copying the index")
+			}
+			if n == 0 {
+				return nil
+			}
+			if _, err := w.Write(chunk[:n]); err != nil {
+				return err
+			}
+		}
+	}
+	ended := false
+	end := func() {
+		if ended {
+			return
+		}
+		ended = true
+		// Ended with no write running (under the gate), which takes the gate before the
+		// read lock like every writer; the copies are freed after.
+		b.mu.runlock(rt)
+		b.gate.lock()
+		free := func() {}
+		if h2, rt2, err := b.read(op); err == nil {
+			free = coreSnapshotEnd(h2)
+			b.mu.runlock(rt2)
+		}
+		b.gate.unlock()
+		free()
+	}
+	defer end()
+	return d.writeCheckpoint(op, stream, end, covered)
+}
+
+// pacedWriter syncs the file every checkpointSyncBytes: a checkpoint of hundreds of MB left
+// to one final sync queued the log's own syncs (SyncAlways writers) behind all of it.
+type pacedWriter struct {
+	f       *os.File
+	pending int
+}
+
+const checkpointSyncBytes = 16 << 20
+
+func (p *pacedWriter) Write(b []byte) (int, error) {
+	n, err := p.f.Write(b)
+	if p.pending += n; err == nil && p.pending >= checkpointSyncBytes {
+		p.pending, err = 0, p.f.Sync()
+	}
+	return n, err
 }
 
 // crcWriter counts and checksums what passes through it.
@@ -1006,7 +1030,9 @@ func (c *crcWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-func (d *durable) writeCheckpoint(op string, img []byte, covered uint64) error {
+// writeCheckpoint writes the image stream gives into the checkpoint's temporary file, calls
+// done (the image is complete) and makes the file the checkpoint.
+func (d *durable) writeCheckpoint(op string, stream func(io.Writer) error, done func(), covered uint64) error {
 	ioErr := func(what string, err error) error {
 		return &opError{op: op, detail: what + ": " + err.Error(), kind: ErrIO}
 	}
@@ -1016,12 +1042,9 @@ func (d *durable) writeCheckpoint(op string, img []byte, covered uint64) error {
 	if err != nil {
 		return ioErr("creating the checkpoint", err)
 	}
-	cw := &crcWriter{w: f, crc: crc32.New(wal.Castagnoli)}
-	for rest := img; err == nil && len(rest) > 0; {
-		n := min(len(rest), saveChunkBytes)
-		_, err = cw.Write(rest[:n])
-		rest = rest[n:]
-	}
+	cw := &crcWriter{w: &pacedWriter{f: f}, crc: crc32.New(wal.Castagnoli)}
+	err = stream(cw)
+	done()
 	if err == nil {
 		err = f.Sync()
 	}

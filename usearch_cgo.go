@@ -9,7 +9,6 @@ package usearch
 /*
 #cgo CFLAGS: -O2
 #include <stdlib.h>
-#include <string.h>
 #include "csrc/usearch_ext.h"
 
 // The trampolines exported by callbacks.go.
@@ -343,48 +342,26 @@ func coreSaveChunk(h handle, cursor *saveCursor, buf []byte) (int, status) {
 	return int(written), statusOf(code, msg)
 }
 
-// imageBuffer is memory from C's allocator for an index's file image: pages the Go heap
-// neither zeroes nor scans. Touched when made, so that copying an image into it later (while
-// writers wait, durable.go) is a memcpy without page faults.
-type imageBuffer struct {
-	p   unsafe.Pointer
-	cap uint
+func coreSnapshotBegin(h handle) status {
+	var msg C.usearch_error_t
+	return statusOf(C.usearchx_snapshot_begin(C.usearch_index_t(h), &msg), msg)
 }
 
-func newImageBuffer(size uint) *imageBuffer {
-	size = max(size, 1)
-	p := C.malloc(C.size_t(size))
-	if p == nil {
-		return &imageBuffer{}
-	}
-	C.memset(p, 0, C.size_t(size))
-	return &imageBuffer{p: p, cap: size}
+func coreSnapshotChunk(h handle, cursor *saveCursor, buf []byte) (int, status) {
+	var msg C.usearch_error_t
+	var written C.size_t
+	c := C.usearchx_save_cursor_t{offset: C.uint64_t(cursor.offset), total: C.uint64_t(cursor.total),
+		tape_slot: C.uint64_t(cursor.tapeSlot), tape_offset: C.uint64_t(cursor.tapeOffset)}
+	code := C.usearchx_snapshot_chunk(C.usearch_index_t(h), &c, unsafe.Pointer(unsafe.SliceData(buf)), C.size_t(len(buf)), &written, &msg)
+	*cursor = saveCursor{offset: uint64(c.offset), total: uint64(c.total), tapeSlot: uint64(c.tape_slot), tapeOffset: uint64(c.tape_offset)}
+	return int(written), statusOf(code, msg)
 }
 
-func (b *imageBuffer) free() {
-	if b.p != nil {
-		C.free(b.p)
-		b.p, b.cap = nil, 0
-	}
-}
-
-// coreImage copies the index's whole file image into buf, which grows (untouched) if the
-// image no longer fits.
-func coreImage(h handle, buf *imageBuffer) ([]byte, status) {
-	total := coreSerializedLength(h)
-	if total > buf.cap {
-		buf.free()
-		if buf.p = C.malloc(C.size_t(total)); buf.p == nil {
-			return nil, status{kind: ErrOutOfMemory, msg: "Out of memory!"}
-		}
-		buf.cap = total
-	}
-	if buf.p == nil {
-		return nil, status{kind: ErrOutOfMemory, msg: "Out of memory!"}
-	}
-	var cursor saveCursor
-	n, st := coreSaveChunk(h, &cursor, unsafe.Slice((*byte)(buf.p), total))
-	return unsafe.Slice((*byte)(buf.p), n), st
+// coreSnapshotEnd detaches the running snapshot (writes stop keeping copies); free releases
+// it and may run once no write can still be using it.
+func coreSnapshotEnd(h handle) (free func()) {
+	p := C.usearchx_snapshot_end(C.usearch_index_t(h))
+	return func() { C.usearchx_snapshot_free(p) }
 }
 
 func coreSerializedLength(h handle) uint {

@@ -48,15 +48,13 @@ func coreISAAvailable() string { return "" }
 func coreDescribe(handle) (IndexConfig, uint)                 { return IndexConfig{}, 0 }
 func coreSaveChunk(handle, *saveCursor, []byte) (int, status) { return 0, noCgo }
 
-type imageBuffer struct{}
-
-func newImageBuffer(uint) *imageBuffer                  { return &imageBuffer{} }
-func (*imageBuffer) free()                              {}
-func coreImage(handle, *imageBuffer) ([]byte, status)   { return nil, noCgo }
-func coreSerializedLength(handle) uint                  { return 0 }
-func coreLoad(handle, string, bool) status              { return noCgo }
-func coreLoadBuffer(handle, []byte, bool) status        { return noCgo }
-func coreMetadata(string, []byte) (IndexConfig, status) { return IndexConfig{}, noCgo }
+func coreSnapshotBegin(handle) status                             { return noCgo }
+func coreSnapshotChunk(handle, *saveCursor, []byte) (int, status) { return 0, noCgo }
+func coreSnapshotEnd(handle) func()                               { return func() {} }
+func coreSerializedLength(handle) uint                            { return 0 }
+func coreLoad(handle, string, bool) status                        { return noCgo }
+func coreLoadBuffer(handle, []byte, bool) status                  { return noCgo }
+func coreMetadata(string, []byte) (IndexConfig, status)           { return IndexConfig{}, noCgo }
 
 type metricCall interface {
 	lastPanic() any

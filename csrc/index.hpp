@@ -84,6 +84,66 @@ class dense_index {
     std::deque<slot_t> free_;
     std::atomic<uint64_t> adoptions_{0};  // reused slots that took their new vector (adopt_reused)
 
+    // A snapshot is the index as it was when it began (snapshot_begin, called while no
+    // write runs), which persistence streams into a file image while writes go on: a write
+    // that changes a record or row of a slot the snapshot holds first keeps a copy of it
+    // (preserve, under the node's lock), and the image reads each node from that copy, or
+    // else from the node itself, which has not changed. New slots lie beyond the snapshot.
+    // A durable index's checkpoint uses it, so that writers wait only for the switch to a
+    // new log segment (durable.go).
+    struct snapshot {
+        size_t n = 0, live = 0;
+        uint64_t entry = 0;
+        std::unique_ptr<std::atomic<uint8_t*>[]> tapes, rows;
+        std::atomic<bool> failed{false};  // a copy could not be allocated: the image is not valid
+        ~snapshot() {
+            for (size_t i = 0; i < n; ++i) delete[] tapes[i].load(), delete[] rows[i].load();
+        }
+    };
+    std::atomic<snapshot*> snapshot_{nullptr};
+
+    // preserve keeps, in a running snapshot, what a write is about to change of slot s: its
+    // record, and its row when `row`. The caller holds the node's lock.
+    void preserve(slot_t s, bool row = false) {
+        snapshot* sn = snapshot_.load(std::memory_order_acquire);
+        if (!sn || s >= sn->n) return;
+        const uint8_t* tape = tape_of(s);
+        if (tape && !sn->tapes[s].load(std::memory_order_relaxed)) {
+            size_t bytes = layout_.bytes(tape_level(tape));
+            uint8_t* copy = new (std::nothrow) uint8_t[bytes];
+            if (!copy) return sn->failed.store(true);
+            std::memcpy(copy, tape, bytes);
+            sn->tapes[s].store(copy, std::memory_order_release);
+        }
+        if (row && !sn->rows[s].load(std::memory_order_relaxed)) {
+            uint8_t* copy = new (std::nothrow) uint8_t[vector_bytes_];
+            if (!copy) return sn->failed.store(true);
+            std::memcpy(copy, vectors_.row(s), vector_bytes_);
+            sn->rows[s].store(copy, std::memory_order_release);
+        }
+    }
+
+  public:
+    // snapshot_begin starts a snapshot (one at a time); the caller guarantees that no write
+    // runs during the call.
+    status snapshot_begin() {
+        if (snapshot_.load()) return fail(status_code::invalid_argument, "A snapshot is already running");
+        std::unique_ptr<snapshot> sn(new (std::nothrow) snapshot());
+        if (!sn) return fail(status_code::out_of_memory, "Out of memory!");
+        size_t n = size_.load();
+        sn->tapes.reset(new (std::nothrow) std::atomic<uint8_t*>[n ? n : 1]());
+        sn->rows.reset(new (std::nothrow) std::atomic<uint8_t*>[n ? n : 1]());
+        if (!sn->tapes || !sn->rows) return fail(status_code::out_of_memory, "Out of memory!");
+        sn->n = n, sn->live = size(), sn->entry = entry_.load();
+        snapshot_.store(sn.release());
+        return {};
+    }
+    // snapshot_detach ends the snapshot: writes stop keeping copies. The caller guarantees
+    // that no write runs during the call, and frees what it returns after.
+    void* snapshot_detach() { return snapshot_.exchange(nullptr); }
+    static void snapshot_free(void* detached) { delete static_cast<snapshot*>(detached); }
+
+  private:
     // entry_ packs the top level (high 32 bits, signed, -1 when empty) and the entry slot.
     std::atomic<uint64_t> entry_{pack_entry(-1, 0)};
     std::mutex entry_mutex_;
@@ -271,6 +331,7 @@ class dense_index {
     bool force_link(context& ctx, slot_t y, slot_t x) {
         if (y == x) return false;
         node_lock lock(slots_[y].lock);
+        preserve(y);
         uint8_t* tape = tape_of(y);
         if (!tape) return false;
         neighbor_list list = list_of(tape, 0);
@@ -324,6 +385,7 @@ class dense_index {
             }
         if (!linked || away == x) return;
         node_lock lock(slots_[away].lock);
+        preserve(away);
         neighbor_list list = list_of(tape_of(away), 0);
         size_t n = std::min<size_t>(list.size(), layout_.capacity(0));
         for (size_t i = 0; i < n; ++i)
@@ -336,6 +398,7 @@ class dense_index {
     // add_reverse_link makes `target` point back at the new node on `level`.
     void add_reverse_link(context& ctx, slot_t target, slot_t added, float distance, int level) {
         node_lock lock(slots_[target].lock);
+        preserve(target);
         uint8_t* tape = tape_of(target);
         if (!tape) return;  // a slot read torn by the walk (search.hpp, gather_neighbors)
         neighbor_list list = list_of(tape, level);
@@ -446,6 +509,7 @@ class dense_index {
         bool entry = entry_slot(entry_.load(std::memory_order_acquire)) == slot;
         {
             node_lock lock(slots_[slot].lock);
+            preserve(slot, true);
             uint8_t* tape = tape_of(slot);
             slots_[slot].in_links.store(0, std::memory_order_relaxed);
             if (!entry) {
@@ -481,6 +545,7 @@ class dense_index {
         keys_.find(key, ~size_t(0), [&](slot_t s) {
             if (s != slot) return;
             node_lock lock(slots_[slot].lock);
+            preserve(slot);
             tape_set_key(tape_of(slot), key);
         });
         ctx.adopted = true;
@@ -550,6 +615,7 @@ class dense_index {
                 // named the removed vector): keep those links, pruning with the heuristic if
                 // they do not all fit, instead of overwriting them.
                 node_lock lock(slots_[slot].lock);
+                preserve(slot);
                 neighbor_list list = list_of(tape_of(slot), l);
                 size_t capacity = layout_.capacity(l);
                 size_t present = std::min<size_t>(list.size(), capacity);
@@ -647,7 +713,7 @@ class dense_index {
   public:
     dense_index() = default;
     dense_index(const dense_index&) = delete;
-    ~dense_index() = default;  // the pool frees its contexts, mapping_ unmaps a view
+    ~dense_index() { delete snapshot_.load(); }  // the pool frees its contexts, mapping_ unmaps a view
 
     // init configures an empty index. The config is validated by the caller.
     // With allow_no_metric, an unknown metric leaves the index without a distance (as after
@@ -826,6 +892,7 @@ class dense_index {
             // A concurrent remove may have taken the key (and recycled the slot) already.
             if (keys_.erase_one(key, slot, [&](slot_t) {
                     node_lock lock(ref.lock);
+                    preserve(slot);
                     tape_set_key(tape_of(slot), tombstone_key);
                     live_.fetch_sub(1, std::memory_order_relaxed);
                 }))
@@ -866,6 +933,7 @@ class dense_index {
             // Tombstones are written under the map's shard lock, ordered with add's key write.
             keys_.erase(key, &freed, [&](slot_t s) {
                 node_lock lock(slots_[s].lock);
+                preserve(s);
                 tape_set_key(tape_of(s), tombstone_key);
                 live_.fetch_sub(1, std::memory_order_relaxed);
             });
@@ -892,6 +960,7 @@ class dense_index {
         // Records are renamed under the map's shard locks, ordered with adds and removes.
         auto publish = [&](slot_t s) {
             node_lock lock(slots_[s].lock);
+            preserve(s);
             // A reused slot that has not taken its new vector yet (adopt_reused) keeps its
             // tombstone: the removed vector must not appear under the new key.
             if (tape_key(tape_of(s)) == from) tape_set_key(tape_of(s), to);

@@ -548,6 +548,27 @@ int usearchx_save_chunk(usearch_index_t index, usearchx_save_cursor_t* cursor, v
     });
 }
 
+int usearchx_snapshot_begin(usearch_index_t index, usearch_error_t* error) {
+    return with_index(index, error, [&](dense_index& x) { return x.snapshot_begin(); });
+}
+
+int usearchx_snapshot_chunk(usearch_index_t index, usearchx_save_cursor_t* cursor, void* buffer, size_t capacity,
+                            size_t* written, usearch_error_t* error) {
+    *written = 0;
+    return with_index(index, error, [&](dense_index& x) {
+        save_cursor c{cursor->offset, cursor->total, cursor->tape_slot, cursor->tape_offset};
+        status st = persistence::snapshot_chunk(x, c, static_cast<uint8_t*>(buffer), capacity, *written);
+        *cursor = usearchx_save_cursor_t{c.offset, c.total, c.tape_slot, c.tape_offset};
+        return st;
+    });
+}
+
+void* usearchx_snapshot_end(usearch_index_t index) {
+    return check(index) ? as_index(index)->snapshot_detach() : nullptr;
+}
+
+void usearchx_snapshot_free(void* snapshot) { dense_index::snapshot_free(snapshot); }
+
 int usearchx_load(usearch_index_t index, char const* path, bool view, usearch_error_t* error) {
     return with_index(index, error, [&](dense_index&) { return load_path(index, path, view); }, need::handle);
 }

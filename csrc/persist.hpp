@@ -31,8 +31,48 @@ struct persistence {
         return t ? tape_level(t) : 0;
     }
 
-    static uint64_t serialized_length(const dense_index& x) {
-        uint64_t n = x.size_.load();
+    // live_source is what save_chunk reads of an index that does not change meanwhile.
+    struct live_source {
+        const dense_index& x;
+        uint64_t size() const { return x.size_.load(); }
+        uint64_t entry() const { return x.entry_.load(); }
+        size_t live() const { return x.size(); }
+        const uint8_t* row(slot_t s) { return x.vector_of(s); }
+        const uint8_t* tape(slot_t s) { return x.tape_of(s); }
+    };
+
+    // snapshot_source reads an index as it was when its snapshot began (index.hpp,
+    // dense_index::snapshot), while writes go on: each node under its lock, from the copy a
+    // write kept of it or else from the node itself, which no write has changed since.
+    struct snapshot_source {
+        const dense_index& x;
+        const dense_index::snapshot& sn;
+        std::vector<uint8_t> row_copy, tape_copy;
+        uint64_t size() const { return sn.n; }
+        uint64_t entry() const { return sn.entry; }
+        size_t live() const { return sn.live; }
+        const uint8_t* row(slot_t s) {
+            dense_index::node_lock lock(x.slots_[s].lock);
+            const uint8_t* kept = sn.rows[s].load(std::memory_order_acquire);
+            const uint8_t* r = kept ? kept : x.vector_of(s);
+            if (!r) return nullptr;
+            row_copy.assign(r, r + x.vector_bytes_);
+            return row_copy.data();
+        }
+        const uint8_t* tape(slot_t s) {
+            dense_index::node_lock lock(x.slots_[s].lock);
+            const uint8_t* kept = sn.tapes[s].load(std::memory_order_acquire);
+            const uint8_t* t = kept ? kept : x.tape_of(s);
+            if (!t) return nullptr;
+            tape_copy.assign(t, t + x.layout_.bytes(tape_level(t)));
+            return tape_copy.data();
+        }
+    };
+
+    // Levels never change once a record exists (a reused slot keeps its level), so the
+    // sizes of the records are read from the index itself.
+    static uint64_t serialized_length(const dense_index& x) { return serialized_length(x, x.size_.load()); }
+    static uint64_t serialized_length(const dense_index& x, uint64_t n) {
         uint64_t bytes = 8 + n * x.vector_bytes_ + file_header_bytes + graph_header_bytes + 2 * n;
         for (uint64_t s = 0; s < n; ++s) bytes += x.layout_.bytes(level_of(x, slot_t(s)));
         return bytes;
@@ -41,16 +81,22 @@ struct persistence {
     // save_chunk writes the next bytes of the image into out (at most cap) and returns how
     // many; 0 means the image is complete. The index must not change between chunks.
     static size_t save_chunk(const dense_index& x, save_cursor& c, uint8_t* out, size_t cap) {
-        if (c.offset == 0 && c.total == 0) c.total = serialized_length(x);
-        uint64_t n = x.size_.load(), C = x.vector_bytes_;
+        live_source src{x};
+        return save_chunk(x, src, c, out, cap);
+    }
+
+    template <typename Source>
+    static size_t save_chunk(const dense_index& x, Source& src, save_cursor& c, uint8_t* out, size_t cap) {
+        uint64_t n = src.size(), C = x.vector_bytes_;
+        if (c.offset == 0 && c.total == 0) c.total = serialized_length(x, n);
         uint64_t header_at = 8 + n * C, graph_at = header_at + file_header_bytes;
         uint64_t levels_at = graph_at + graph_header_bytes, tapes_at = levels_at + 2 * n;
         if (c.tape_offset < tapes_at) c.tape_slot = 0, c.tape_offset = tapes_at;
         size_t written = 0;
-        auto put = [&](const uint8_t* src, uint64_t section_at, uint64_t section_len) {
+        auto put = [&](const uint8_t* src_bytes, uint64_t section_at, uint64_t section_len) {
             uint64_t within = c.offset - section_at;
             size_t take = size_t(std::min<uint64_t>(section_len - within, cap - written));
-            if (src) std::memcpy(out + written, src + within, take);
+            if (src_bytes) std::memcpy(out + written, src_bytes + within, take);
             else std::memset(out + written, 0, take);
             written += take, c.offset += take;
         };
@@ -61,11 +107,11 @@ struct persistence {
                 put(reinterpret_cast<const uint8_t*>(shape), 0, 8);
             } else if (o < header_at) {
                 uint64_t slot = (o - 8) / C;
-                put(x.vector_of(slot_t(slot)), 8 + slot * C, C);
+                put(src.row(slot_t(slot)), 8 + slot * C, C);
             } else if (o < levels_at) {
                 uint8_t headers[file_header_bytes + graph_header_bytes];
-                uint64_t e = x.entry_.load();
-                write_headers(headers, headers + file_header_bytes, x.config_, x.metric_.label, size_t(n), x.size(),
+                uint64_t e = src.entry();
+                write_headers(headers, headers + file_header_bytes, x.config_, x.metric_.label, size_t(n), src.live(),
                               dense_index::entry_level(e), dense_index::entry_slot(e), x.layout_.M, x.layout_.M0);
                 put(headers, header_at, file_header_bytes + graph_header_bytes);
             } else if (o < tapes_at) {
@@ -76,7 +122,7 @@ struct persistence {
                 while (c.tape_offset + x.layout_.bytes(level_of(x, slot_t(c.tape_slot))) <= o)
                     c.tape_offset += x.layout_.bytes(level_of(x, slot_t(c.tape_slot))), ++c.tape_slot;
                 slot_t slot = slot_t(c.tape_slot);
-                const uint8_t* tape = x.tape_of(slot);
+                const uint8_t* tape = src.tape(slot);
                 uint8_t placeholder[16] = {0};  // a record lost to an allocation failure: empty tombstone
                 if (!tape) std::memset(placeholder, 0xFF, 8);
                 uint64_t bytes = x.layout_.bytes(level_of(x, slot));
@@ -90,6 +136,17 @@ struct persistence {
             }
         }
         return written;
+    }
+
+    // snapshot_chunk is save_chunk for the index's running snapshot.
+    static status snapshot_chunk(const dense_index& x, save_cursor& c, uint8_t* out, size_t cap, size_t& written) {
+        const dense_index::snapshot* sn = x.snapshot_.load();
+        if (!sn) return fail(status_code::invalid_argument, "No snapshot is running");
+        snapshot_source src{x, *sn, {}, {}};
+        written = save_chunk(x, src, c, out, cap);
+        // A copy a write could not allocate leaves the image without that node as it was.
+        if (sn->failed.load()) return fail(status_code::out_of_memory, "Out of memory keeping the snapshot's nodes");
+        return {};
     }
 
     // adopt fills a fresh, uninitialised index from a validated image. With view set, the

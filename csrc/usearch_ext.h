@@ -135,6 +135,15 @@ typedef struct usearchx_save_cursor_t {
 } usearchx_save_cursor_t;
 USEARCH_EXPORT int usearchx_save_chunk(usearch_index_t index, usearchx_save_cursor_t* cursor, void* buffer,
                                        size_t capacity, size_t* written, usearch_error_t* error);
+/* A snapshot streams the image of the index as it was when the snapshot began, while writes
+ * go on (each write keeps a copy of what it changes of the snapshot's nodes). Begin and end it
+ * while no write runs; stream it with usearchx_snapshot_chunk as with usearchx_save_chunk;
+ * free what end returns once it is detached (writes no longer see it). One at a time. */
+USEARCH_EXPORT int usearchx_snapshot_begin(usearch_index_t index, usearch_error_t* error);
+USEARCH_EXPORT int usearchx_snapshot_chunk(usearch_index_t index, usearchx_save_cursor_t* cursor, void* buffer,
+                                           size_t capacity, size_t* written, usearch_error_t* error);
+USEARCH_EXPORT void* usearchx_snapshot_end(usearch_index_t index);
+USEARCH_EXPORT void usearchx_snapshot_free(void* snapshot);
 /* Loads (copies) or views a file or buffer; on any failure the index is left as it was. */
 USEARCH_EXPORT int usearchx_load(usearch_index_t index, char const* path, bool view, usearch_error_t* error);
 USEARCH_EXPORT int usearchx_load_buffer(usearch_index_t index, void const* buffer, size_t length, bool view,
