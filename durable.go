@@ -135,8 +135,8 @@ func (o DurableOptions) validate() error {
 // record, and reopening gives the state of the log.
 //
 // Checkpoint (also run by itself once the log passes CheckpointBytes) rotates to a new log
-// segment and copies the index in memory while writers wait — searches go on — then writes
-// the copy with no lock held. Compact and ChangeMetricKind are followed by a checkpoint;
+// segment and begins a snapshot of the index while writers wait — searches go on — then
+// streams the snapshot to the file while writes go on. Compact and ChangeMetricKind are followed by a checkpoint;
 // ChangeMetric (a Go function, which a log cannot hold), Reset, Load, LoadBuffer,
 // ReadFrom, View and ViewBuffer are refused with ErrUnsupported, as is Save into the
 // directory; Save elsewhere, SaveBuffer and WriteTo work as usual. Expansions and compact
@@ -170,8 +170,9 @@ func OpenDurableOf[T Scalar](dir string, conf IndexConfig, opts DurableOptions) 
 
 // Checkpoint writes the index to dir/index.usearch atomically (a temporary file, fsync,
 // rename, fsync of the directory) and drops the log segments it covers. Writers wait only
-// while the log switches to a new segment and the index is copied in memory (which takes
-// memory the size of the index until the file is written); searches never wait.
+// while the log switches to a new segment and a snapshot of the index begins; the snapshot
+// then streams to the file while writes go on (each keeps a copy of what it changes of the
+// snapshot's nodes, memory that is freed when the file is written); searches never wait.
 // Concurrent calls run one after the other. It fails with ErrUnsupported on an index not
 // opened with OpenDurable.
 func (b *base) Checkpoint() error {
