@@ -92,8 +92,8 @@ func TestChaosProcesses(t *testing.T) {
 	t.Logf("binaries built in %v", time.Since(began).Round(time.Millisecond))
 	ctx := ctxFor(t, 90*time.Second)
 
-	ports := []int{freePort(t), freePort(t), freePort(t)}
-	cports := []int{freePort(t), freePort(t), freePort(t)}
+	all := freePorts(t, 6)
+	ports, cports := all[:3], all[3:]
 	var routes, urls []string
 	for i := range ports {
 		routes = append(routes, fmt.Sprintf("nats-route://127.0.0.1:%d", cports[i]))
@@ -128,6 +128,11 @@ func TestChaosProcesses(t *testing.T) {
 	nc := connect(t, url)
 	const dims, shards = 8, 2
 	if err := Create(ctx, jsOf(t, nc), "", Spec{Name: "chaos", Shards: shards, Index: usearch.DefaultConfig(dims)}); err != nil {
+		for _, p := range servers {
+			if b, rerr := os.ReadFile(p.log); rerr == nil {
+				t.Logf("%s's log, last 2,000 bytes:\n%s", p.name, b[max(0, len(b)-2000):])
+			}
+		}
 		t.Fatalf("Create on three just-started nats-server processes: %v", err)
 	}
 	c, err := NewClient(ctx, nc, ClientOptions{Collection: "chaos", ShardTimeout: time.Second, WaitTimeout: 5 * time.Second})
