@@ -333,13 +333,9 @@ func configFromC(o *C.usearch_init_options_t) IndexConfig {
 }
 
 func coreSaveChunk(h handle, cursor *saveCursor, buf []byte) (int, status) {
-	var msg C.usearch_error_t
-	var written C.size_t
-	c := C.usearchx_save_cursor_t{offset: C.uint64_t(cursor.offset), total: C.uint64_t(cursor.total),
-		tape_slot: C.uint64_t(cursor.tapeSlot), tape_offset: C.uint64_t(cursor.tapeOffset)}
-	code := C.usearchx_save_chunk(C.usearch_index_t(h), &c, unsafe.Pointer(unsafe.SliceData(buf)), C.size_t(len(buf)), &written, &msg)
-	*cursor = saveCursor{offset: uint64(c.offset), total: uint64(c.total), tapeSlot: uint64(c.tape_slot), tapeOffset: uint64(c.tape_offset)}
-	return int(written), statusOf(code, msg)
+	return chunked(cursor, func(c *C.usearchx_save_cursor_t, written *C.size_t, msg *C.usearch_error_t) C.int {
+		return C.usearchx_save_chunk(C.usearch_index_t(h), c, unsafe.Pointer(unsafe.SliceData(buf)), C.size_t(len(buf)), written, msg)
+	})
 }
 
 func coreSnapshotBegin(h handle) status {
@@ -348,11 +344,18 @@ func coreSnapshotBegin(h handle) status {
 }
 
 func coreSnapshotChunk(h handle, cursor *saveCursor, buf []byte) (int, status) {
+	return chunked(cursor, func(c *C.usearchx_save_cursor_t, written *C.size_t, msg *C.usearch_error_t) C.int {
+		return C.usearchx_snapshot_chunk(C.usearch_index_t(h), c, unsafe.Pointer(unsafe.SliceData(buf)), C.size_t(len(buf)), written, msg)
+	})
+}
+
+// chunked runs one call of a chunked image stream with the cursor in C's form.
+func chunked(cursor *saveCursor, call func(*C.usearchx_save_cursor_t, *C.size_t, *C.usearch_error_t) C.int) (int, status) {
 	var msg C.usearch_error_t
 	var written C.size_t
 	c := C.usearchx_save_cursor_t{offset: C.uint64_t(cursor.offset), total: C.uint64_t(cursor.total),
 		tape_slot: C.uint64_t(cursor.tapeSlot), tape_offset: C.uint64_t(cursor.tapeOffset)}
-	code := C.usearchx_snapshot_chunk(C.usearch_index_t(h), &c, unsafe.Pointer(unsafe.SliceData(buf)), C.size_t(len(buf)), &written, &msg)
+	code := call(&c, &written, &msg)
 	*cursor = saveCursor{offset: uint64(c.offset), total: uint64(c.total), tapeSlot: uint64(c.tape_slot), tapeOffset: uint64(c.tape_offset)}
 	return int(written), statusOf(code, msg)
 }
