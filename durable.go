@@ -978,12 +978,7 @@ func (d *durable) checkpoint(b *base, op string) error {
 			}
 		}
 	}
-	ended := false
-	end := func() {
-		if ended {
-			return
-		}
-		ended = true
+	end := sync.OnceFunc(func() {
 		// Ended with no write running (under the gate), which takes the gate before the
 		// read lock like every writer; the copies are freed after.
 		b.mu.runlock(rt)
@@ -995,7 +990,7 @@ func (d *durable) checkpoint(b *base, op string) error {
 		}
 		b.gate.unlock()
 		free()
-	}
+	})
 	defer end()
 	return d.writeCheckpoint(op, stream, end, covered)
 }

@@ -103,7 +103,7 @@ class dense_index {
     std::atomic<snapshot*> snapshot_{nullptr};
 
     // preserve keeps, in a running snapshot, what a write is about to change of slot s: its
-    // record, and its row when `row`. The caller holds the node's lock.
+    // record, and its row when `row`. The caller holds the node's lock (write_lock).
     void preserve(slot_t s, bool row = false) {
         snapshot* sn = snapshot_.load(std::memory_order_acquire);
         if (!sn || s >= sn->n) return;
@@ -164,6 +164,13 @@ class dense_index {
                 if (spins > 64) std::this_thread::yield();
         }
         ~node_lock() { flag.store(0, std::memory_order_release); }
+    };
+
+    // write_lock is the node lock a write takes: it first preserves the node for a running
+    // snapshot (its record; its row too when the write replaces the vector).
+    struct write_lock {
+        node_lock lock;
+        write_lock(dense_index& x, slot_t s, bool row = false) : lock(x.slots_[s].lock) { x.preserve(s, row); }
     };
 
     uint8_t* tape_of(slot_t s) const { return slots_[s].tape.load(std::memory_order_acquire); }
@@ -330,8 +337,7 @@ class dense_index {
     // entry is some node's last in-link).
     bool force_link(context& ctx, slot_t y, slot_t x) {
         if (y == x) return false;
-        node_lock lock(slots_[y].lock);
-        preserve(y);
+        write_lock lock(*this, y);
         uint8_t* tape = tape_of(y);
         if (!tape) return false;
         neighbor_list list = list_of(tape, 0);
@@ -358,22 +364,29 @@ class dense_index {
         return false;
     }
 
+    // search_level0 descends from the entry point through the upper levels and searches
+    // level 0 for v with a beam of ef, leaving the results in ctx.results (exclude is never
+    // one; live_only skips removed nodes). False on an empty graph.
+    bool search_level0(context& ctx, const uint8_t* v, size_t ef, slot_t exclude, bool live_only) {
+        uint64_t e = entry_.load(std::memory_order_acquire);
+        int top = entry_level(e);
+        if (top < 0) return false;
+        slot_t best = entry_slot(e);
+        float best_distance = metric_.pair(v, vector_of(best));
+        for (int l = top; l > 0; --l) greedy_descent(ctx, v, best, best_distance, l);
+        filter_t no_filter;
+        beam_search(ctx, v, best, best_distance, 0, ef, exclude, live_only, no_filter);
+        return true;
+    }
+
     // relink gives x (not linked from the graph, or only from `away`, a node about to leave
     // its neighborhood) an in-link from the nearest live node a search from the entry point
     // finds, so from a node every search can reach. Then `away` drops x when it may. Rare: a
     // new node all of whose neighbors refused it, or a node whose only in-link was the list of
     // a removed node whose slot is being reused.
     void relink(context& ctx, slot_t x, slot_t away) {
-        uint64_t e = entry_.load(std::memory_order_acquire);
-        int top = entry_level(e);
         const uint8_t* xv = vector_of(x);
-        if (top < 0 || !xv) return;
-        slot_t best = entry_slot(e);
-        float best_distance = metric_.pair(xv, vector_of(best));
-        for (int l = top; l > 0; --l) greedy_descent(ctx, xv, best, best_distance, l);
-        filter_t no_filter;
-        beam_search(ctx, xv, best, best_distance, 0, layout_.capacity(0), x, true, no_filter);
-        if (metric_failed) return;
+        if (!xv || !search_level0(ctx, xv, layout_.capacity(0), x, true) || metric_failed) return;
         std::sort(ctx.results.begin(), ctx.results.end(),
                   [](const candidate& a, const candidate& b) { return a.distance < b.distance; });
         ctx.sorted.assign(ctx.results.begin(), ctx.results.end());  // force_link reuses ctx.relink
@@ -384,8 +397,7 @@ class dense_index {
                 break;
             }
         if (!linked || away == x) return;
-        node_lock lock(slots_[away].lock);
-        preserve(away);
+        write_lock lock(*this, away);
         neighbor_list list = list_of(tape_of(away), 0);
         size_t n = std::min<size_t>(list.size(), layout_.capacity(0));
         for (size_t i = 0; i < n; ++i)
@@ -397,8 +409,7 @@ class dense_index {
 
     // add_reverse_link makes `target` point back at the new node on `level`.
     void add_reverse_link(context& ctx, slot_t target, slot_t added, float distance, int level) {
-        node_lock lock(slots_[target].lock);
-        preserve(target);
+        write_lock lock(*this, target);
         uint8_t* tape = tape_of(target);
         if (!tape) return;  // a slot read torn by the walk (search.hpp, gather_neighbors)
         neighbor_list list = list_of(tape, level);
@@ -469,16 +480,8 @@ class dense_index {
     // look_wider searches level 0 again with a beam stray_ratio times as wide and links the
     // node both ways with the nearer neighbors that search finds.
     void look_wider(context& ctx, slot_t slot, const uint8_t* v) {
-        uint64_t e = entry_.load(std::memory_order_acquire);
-        int top = entry_level(e);
-        if (top < 0) return;
-        slot_t best = entry_slot(e);
-        float best_distance = metric_.pair(v, vector_of(best));
-        for (int l = top; l > 0; --l) greedy_descent(ctx, v, best, best_distance, l);
         size_t ef = expansion_or_default(config_.expansion_add, default_expansion_add) * size_t(stray_ratio);
-        filter_t no_filter;
-        beam_search(ctx, v, best, best_distance, 0, ef, slot, false, no_filter);
-        if (metric_failed) return;
+        if (!search_level0(ctx, v, ef, slot, false) || metric_failed) return;
         float found = ctx.chosen.front().distance;
         ctx.sorted.clear();
         for (const candidate& c : ctx.results)
@@ -508,8 +511,7 @@ class dense_index {
         ctx.stranded.clear(), ctx.thinned.clear();
         bool entry = entry_slot(entry_.load(std::memory_order_acquire)) == slot;
         {
-            node_lock lock(slots_[slot].lock);
-            preserve(slot, true);
+            write_lock lock(*this, slot, true);
             uint8_t* tape = tape_of(slot);
             slots_[slot].in_links.store(0, std::memory_order_relaxed);
             if (!entry) {
@@ -544,8 +546,7 @@ class dense_index {
         // the slot already, and the key must not come back to life.
         keys_.find(key, ~size_t(0), [&](slot_t s) {
             if (s != slot) return;
-            node_lock lock(slots_[slot].lock);
-            preserve(slot);
+            write_lock lock(*this, slot);
             tape_set_key(tape_of(slot), key);
         });
         ctx.adopted = true;
@@ -614,8 +615,7 @@ class dense_index {
                 // (it is reachable from the levels above, or, reused, from the lists that
                 // named the removed vector): keep those links, pruning with the heuristic if
                 // they do not all fit, instead of overwriting them.
-                node_lock lock(slots_[slot].lock);
-                preserve(slot);
+                write_lock lock(*this, slot);
                 neighbor_list list = list_of(tape_of(slot), l);
                 size_t capacity = layout_.capacity(l);
                 size_t present = std::min<size_t>(list.size(), capacity);
@@ -860,7 +860,7 @@ class dense_index {
         // A reused slot keeps its tombstone until it takes the new vector (adopt_reused).
         auto publish = [&](slot_t) {
             if (!reused) {
-                node_lock lock(ref.lock);
+                write_lock lock(*this, slot);
                 tape_set_key(tape_of(slot), key);
             }
             live_.fetch_add(1, std::memory_order_relaxed);
@@ -891,8 +891,7 @@ class dense_index {
             // that a failed Add stores nothing.
             // A concurrent remove may have taken the key (and recycled the slot) already.
             if (keys_.erase_one(key, slot, [&](slot_t) {
-                    node_lock lock(ref.lock);
-                    preserve(slot);
+                    write_lock lock(*this, slot);
                     tape_set_key(tape_of(slot), tombstone_key);
                     live_.fetch_sub(1, std::memory_order_relaxed);
                 }))
@@ -932,8 +931,7 @@ class dense_index {
         try {
             // Tombstones are written under the map's shard lock, ordered with add's key write.
             keys_.erase(key, &freed, [&](slot_t s) {
-                node_lock lock(slots_[s].lock);
-                preserve(s);
+                write_lock lock(*this, s);
                 tape_set_key(tape_of(s), tombstone_key);
                 live_.fetch_sub(1, std::memory_order_relaxed);
             });
@@ -959,8 +957,7 @@ class dense_index {
         std::vector<slot_t> slots;
         // Records are renamed under the map's shard locks, ordered with adds and removes.
         auto publish = [&](slot_t s) {
-            node_lock lock(slots_[s].lock);
-            preserve(s);
+            write_lock lock(*this, s);
             // A reused slot that has not taken its new vector yet (adopt_reused) keeps its
             // tombstone: the removed vector must not appear under the new key.
             if (tape_key(tape_of(s)) == from) tape_set_key(tape_of(s), to);
